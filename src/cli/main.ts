@@ -1,0 +1,40 @@
+/**
+ * The single `cairn` entry: dispatches to one module per subcommand, loaded lazily so that
+ * `cairn validate` never pays for ONNX Runtime and `cairn serve` never loads the Kubernetes client.
+ */
+import type { Command } from './command.js';
+
+const commands: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import('./validate.js')).validateCommand,
+};
+
+/** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
+const summaries: Record<string, string> = {
+  validate: 'Validate the cairn.dev YAML of a Git checkout (file:line errors; for CI)',
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(summaries).map((name) => name.length));
+  const lines = Object.entries(summaries).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
+  return ['Usage: cairn <command> [options]', '', 'Commands:', ...lines, '', 'Run `cairn <command> --help` for the options of a command.'].join('\n');
+}
+
+/** Runs the CLI and returns the process exit code (0 ok, 1 findings or failure, 2 usage error). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write('cairn 0.1.0\n');
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`cairn: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(rest);
+}
