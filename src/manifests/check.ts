@@ -1,0 +1,154 @@
+/**
+ * Loads and validates every cairn.dev document under a root: the one code path shared by
+ * `cairn validate` and the GitSource controller, so CI and the operator give the same verdict.
+ */
+import { join } from 'node:path';
+import { GROUP, VERSION } from '../api/kind.js';
+import { kinds } from '../api/kinds/index.js';
+import { formatPath } from '../api/problems.js';
+import { makeValidators, type KindValidator } from '../api/validate.js';
+import { defaultFileLimits, findYamlFiles, readYamlText, type FileLimits } from './files.js';
+import { parseYaml, type ParsedDocument } from './parse.js';
+
+export type Severity = 'error' | 'warning' | 'ignored';
+
+export interface Problem {
+  severity: Severity;
+  /** Path relative to the checked root (forward slashes). */
+  file: string;
+  line: number;
+  column?: number;
+  /** `Kind/name` when the document got that far. */
+  object?: string;
+  /** Field path, e.g. `spec.ref`. */
+  field?: string;
+  message: string;
+}
+
+export interface LoadedObject {
+  file: string;
+  line: number;
+  kind: string;
+  name: string;
+  namespace?: string;
+  object: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  /** Valid cairn.dev objects, in file order. */
+  objects: LoadedObject[];
+  problems: Problem[];
+  filesRead: number;
+}
+
+export interface CheckOptions {
+  limits?: FileLimits;
+  /** Report documents of other API groups as errors instead of ignoring them. */
+  rejectOtherGroups?: boolean;
+  validators?: Map<string, KindValidator>;
+  /** Prepended to every reported file path (e.g. the directory given on the command line). */
+  displayPrefix?: string;
+  /** Objects already seen under other roots, to report duplicates across roots. */
+  seen?: Map<string, LoadedObject>;
+}
+
+/** `file:line: Kind/name: field.path: message`, the line format of `cairn validate`. */
+export function formatProblem(problem: Problem): string {
+  const where = `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ''}`;
+  const parts = [where, problem.object, problem.field, problem.severity === 'warning' ? `warning: ${problem.message}` : problem.message];
+  return parts.filter((part) => part !== undefined && part !== '').join(': ');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function objectLabel(doc: Record<string, unknown>): string | undefined {
+  const kind = typeof doc.kind === 'string' ? doc.kind : undefined;
+  const metadata = isRecord(doc.metadata) ? doc.metadata : undefined;
+  const name = typeof metadata?.name === 'string' ? metadata.name : undefined;
+  if (!kind) return undefined;
+  return `${kind}/${name ?? '<no name>'}`;
+}
+
+function checkDocument(file: string, doc: ParsedDocument, validators: Map<string, KindValidator>, options: CheckOptions, problems: Problem[]): LoadedObject | undefined {
+  const value = doc.value;
+  if (!isRecord(value)) {
+    problems.push({ severity: 'error', file, line: doc.line, message: `document is a ${Array.isArray(value) ? 'list' : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)` });
+    return undefined;
+  }
+  const label = objectLabel(value);
+  const apiVersion = value.apiVersion;
+  if (typeof apiVersion !== 'string' || typeof value.kind !== 'string') {
+    const missing = typeof apiVersion !== 'string' ? 'apiVersion' : 'kind';
+    problems.push({ severity: 'error', file, line: doc.lineOf([missing]), object: label, field: missing, message: 'Required value: every document needs apiVersion and kind' });
+    return undefined;
+  }
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  if (group !== GROUP) {
+    problems.push({
+      severity: options.rejectOtherGroups ? 'error' : 'ignored',
+      file,
+      line: doc.line,
+      object: label,
+      message: options.rejectOtherGroups ? `${apiVersion} is not ${GROUP}; only cairn.dev objects are allowed here` : `ignored: ${apiVersion} is not ${GROUP}`,
+    });
+    return undefined;
+  }
+  if (version !== VERSION) {
+    problems.push({ severity: 'error', file, line: doc.lineOf(['apiVersion']), object: label, field: 'apiVersion', message: `Unsupported value: "${apiVersion}": supported values: "${GROUP}/${VERSION}"` });
+    return undefined;
+  }
+  const validator = validators.get(value.kind);
+  if (!validator) {
+    problems.push({ severity: 'error', file, line: doc.lineOf(['kind']), object: label, field: 'kind', message: `unknown kind "${value.kind}" of ${GROUP}; known kinds: ${kinds.map((k) => k.kind).join(', ')}` });
+    return undefined;
+  }
+  const fieldProblems = validator.validate(value);
+  for (const p of fieldProblems) {
+    problems.push({ severity: 'error', file, line: doc.lineOf(p.path), object: label, field: formatPath(p.path), message: p.message });
+  }
+  if (fieldProblems.length > 0) return undefined;
+  const metadata = value.metadata as { name: string; namespace?: string };
+  return { file, line: doc.line, kind: value.kind, name: metadata.name, namespace: metadata.namespace, object: value };
+}
+
+/** Checks every YAML file under `root` (a directory or one file). */
+export async function checkTree(root: string, options: CheckOptions = {}): Promise<CheckResult> {
+  const limits = options.limits ?? defaultFileLimits;
+  const validators = options.validators ?? makeValidators();
+  const problems: Problem[] = [];
+  const objects: LoadedObject[] = [];
+  const display = (file: string) => (options.displayPrefix ? join(options.displayPrefix, file) : file);
+  const { files, issues } = await findYamlFiles(root, limits);
+  for (const issue of issues) problems.push({ severity: 'error', file: display(issue.file), line: 1, message: issue.message });
+  const seen = options.seen ?? new Map<string, LoadedObject>();
+  for (const found of files) {
+    const file = display(found.file);
+    const absolute = found.absolute;
+    const fileProblems: Problem[] = [];
+    const read = await readYamlText(absolute, limits);
+    if ('issue' in read) {
+      problems.push({ severity: 'error', file, line: 1, message: read.issue });
+      continue;
+    }
+    const parsed = parseYaml(read.text);
+    for (const issue of parsed.issues) fileProblems.push({ severity: 'error', file, line: issue.line, column: issue.column, message: issue.message });
+    for (const empty of parsed.empty) fileProblems.push({ severity: 'ignored', file, line: empty.line, message: 'ignored: empty document' });
+    for (const doc of parsed.documents) {
+      const loaded = checkDocument(file, doc, validators, options, fileProblems);
+      if (!loaded) continue;
+      const key = `${loaded.kind}/${loaded.namespace ?? ''}/${loaded.name}`;
+      const first = seen.get(key);
+      if (first) {
+        fileProblems.push({ severity: 'error', file, line: loaded.line, object: `${loaded.kind}/${loaded.name}`, message: `duplicate of the object at ${first.file}:${first.line}` });
+        continue;
+      }
+      seen.set(key, loaded);
+      objects.push(loaded);
+    }
+    // Array.prototype.sort is stable: problems on one line keep the order they were found in.
+    problems.push(...fileProblems.sort((a, b) => a.line - b.line));
+  }
+  return { objects, problems, filesRead: files.length };
+}

@@ -1,0 +1,106 @@
+/**
+ * Parses a multi-document YAML file into plain objects, keeping where every node came from so a
+ * problem can be reported at its line. Alias expansion is bounded (billion laughs), and syntax errors
+ * carry line and column.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { Path } from '../api/problems.js';
+
+export interface ParsedDocument {
+  /** 1-based line where the document's content starts. */
+  line: number;
+  /** Index of the document in its file (0-based). */
+  index: number;
+  value: unknown;
+  /** Line of the node at `path`, or of its nearest existing ancestor. */
+  lineOf(path: Path): number;
+}
+
+export interface ParseIssue {
+  line: number;
+  column?: number;
+  message: string;
+}
+
+export interface ParsedFile {
+  documents: ParsedDocument[];
+  /** Documents with nothing in them (`---` alone, only comments): ignored, as kubectl does. */
+  empty: { line: number }[];
+  issues: ParseIssue[];
+}
+
+/** Aliases allowed per document; far above any real manifest, far below an exponential blow-up. */
+export const maxAliasCount = 100;
+
+function nodeLine(node: Node | null | undefined, lines: LineCounter): number | undefined {
+  const offset = node?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+function childNode(node: unknown, key: string | number): { keyNode?: Node; valueNode?: Node } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (String(k) === String(key)) return { keyNode: pair.key as Node, valueNode: pair.value as Node };
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof key === 'number') {
+    const item = node.items[key];
+    return item ? { valueNode: item as Node } : undefined;
+  }
+  return undefined;
+}
+
+function makeLineOf(doc: Document, lines: LineCounter, fallback: number): (path: Path) => number {
+  return (path) => {
+    let node: unknown = doc.contents;
+    let line = nodeLine(doc.contents as Node, lines) ?? fallback;
+    for (const part of path) {
+      const child = childNode(node, part);
+      if (!child) break;
+      // A field is reported at its key (`ref:`), an item at its first line.
+      line = nodeLine(child.keyNode ?? child.valueNode, lines) ?? line;
+      node = child.valueNode;
+    }
+    return line;
+  };
+}
+
+export function parseYaml(text: string): ParsedFile {
+  const lines = new LineCounter();
+  const result: ParsedFile = { documents: [], empty: [], issues: [] };
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: false });
+  if (!Array.isArray(docs)) {
+    // An empty stream parses to an EmptyStream: nothing to validate.
+    return result;
+  }
+  docs.forEach((doc, index) => {
+    const start = doc.range?.[0] ?? 0;
+    const docLine = nodeLine(doc.contents as Node, lines) ?? lines.linePos(start).line;
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+        result.issues.push({ line: pos.line, column: pos.col, message: `YAML syntax error: ${error.message.split('\n')[0]}` });
+      }
+      return;
+    }
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+      result.empty.push({ line: docLine });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount });
+    } catch (error) {
+      const message = (error as Error).message;
+      result.issues.push({
+        line: docLine,
+        message: /alias/i.test(message) ? `too many YAML aliases (more than ${maxAliasCount}): refusing a possible alias bomb` : `YAML error: ${message}`,
+      });
+      return;
+    }
+    result.documents.push({ line: docLine, index, value, lineOf: makeLineOf(doc, lines, docLine) });
+  });
+  return result;
+}
