@@ -32,6 +32,45 @@ export interface ParsedFile {
 /** Aliases allowed per document; far above any real manifest, far below an exponential blow-up. */
 export const maxAliasCount = 100;
 
+/** Deepest nesting accepted. Real manifests stay under 20; the parser recurses per level and can exhaust the process. */
+export const maxNestingDepth = 64;
+
+/**
+ * The line of the first flow collection (`[`, `{`) nested deeper than `limit`, ignoring quoted
+ * strings and comments; undefined when there is none. Runs before the parser, which must never see it.
+ */
+export function tooDeepAt(text: string, limit = maxNestingDepth): number | undefined {
+  let depth = 0;
+  let line = 1;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      continue;
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end - 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > limit) return line;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  // Block collections nest by indentation; bound that too.
+  const indents = text.split('\n');
+  for (let n = 0; n < indents.length; n++) {
+    const indent = indents[n]!.length - indents[n]!.trimStart().length;
+    if (indent > limit * 8) return n + 1;
+  }
+  return undefined;
+}
+
 function nodeLine(node: Node | null | undefined, lines: LineCounter): number | undefined {
   const offset = node?.range?.[0];
   return offset === undefined ? undefined : lines.linePos(offset).line;
@@ -70,6 +109,11 @@ function makeLineOf(doc: Document, lines: LineCounter, fallback: number): (path:
 export function parseYaml(text: string): ParsedFile {
   const lines = new LineCounter();
   const result: ParsedFile = { documents: [], empty: [], issues: [] };
+  const deepLine = tooDeepAt(text);
+  if (deepLine !== undefined) {
+    result.issues.push({ line: deepLine, message: `YAML nested deeper than ${maxNestingDepth} levels; refusing to parse the file` });
+    return result;
+  }
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: false });
   if (!Array.isArray(docs)) {
     // An empty stream parses to an EmptyStream: nothing to validate.
@@ -78,11 +122,11 @@ export function parseYaml(text: string): ParsedFile {
   docs.forEach((doc, index) => {
     const start = doc.range?.[0] ?? 0;
     const docLine = nodeLine(doc.contents as Node, lines) ?? lines.linePos(start).line;
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-        result.issues.push({ line: pos.line, column: pos.col, message: `YAML syntax error: ${error.message.split('\n')[0]}` });
-      }
+    const [error] = doc.errors;
+    if (error) {
+      // Later errors of a document mostly follow from the first one; report that one, where it is.
+      const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+      result.issues.push({ line: pos.line, column: pos.col, message: `YAML syntax error: ${error.message.split('\n')[0]}` });
       return;
     }
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
