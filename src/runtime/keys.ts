@@ -1,10 +1,13 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+/** Anything with a name and maybe a namespace (objects, frozen or not, and references). */
+export interface Named {
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+}
 
 /**
  * The work-queue key of an object: `namespace/name`, or `name` for cluster-scoped objects
  * (the convention of client-go's MetaNamespaceKeyFunc).
  */
-export function objectKey(obj: Pick<KubernetesObject, 'metadata'>): string {
+export function objectKey(obj: Named): string {
   const name = obj.metadata?.name ?? '';
   const namespace = obj.metadata?.namespace;
   return namespace ? `${namespace}/${name}` : name;
