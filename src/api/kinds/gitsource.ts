@@ -60,7 +60,6 @@ export const GitSourceStatus = obj(
     observedGeneration: optional(ObservedGeneration),
     revision: optional(str('The revision last applied, as <branch|tag|HEAD>@sha1:<sha>.', { maxLength: 512 })),
     lastAttemptedRevision: optional(str('The revision of the last sync attempt, applied or not.', { maxLength: 512 })),
-    lastSyncTime: optional(str('When the last sync finished.', { format: 'date-time' })),
     inventory: optional(
       obj(
         {
