@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../../src/runtime/events.js';
 import { FakeClock } from '../../../src/runtime/fake-clock.js';
 import { FakeKube } from '../../../src/runtime/kube/fake.js';
+import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { captureLogger, metrics } from './helpers.js';
 
-interface EventObj {
+interface EventObj extends KubeObject {
   type: string;
   reason: string;
   note: string;
