@@ -6,11 +6,13 @@ import type { Command } from './command.js';
 
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
 const summaries: Record<string, string> = {
   validate: 'Validate the cairn.dev YAML of a Git checkout (file:line errors; for CI)',
+  serve: 'Serve an ONNX model over HTTP (KServe V2 / Triton and TF Serving V1 protocols, metrics)',
 };
 
 export function usage(): string {

@@ -1,0 +1,175 @@
+/**
+ * `cairn serve`: the ONNX serving runtime of every serving pod (CONTRACTS.md section 2). Parses arguments and
+ * wires the process's I/O (stdout logger, signals, metrics registry) into src/serving/runtime.ts.
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { parseSha256 } from '../serving/model-source.js';
+import type { ExecutionMode } from '../serving/model.js';
+import { serve, type ServeConfig } from '../serving/runtime.js';
+import { UsageError, type Command } from './command.js';
+
+export const usage = `Usage: cairn serve --model-uri URI --sha256 HEX --name NAME [options]
+
+Serves one ONNX model version over HTTP: Open Inference Protocol (KServe V2, Triton) under /v2,
+TF Serving / KServe V1 under /v1, Prometheus metrics under /metrics.
+
+Model:
+  --model-uri URI          file:///path/model.onnx, /path/model.onnx or http(s)://... (required)
+  --sha256 HEX             expected sha256 of the model file; a mismatch is never served (required)
+  --name NAME              model name in URLs and metrics (required)
+  --version V              model version (default 1)
+Network:
+  --port N                 HTTP port (default 8080)
+  --host ADDR              listen address (default 0.0.0.0)
+  --max-body-bytes N       largest request body, else 413 (default 4194304)
+  --max-elements N         most tensor elements in one request (default 1048576)
+  --allow-nan              accept NaN and Infinity (as "NaN", "Infinity", "-Infinity") in FP32/FP64 inputs
+  --drain-timeout-s N      on SIGTERM, longest wait for requests in flight (default 30)
+Inference:
+  --max-batch-size N       dynamic batching: most rows merged into one run; 1 disables it (default 64)
+  --max-delay-ms N         longest a request waits for others to batch with (default 0: batch what is queued)
+  --max-queue N            requests waiting beyond this get 503 (default 4096)
+  --execution MODE         auto | inline | worker (default auto: inline when a full batch runs in under
+                           --inline-max-run-ms, else worker threads)
+  --inline-max-run-ms N    auto mode threshold (default 1)
+  --workers N              worker threads in worker mode (default: one per core)
+  --intra-op-threads N     ONNX Runtime threads per session (default 1; 0 = ONNX Runtime's choice)
+Observability:
+  --profile FILE           Dataset profile JSON (drift baseline): feature histogram buckets and categories
+  --feature-columns SPEC   INPUT=feature,feature,... : the profile feature of each column of INPUT (repeatable)
+  --log-sample P           log this share (0..1) of inference requests with their bodies (default 0)
+  --log-level LEVEL        pino level (default info)
+Shadow:
+  --mirror-url URL         copy requests to this server (base URL) after answering them
+  --mirror-percent P       share of requests copied, 0..100 (default 100 when --mirror-url is set)
+  --mirror-timeout-ms N    timeout of a copied request (default 5000)
+`;
+
+const options = {
+  'model-uri': { type: 'string' },
+  sha256: { type: 'string' },
+  name: { type: 'string' },
+  version: { type: 'string', default: '1' },
+  port: { type: 'string', default: '8080' },
+  host: { type: 'string', default: '0.0.0.0' },
+  'max-body-bytes': { type: 'string', default: String(4 * 1024 * 1024) },
+  'max-elements': { type: 'string', default: String(1 << 20) },
+  'allow-nan': { type: 'boolean', default: false },
+  'drain-timeout-s': { type: 'string', default: '30' },
+  'max-batch-size': { type: 'string', default: '64' },
+  'max-delay-ms': { type: 'string', default: '0' },
+  'max-queue': { type: 'string', default: '4096' },
+  execution: { type: 'string', default: 'auto' },
+  'inline-max-run-ms': { type: 'string', default: '1' },
+  workers: { type: 'string', default: '0' },
+  'intra-op-threads': { type: 'string', default: '1' },
+  profile: { type: 'string' },
+  'feature-columns': { type: 'string', multiple: true },
+  'log-sample': { type: 'string', default: '0' },
+  'log-level': { type: 'string', default: 'info' },
+  'mirror-url': { type: 'string' },
+  'mirror-percent': { type: 'string' },
+  'mirror-timeout-ms': { type: 'string', default: '5000' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function number(values: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER, integer = true): number {
+  const text = values[name] as string;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`--${name}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got "${text}"`);
+  }
+  return n;
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function parseFeatureColumns(specs: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const spec of specs) {
+    const match = /^([^=]+)=(.+)$/.exec(spec);
+    if (!match) throw new UsageError(`--feature-columns: expected INPUT=feature,feature,..., got "${spec}"`);
+    out[match[1]!] = match[2]!.split(',').map((s) => s.trim());
+  }
+  return out;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface ServeArgs {
+  config: ServeConfig;
+  logLevel: string;
+}
+
+/** Parses `cairn serve` arguments into the runtime's config; throws UsageError. `help` when --help was given. */
+export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const sha256 = parseSha256(required(values, 'sha256'));
+  if (!sha256) throw new UsageError(`--sha256: expected 64 hex digits, got "${String(values.sha256)}"`);
+  const execution = values.execution as string;
+  if (!['auto', 'inline', 'worker'].includes(execution)) throw new UsageError(`--execution: expected auto, inline or worker, got "${execution}"`);
+  const mirrorUrl = values['mirror-url'] as string | undefined;
+  if (mirrorUrl !== undefined && !/^https?:\/\//.test(mirrorUrl)) throw new UsageError(`--mirror-url: expected an http(s):// URL, got "${mirrorUrl}"`);
+  if (values['mirror-percent'] !== undefined && mirrorUrl === undefined) throw new UsageError('--mirror-percent needs --mirror-url');
+  const config: ServeConfig = {
+    modelUri: required(values, 'model-uri'),
+    sha256,
+    name: required(values, 'name'),
+    version: values.version as string,
+    host: values.host as string,
+    port: number(values, 'port', 0, 65535),
+    featureColumns: parseFeatureColumns((values['feature-columns'] as string[] | undefined) ?? []),
+    execution: execution as ExecutionMode,
+    workers: number(values, 'workers', 0, 256),
+    intraOpThreads: number(values, 'intra-op-threads', 0, 256),
+    inlineMaxRunMs: number(values, 'inline-max-run-ms', 0, 60_000, false),
+    maxBatchSize: number(values, 'max-batch-size', 1, 65536),
+    maxDelayMs: number(values, 'max-delay-ms', 0, 60_000, false),
+    maxQueue: number(values, 'max-queue', 1),
+    maxBodyBytes: number(values, 'max-body-bytes', 1),
+    maxElements: number(values, 'max-elements', 1),
+    allowNonFinite: values['allow-nan'] as boolean,
+    mirrorPercent: mirrorUrl === undefined ? 0 : values['mirror-percent'] === undefined ? 100 : number(values, 'mirror-percent', 0, 100, false),
+    mirrorTimeoutMs: number(values, 'mirror-timeout-ms', 1),
+    logSample: number(values, 'log-sample', 0, 1, false),
+    drainTimeoutMs: number(values, 'drain-timeout-s', 0, 3600, false) * 1000,
+  };
+  if (typeof values.profile === 'string') config.profilePath = values.profile;
+  if (mirrorUrl !== undefined) config.mirrorUrl = mirrorUrl;
+  const logLevel = values['log-level'] as string;
+  if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  return { config, logLevel };
+}
+
+export const serveCommand: Command = {
+  async run(argv) {
+    let args: ServeArgs | 'help';
+    try {
+      args = parseServeArgs(argv);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      process.stderr.write(`cairn serve: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    if (args === 'help') {
+      process.stdout.write(usage);
+      return 0;
+    }
+    const logger = pino({ level: args.logLevel, name: 'cairn-serve' });
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    return serve(args.config, { logger, registry, signals: process, random: Math.random });
+  },
+};

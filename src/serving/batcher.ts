@@ -1,0 +1,215 @@
+/**
+ * Dynamic batching (Triton's dynamic_batcher semantics). Requests wait in one queue; whenever the executor has a
+ * free slot, the head of the queue and the queued requests compatible with it (same trailing dimensions) are
+ * concatenated along the first dimension, up to maxBatchSize rows, run once, and the outputs are sliced back
+ * per request. maxDelayMs 0 (the default) never waits: it batches what queued while the executor was busy or
+ * arrived in the same event-loop turn. A batch that fails is retried request by request, so one bad request
+ * cannot fail the others.
+ */
+import { allocData, type TensorData, type TensorMap } from './datatypes.js';
+import { HttpError } from './errors.js';
+import type { Executor } from './executor.js';
+
+export interface BatcherOptions {
+  /** Most rows in one run; 1 disables merging. */
+  maxBatchSize: number;
+  /** Longest a request waits for others before its batch runs (0: never wait). */
+  maxDelayMs: number;
+  /** Most requests waiting; beyond it requests are refused with 503. */
+  maxQueue: number;
+  /** Whether the model's outputs scale with the first dimension (checked when the model loaded). */
+  batchable: boolean;
+  /** Input names in signature order (the merge key follows it). */
+  inputNames: readonly string[];
+  /** Called with the rows of every run (cairn_inference_batch_size). */
+  onBatch?(rows: number): void;
+  /** Milliseconds clock (injected for tests). */
+  now?(): number;
+}
+
+export interface BatchRequest {
+  feeds: TensorMap;
+  /** Rows along the first dimension, or -1 when the request cannot merge. */
+  rows: number;
+}
+
+interface Item extends BatchRequest {
+  key: string | null;
+  enqueuedAt: number;
+  resolve(outputs: TensorMap): void;
+  reject(err: Error): void;
+}
+
+/** Concatenates tensors of the same type along the first dimension. */
+export function concatRows(parts: readonly TensorMap[], names: readonly string[]): TensorMap {
+  const out: TensorMap = {};
+  for (const name of names) {
+    const first = parts[0]![name]!;
+    let rows = 0;
+    let length = 0;
+    for (const p of parts) {
+      rows += p[name]!.dims[0]!;
+      length += p[name]!.data.length;
+    }
+    const data = allocData(first.type, length);
+    let offset = 0;
+    for (const p of parts) {
+      const src = p[name]!.data;
+      if (Array.isArray(data)) for (let i = 0; i < src.length; i++) data[offset + i] = (src as string[])[i]!;
+      else (data as Float32Array).set(src as Float32Array, offset);
+      offset += src.length;
+    }
+    out[name] = { type: first.type, dims: [rows, ...first.dims.slice(1)], data };
+  }
+  return out;
+}
+
+/** Slices the rows `start..start+rows` out of every output (the outputs of a merged run). */
+export function sliceRows(outputs: TensorMap, totalRows: number, start: number, rows: number): TensorMap {
+  const out: TensorMap = {};
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value.dims[0] !== totalRows) throw new Error(`output "${name}" has ${value.dims[0]} rows for a batch of ${totalRows}`);
+    const rowSize = totalRows === 0 ? 0 : value.data.length / totalRows;
+    const from = start * rowSize;
+    const to = from + rows * rowSize;
+    const data: TensorData = Array.isArray(value.data) ? value.data.slice(from, to) : (value.data as Float32Array).subarray(from, to);
+    out[name] = { type: value.type, dims: [rows, ...value.dims.slice(1)], data };
+  }
+  return out;
+}
+
+export class Batcher {
+  private readonly queue: Item[] = [];
+  private inFlight = 0;
+  private immediate: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly options: BatcherOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Requests waiting for a run. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  infer(request: BatchRequest): Promise<TensorMap> {
+    if (this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...request, key: this.keyOf(request), enqueuedAt: this.now(), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Requests merge only with requests whose inputs have the same dimensions after the first. */
+  private keyOf(request: BatchRequest): string | null {
+    if (!this.options.batchable || this.options.maxBatchSize <= 1 || request.rows < 1 || request.rows >= this.options.maxBatchSize) {
+      return null;
+    }
+    return this.options.inputNames.map((n) => request.feeds[n]!.dims.slice(1).join('x')).join('|');
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0 || this.inFlight >= this.executor.concurrency || this.immediate) return;
+    const wait = this.options.maxDelayMs > 0 ? this.waitFor() : 0;
+    if (wait <= 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.immediate = setImmediate(() => this.flush());
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, wait);
+    }
+  }
+
+  /** Milliseconds the head of the queue may still wait for companions (0 once its batch is full). */
+  private waitFor(): number {
+    const head = this.queue[0]!;
+    if (head.key === null) return 0;
+    let rows = 0;
+    for (const item of this.queue) if (item.key === head.key) rows += item.rows;
+    if (rows >= this.options.maxBatchSize) return 0;
+    return head.enqueuedAt + this.options.maxDelayMs - this.now();
+  }
+
+  private flush(): void {
+    this.immediate = undefined;
+    while (this.queue.length > 0 && this.inFlight < this.executor.concurrency) {
+      if (this.options.maxDelayMs > 0 && this.waitFor() > 0) break;
+      this.dispatch(this.take());
+    }
+    this.schedule();
+  }
+
+  /** The head of the queue plus the compatible requests behind it, up to maxBatchSize rows. */
+  private take(): Item[] {
+    const head = this.queue.shift()!;
+    if (head.key === null) return [head];
+    const batch = [head];
+    let rows = head.rows;
+    for (let i = 0; i < this.queue.length && rows < this.options.maxBatchSize; ) {
+      const item = this.queue[i]!;
+      if (item.key === head.key && rows + item.rows <= this.options.maxBatchSize) {
+        batch.push(item);
+        rows += item.rows;
+        this.queue.splice(i, 1);
+      } else i++;
+    }
+    return batch;
+  }
+
+  /** Isolates a failed batch: each of its requests runs again on its own, ahead of newer requests. */
+  private retryAlone(batch: Item[]): void {
+    this.queue.unshift(...batch.map((item) => ({ ...item, key: null })));
+  }
+
+  private dispatch(batch: Item[]): void {
+    this.inFlight++;
+    const names = this.options.inputNames;
+    const total = batch.reduce((n, item) => n + Math.max(item.rows, 1), 0);
+    this.options.onBatch?.(batch.length === 1 && batch[0]!.rows < 0 ? 1 : total);
+    const feeds = batch.length === 1 ? batch[0]!.feeds : concatRows(batch.map((item) => item.feeds), names);
+    this.executor
+      .run(feeds)
+      .then(
+        (outputs) => {
+          if (batch.length === 1) {
+            batch[0]!.resolve(outputs);
+            return;
+          }
+          let slices: TensorMap[];
+          try {
+            let start = 0;
+            slices = batch.map((item) => {
+              const slice = sliceRows(outputs, total, start, item.rows);
+              start += item.rows;
+              return slice;
+            });
+          } catch {
+            this.retryAlone(batch);
+            return;
+          }
+          batch.forEach((item, i) => item.resolve(slices[i]!));
+        },
+        (err: Error) => {
+          if (batch.length === 1) batch[0]!.reject(err);
+          else this.retryAlone(batch);
+        },
+      )
+      .catch((err: Error) => {
+        for (const item of batch) item.reject(err);
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Loading a verified model: an ONNX Runtime session, its signature, a warm-up inference, a probe of whether its
+ * outputs scale with the batch dimension (else requests are never merged), and the choice of where inference
+ * runs: on the main thread when a full batch runs in well under a millisecond, in worker threads otherwise
+ * (ONNX Runtime's run blocks the thread it runs on; see bench/serve.ts for the figures behind the threshold).
+ */
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import { allocData, type TensorMap } from './datatypes.js';
+import { InlineExecutor, type Executor } from './executor.js';
+import { createSession, runSession, type Session } from './ort-session.js';
+import { mayBatch, signatureOf, type ModelSignature } from './signature.js';
+import { WorkerPool } from './worker-pool.js';
+
+export type ExecutionMode = 'auto' | 'inline' | 'worker';
+
+export interface LoadOptions {
+  execution: ExecutionMode;
+  /** Worker threads in worker mode (0: one per core, at least 1). */
+  workers: number;
+  /** ONNX Runtime intra-op threads per session (0: ONNX Runtime's default). */
+  intraOpThreads: number;
+  maxBatchSize: number;
+  /** auto mode runs inline when a warm-up run of a full batch takes at most this long (ms). */
+  inlineMaxRunMs: number;
+  logger: Logger;
+  /** Milliseconds clock. */
+  now?(): number;
+}
+
+export interface LoadedModel {
+  signature: ModelSignature;
+  executor: Executor;
+  /** Whether requests may merge along the first dimension. */
+  batchable: boolean;
+  /** Median warm-up run time of the largest batch, in ms (what auto mode decided on). */
+  runMs: number;
+}
+
+/** Zeros (false, "") for every input, dynamic dimensions set to `rows` (first) and 1 (others). */
+export function syntheticFeeds(signature: ModelSignature, rows: number): TensorMap {
+  const feeds: TensorMap = {};
+  for (const spec of signature.inputs) {
+    const dims = spec.shape.map((d, i) => (d !== -1 ? d : i === 0 ? rows : 1));
+    const length = dims.reduce((a, b) => a * b, 1);
+    feeds[spec.name] = { type: spec.type, dims, data: allocData(spec.type, length) };
+  }
+  return feeds;
+}
+
+/** Whether every output has `rows` rows when every input has `rows` rows, for rows 1 and 2. */
+async function probeBatching(session: Session, signature: ModelSignature): Promise<string | undefined> {
+  if (!mayBatch(signature)) return 'not every input and output has a dynamic first dimension';
+  for (const rows of [1, 2]) {
+    const outputs = await runSession(session, syntheticFeeds(signature, rows));
+    for (const spec of signature.outputs) {
+      const got = outputs[spec.name]?.dims[0];
+      if (got !== rows) return `output "${spec.name}" has ${got} rows for ${rows} input rows`;
+    }
+  }
+  return undefined;
+}
+
+async function medianRunMs(session: Session, feeds: () => TensorMap, now: () => number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const input = feeds();
+    const start = now();
+    await runSession(session, input);
+    times.push(now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Loads model bytes that have already been verified. Throws with a clear reason if the model cannot serve. */
+export async function loadModel(bytes: Uint8Array, options: LoadOptions): Promise<LoadedModel> {
+  const now = options.now ?? (() => performance.now());
+  const log = options.logger;
+  const intraOpThreads = options.intraOpThreads;
+  const session = await createSession(bytes, { intraOpThreads });
+  try {
+    const signature = signatureOf(session);
+    try {
+      await runSession(session, syntheticFeeds(signature, 1));
+    } catch (err) {
+      throw new Error(`the warm-up inference failed: ${(err as Error).message}`, { cause: err });
+    }
+    const notBatchable = options.maxBatchSize > 1 ? await probeBatching(session, signature) : 'maxBatchSize is 1';
+    if (notBatchable) log.info({ reason: notBatchable }, 'Disabled dynamic batching for this model');
+    const rows = notBatchable ? 1 : options.maxBatchSize;
+    const runMs = await medianRunMs(session, () => syntheticFeeds(signature, rows), now);
+    const inline = options.execution === 'inline' || (options.execution === 'auto' && runMs <= options.inlineMaxRunMs);
+    let executor: Executor;
+    if (inline) {
+      executor = new InlineExecutor(session);
+    } else {
+      await session.release();
+      const size = options.workers > 0 ? options.workers : Math.max(1, availableParallelism());
+      executor = await WorkerPool.start({ size, modelBytes: bytes, intraOpThreads, logger: log });
+    }
+    log.info({ execution: executor.kind, concurrency: executor.concurrency, runMs: Number(runMs.toFixed(3)), batchRows: rows }, 'Chose where inference runs');
+    return { signature, executor, batchable: !notBatchable, runMs };
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    throw err;
+  }
+}

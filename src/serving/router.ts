@@ -1,0 +1,90 @@
+/**
+ * Routing of the serving endpoints (CONTRACTS.md section 2), pure: method + URL in, a Route or an HttpError out.
+ */
+import { HttpError } from './errors.js';
+
+export type Route =
+  | { kind: 'live' }
+  | { kind: 'ready' }
+  | { kind: 'server-metadata' }
+  | { kind: 'metrics' }
+  | { kind: 'model-metadata'; model: string; version?: string }
+  | { kind: 'model-ready'; model: string; version?: string }
+  | { kind: 'v2-infer'; model: string; version?: string }
+  | { kind: 'v1-status'; model: string; version?: string }
+  | { kind: 'v1-predict'; model: string; version?: string };
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `path: "${segment}" is not valid percent-encoding`);
+  }
+}
+
+function withVersion<T extends { model: string; version?: string }>(route: T, version: string | undefined): T {
+  if (version !== undefined) route.version = version;
+  return route;
+}
+
+function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | undefined {
+  const [root, a, b, c, d, e, f] = parts;
+  if (parts.length === 1 && root === 'metrics') return { route: { kind: 'metrics' }, method: 'GET' };
+  if (root === 'v2') {
+    if (parts.length === 1) return { route: { kind: 'server-metadata' }, method: 'GET' };
+    if (a === 'health' && parts.length === 3 && (b === 'live' || b === 'ready')) return { route: { kind: b }, method: 'GET' };
+    if (a !== 'models' || b === undefined || b === '') return undefined;
+    const model = decode(b);
+    // /v2/models/{m}[/versions/{v}][/ready|/infer]
+    let version: string | undefined;
+    let tail: string | undefined;
+    let rest: number;
+    if (c === 'versions' && d !== undefined && d !== '') {
+      version = decode(d);
+      tail = e;
+      rest = 4;
+      if (f !== undefined) return undefined;
+    } else {
+      tail = c;
+      rest = 2;
+      if (d !== undefined) return undefined;
+    }
+    const remaining = parts.length - 1 - rest;
+    if (remaining === 0) return { route: withVersion({ kind: 'model-metadata' as const, model }, version), method: 'GET' };
+    if (tail === 'ready') return { route: withVersion({ kind: 'model-ready' as const, model }, version), method: 'GET' };
+    if (tail === 'infer') return { route: withVersion({ kind: 'v2-infer' as const, model }, version), method: 'POST' };
+    return undefined;
+  }
+  if (root === 'v1' && a === 'models' && b !== undefined && b !== '') {
+    // /v1/models/{m}[:predict] and /v1/models/{m}/versions/{v}[:predict]
+    const last = parts[parts.length - 1]!;
+    const predict = last.endsWith(':predict');
+    const strip = (s: string) => (predict ? s.slice(0, -':predict'.length) : s);
+    if (parts.length === 3) {
+      const model = decode(strip(b));
+      if (model === '') return undefined;
+      return predict ? { route: { kind: 'v1-predict', model }, method: 'POST' } : { route: { kind: 'v1-status', model }, method: 'GET' };
+    }
+    if (parts.length === 5 && c === 'versions' && d !== undefined) {
+      const model = decode(b);
+      const version = decode(strip(d));
+      return predict
+        ? { route: { kind: 'v1-predict', model, version }, method: 'POST' }
+        : { route: { kind: 'v1-status', model, version }, method: 'GET' };
+    }
+  }
+  return undefined;
+}
+
+/** Finds the route of a request; 404 for an unknown path, 405 for a known path with another method. */
+export function route(method: string, url: string): Route {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const parts = path.split('/').slice(1);
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop(); // tolerate a trailing slash
+  const found = match(parts);
+  if (!found) throw new HttpError(404, `path: no endpoint ${method} ${path}`);
+  const allowed = found.method === 'GET' ? method === 'GET' || method === 'HEAD' : method === found.method;
+  if (!allowed) throw new HttpError(405, `method: ${path} accepts ${found.method}, got ${method}`);
+  return found.route;
+}

@@ -1,0 +1,153 @@
+/**
+ * The serving process from start to exit: listen (live, not ready), fetch the model, verify its sha256, load it,
+ * warm it up, become ready; on SIGTERM or SIGINT stop accepting, finish requests in flight, exit 0. A model that
+ * cannot be fetched, does not match its sha256 or does not load is never served: the process exits 1.
+ */
+import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { bindFeatures, createFeatureTap } from './feature-tap.js';
+import { createRequestMetrics } from './metrics.js';
+import { createMirror, type Mirror } from './mirror.js';
+import { loadModel, type ExecutionMode } from './model.js';
+import { fetchModel, redactUri, verifySha256 } from './model-source.js';
+import { parseProfile, type DatasetProfile } from './profile.js';
+import { createServedModel, type ServedModel } from './served-model.js';
+import { buildServer } from './server.js';
+
+export interface ServeConfig {
+  modelUri: string;
+  sha256: string;
+  name: string;
+  version: string;
+  host: string;
+  port: number;
+  profilePath?: string;
+  /** input name -> profile feature of each column of its last dimension. */
+  featureColumns: Record<string, string[]>;
+  execution: ExecutionMode;
+  workers: number;
+  intraOpThreads: number;
+  inlineMaxRunMs: number;
+  maxBatchSize: number;
+  maxDelayMs: number;
+  maxQueue: number;
+  maxBodyBytes: number;
+  maxElements: number;
+  allowNonFinite: boolean;
+  mirrorUrl?: string;
+  mirrorPercent: number;
+  mirrorTimeoutMs: number;
+  logSample: number;
+  drainTimeoutMs: number;
+}
+
+export interface ServeIo {
+  logger: Logger;
+  registry: Registry;
+  /** Where SIGTERM/SIGINT arrive (the process). */
+  signals: Pick<EventEmitter, 'once' | 'off'>;
+  random(): number;
+  /** Called once listening, with the bound port. */
+  onListening?(port: number): void;
+  /** Called once the model is ready. */
+  onReady?(): void;
+}
+
+async function readProfile(path: string): Promise<DatasetProfile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`reading profile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  try {
+    return parseProfile(JSON.parse(text));
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Runs the serving runtime until a stop signal; resolves the process exit code. */
+export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
+  const log = io.logger.child({ model: config.name, version: config.version });
+  let profile: DatasetProfile | undefined;
+  try {
+    if (config.profilePath) profile = await readProfile(config.profilePath);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'Failed to read the baseline profile');
+    return 1;
+  }
+  const metrics = createRequestMetrics(io.registry, config.name, config.version);
+  const mirror: Mirror | undefined = config.mirrorUrl
+    ? createMirror({
+        url: config.mirrorUrl,
+        percent: config.mirrorPercent,
+        timeoutMs: config.mirrorTimeoutMs,
+        maxInFlight: 64,
+        model: config.name,
+        version: config.version,
+        registry: io.registry,
+        logger: log,
+        random: io.random,
+      })
+    : undefined;
+  const server = buildServer({
+    name: config.name,
+    version: config.version,
+    logger: log,
+    registry: io.registry,
+    metrics,
+    limits: { maxBodyBytes: config.maxBodyBytes, maxElements: config.maxElements, allowNonFinite: config.allowNonFinite },
+    ...(mirror ? { mirror } : {}),
+    ...(config.logSample > 0 ? { requestLog: { sample: config.logSample, random: io.random } } : {}),
+  });
+
+  const abort = new AbortController();
+  let onSignal: (signal: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (onSignal = resolve));
+  const handlers = { SIGTERM: () => onSignal('SIGTERM'), SIGINT: () => onSignal('SIGINT') };
+  io.signals.once('SIGTERM', handlers.SIGTERM);
+  io.signals.once('SIGINT', handlers.SIGINT);
+  void stopped.then(() => abort.abort());
+
+  let served: ServedModel | undefined;
+  let code = 0;
+  try {
+    const port = await server.listen(config.port, config.host);
+    log.info({ port, host: config.host }, 'Listening; not ready until the model is loaded');
+    io.onListening?.(port);
+    const bytes = await fetchModel(config.modelUri, { signal: abort.signal });
+    verifySha256(bytes, config.sha256, config.modelUri);
+    log.info({ uri: redactUri(config.modelUri), bytes: bytes.length, sha256: config.sha256 }, 'Verified the model sha256');
+    const loaded = await loadModel(bytes, { ...config, logger: log });
+    let bindings;
+    if (profile) {
+      const bound = bindFeatures(profile, loaded.signature, config.featureColumns);
+      bindings = bound.bindings;
+      log.info({ features: bindings.map((b) => `${b.feature.name}<-${b.input}${b.column === null ? '' : `[${b.column}]`}`), unbound: bound.unbound }, 'Bound profile features to model inputs');
+    }
+    const tap = createFeatureTap(io.registry, { model: config.name, version: config.version, signature: loaded.signature, ...(profile ? { profile } : {}), ...(bindings ? { bindings } : {}) });
+    served = createServedModel(loaded, config, metrics, tap);
+    if (abort.signal.aborted) throw new Error('stopped while loading');
+    server.setModel(served);
+    log.info({ inputs: loaded.signature.inputs.map((s) => s.name), outputs: loaded.signature.outputs.map((s) => s.name), batching: loaded.batchable }, 'Model is ready');
+    io.onReady?.();
+    const signal = await stopped;
+    log.info({ signal }, 'Received a stop signal; draining requests in flight');
+  } catch (err) {
+    if (!abort.signal.aborted) {
+      log.error({ err: (err as Error).message }, 'Failed to start serving the model; it will not become ready');
+      code = 1;
+    }
+  } finally {
+    io.signals.off('SIGTERM', handlers.SIGTERM);
+    io.signals.off('SIGINT', handlers.SIGINT);
+    await server.drain(config.drainTimeoutMs);
+    await served?.close();
+    await mirror?.close();
+  }
+  log.info({ code }, 'Stopped serving');
+  return code;
+}

@@ -1,0 +1,41 @@
+/**
+ * A loaded model as the HTTP layer sees it: its signature, an infer function behind the dynamic batcher, and
+ * the drift tap. Built once the model is verified, loaded and warmed up.
+ */
+import { Batcher } from './batcher.js';
+import type { TensorMap } from './datatypes.js';
+import type { FeatureTap } from './feature-tap.js';
+import type { RequestMetrics } from './metrics.js';
+import type { LoadedModel } from './model.js';
+import type { ModelSignature } from './signature.js';
+import type { InferRequest } from './v2.js';
+
+export interface ServedModel {
+  signature: ModelSignature;
+  infer(request: InferRequest): Promise<TensorMap>;
+  tap?: FeatureTap;
+  /** Stops the executor (after the server drained). */
+  close(): Promise<void>;
+}
+
+export interface BatchingOptions {
+  maxBatchSize: number;
+  maxDelayMs: number;
+  maxQueue: number;
+}
+
+export function createServedModel(loaded: LoadedModel, batching: BatchingOptions, metrics: RequestMetrics, tap?: FeatureTap): ServedModel {
+  const batcher = new Batcher(loaded.executor, {
+    ...batching,
+    batchable: loaded.batchable,
+    inputNames: loaded.signature.inputs.map((s) => s.name),
+    onBatch: (rows) => metrics.batch(rows),
+  });
+  const served: ServedModel = {
+    signature: loaded.signature,
+    infer: (request) => batcher.infer(request),
+    close: () => loaded.executor.close(),
+  };
+  if (tap) served.tap = tap;
+  return served;
+}

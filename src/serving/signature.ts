@@ -1,0 +1,65 @@
+/**
+ * A model's signature: the names, element types and shapes of its inputs and outputs, read from ONNX Runtime's
+ * session metadata. Dynamic dimensions (symbolic like "N", or unnamed) are -1, as the V2 metadata reports them.
+ */
+import { datatypeOf, type Datatype, type OrtType } from './datatypes.js';
+
+export interface TensorSpec {
+  name: string;
+  type: OrtType;
+  datatype: Datatype;
+  /** -1 for a dynamic dimension. */
+  shape: number[];
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+/** What ONNX Runtime tells about one input or output (InferenceSession.ValueMetadata). */
+export interface ValueMetadata {
+  name: string;
+  isTensor: boolean;
+  type?: string;
+  shape?: ReadonlyArray<number | string>;
+}
+
+function specOf(meta: ValueMetadata, kind: 'input' | 'output'): TensorSpec {
+  if (!meta.isTensor || meta.type === undefined) {
+    throw new Error(`${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
+  }
+  const datatype = datatypeOf(meta.type);
+  if (datatype === undefined) throw new Error(`${kind} "${meta.name}" has element type ${meta.type}, which cairn serve does not support`);
+  const shape = (meta.shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
+  return { name: meta.name, type: meta.type as OrtType, datatype, shape };
+}
+
+/** Builds the signature from session metadata; throws naming the input or output it cannot serve. */
+export function signatureOf(session: { inputMetadata: readonly ValueMetadata[]; outputMetadata: readonly ValueMetadata[] }): ModelSignature {
+  return {
+    inputs: session.inputMetadata.map((m) => specOf(m, 'input')),
+    outputs: session.outputMetadata.map((m) => specOf(m, 'output')),
+  };
+}
+
+/**
+ * Whether requests can be merged along the first dimension: every input and output has a dynamic first
+ * dimension. (The model loader also checks with a probe run that outputs really scale with the batch.)
+ */
+export function mayBatch(signature: ModelSignature): boolean {
+  const dynamicFirst = (s: TensorSpec) => s.shape.length >= 1 && s.shape[0] === -1;
+  return signature.inputs.length > 0 && signature.inputs.every(dynamicFirst) && signature.outputs.every(dynamicFirst);
+}
+
+/** The V2 model metadata response body. */
+export function v2Metadata(name: string, version: string, signature: ModelSignature): object {
+  const tensor = (s: TensorSpec) => ({ name: s.name, datatype: s.datatype, shape: s.shape });
+  return {
+    name,
+    versions: [version],
+    platform: 'onnxruntime_onnx',
+    inputs: signature.inputs.map(tensor),
+    outputs: signature.outputs.map(tensor),
+  };
+}
