@@ -1,0 +1,192 @@
+import { CoreV1Api, ListWatch, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger, ManagedProcess, SpawnOptions } from '../../../src/testenv/index.js';
+import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../../../src/testenv/index.js';
+import { apiEnvSources } from './env.js';
+import type { ImageTable } from './images.js';
+import { IpPool } from './ip-pool.js';
+import { NodeRegistration } from './node.js';
+import { PodWorker } from './pod-worker.js';
+import { KeyedQueue } from './queue.js';
+import type { PodStatus } from './wire.js';
+
+export const DEFAULT_NODE_NAME = 'cairn-local';
+
+export interface NodeAgentOptions {
+  /** Admin KubeConfig: the agent plays the kubelet and also mints ServiceAccount tokens for its Pods. */
+  kubeConfig: KubeConfig;
+  /** API server URL and CA, for the Pods' ServiceAccount kubeconfigs. */
+  server: string;
+  caFile: string;
+  /** Starts processes tied to the test environment run (ControlPlane.spawn). */
+  spawn(options: SpawnOptions): ManagedProcess;
+  images: ImageTable;
+  /** Directory under which each Pod gets `<namespace>_<name>_<uid>/` with its logs and files. */
+  stateDir: string;
+  logger: Logger;
+  nodeName?: string;
+  kubeletVersion?: string;
+  /** Environment every container starts from (default: PATH, HOME, LANG, TMPDIR of this process). */
+  baseEnv?: Record<string, string>;
+}
+
+/**
+ * A kubelet stand-in that runs the Pods bound to its Node as local processes (see tests/harness/README.md).
+ * Level-triggered: watch events only enqueue `namespace/name`; `reconcile` re-reads the Pod from the cache,
+ * drives its PodWorker, writes the status when it changed, and finalizes deletions.
+ */
+export class NodeAgent {
+  readonly nodeName: string;
+  private readonly core: CoreV1Api;
+  private readonly node: NodeRegistration;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly written = new Map<string, PodStatus>();
+  private readonly ips = new IpPool();
+  private readonly queue: KeyedQueue;
+  private informer: ListWatch<V1Pod> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: NodeAgentOptions) {
+    this.nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.node = new NodeRegistration(options.kubeConfig, this.nodeName, options.logger, options.kubeletVersion ?? 'v1.35.4-cairn-node-agent');
+    this.queue = new KeyedQueue(
+      (key) => this.reconcile(key),
+      (key, error) => options.logger.warn({ node: this.nodeName, pod: key, error: errorMessage(error) }, 'Failed to sync Pod; retrying'),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.node.start();
+    const fieldSelector = `spec.nodeName=${this.nodeName}`;
+    const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(this.options.kubeConfig), () => this.core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector);
+    const enqueue = (pod: V1Pod): void => this.queue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    informer.on('add', enqueue);
+    informer.on('update', enqueue);
+    informer.on('delete', enqueue);
+    informer.on('error', (error) => {
+      if (this.stopped) return;
+      this.options.logger.warn({ node: this.nodeName, error: errorMessage(error) }, 'Pod watch failed; restarting it');
+      setTimeout(() => void informer.start().catch(() => undefined), 1_000).unref();
+    });
+    this.informer = informer;
+    await informer.start();
+  }
+
+  /** Stops watching and heartbeating, and ends every Pod's processes (the Pods stay in the API). */
+  async stop(graceSeconds = 2): Promise<void> {
+    this.stopped = true;
+    this.node.stop();
+    await this.informer?.stop();
+    await this.queue.stop();
+    await Promise.all([...this.workers.values()].map((w) => w.terminate(graceSeconds)));
+  }
+
+  /** The directory holding a Pod's logs (`<container>.stdout.log`, `.stderr.log`) and termination files. */
+  podDir(pod: { metadata?: { namespace?: string; name?: string; uid?: string } }): string {
+    return join(this.options.stateDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+  }
+
+  private async reconcile(key: string): Promise<number | undefined> {
+    const [namespace = '', name = ''] = key.split('/');
+    const pod = this.informer?.get(name, namespace);
+    const uid = pod?.metadata?.uid;
+    // Workers of this key whose Pod is gone (or replaced by a new one of the same name) end now.
+    for (const [workerUid, worker] of this.workers) {
+      if (worker.key === key && workerUid !== uid) {
+        await worker.terminate(2);
+        this.workers.delete(workerUid);
+        this.written.delete(workerUid);
+      }
+    }
+    if (pod === undefined || uid === undefined || pod.spec?.nodeName !== this.nodeName) return undefined;
+    let worker = this.workers.get(uid);
+    if (worker === undefined) {
+      // Nothing runs for it here: a deleted Pod is finalized at once, a finished one is left as it is.
+      if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return this.finalizeIfDeleted(pod);
+      worker = this.newWorker(pod);
+      this.workers.set(uid, worker);
+    }
+    const retry = await worker.sync(pod);
+    if (pod.metadata?.deletionTimestamp) {
+      const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      await worker.terminate(grace);
+    }
+    await this.writeStatus(pod, worker);
+    if (pod.metadata?.deletionTimestamp && worker.finished) {
+      await this.finalizeIfDeleted(pod);
+      this.workers.delete(uid);
+      this.written.delete(uid);
+    }
+    return retry;
+  }
+
+  private newWorker(pod: V1Pod): PodWorker {
+    const { options } = this;
+    const worker: PodWorker = new PodWorker(pod, {
+      spawn: options.spawn,
+      images: options.images,
+      envSources: apiEnvSources(this.core),
+      ips: this.ips,
+      logger: options.logger,
+      dir: this.podDir(pod),
+      baseEnv: options.baseEnv ?? {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        LANG: 'C.UTF-8',
+        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+      },
+      serviceAccountKubeconfig: (p, path) => this.serviceAccountKubeconfig(p, path),
+      changed: () => this.queue.add(worker.key),
+    });
+    return worker;
+  }
+
+  /** A kubeconfig with a token bound to the Pod, for its ServiceAccount, unless the Pod opts out of the token. */
+  private async serviceAccountKubeconfig(pod: V1Pod, path: string): Promise<string | undefined> {
+    if (pod.spec?.automountServiceAccountToken === false) return undefined;
+    const meta = pod.metadata ?? {};
+    return writeServiceAccountKubeconfig({ server: this.options.server, caFile: this.options.caFile, kubeConfig: () => this.options.kubeConfig }, path, {
+      namespace: meta.namespace ?? 'default',
+      serviceAccount: pod.spec?.serviceAccountName || 'default',
+      boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: meta.name, uid: meta.uid },
+    });
+  }
+
+  /** Patches pods/status when the computed status differs from the one last written. */
+  private async writeStatus(pod: V1Pod, worker: PodWorker): Promise<void> {
+    const previous = this.written.get(worker.uid);
+    const status = worker.status(previous);
+    if (previous !== undefined && isDeepStrictEqual(previous, status)) return;
+    try {
+      await this.core.patchNamespacedPodStatus(
+        { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { metadata: { uid: worker.uid }, status } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      );
+    } catch (error) {
+      // Gone (404) or replaced by a Pod of the same name (409, uid precondition): the watch will tell.
+      const code = statusCode(error);
+      if (code === 404 || code === 409) return;
+      throw error;
+    }
+    this.written.set(worker.uid, status);
+  }
+
+  /** Completes a graceful deletion as the kubelet does: delete with grace period 0, preconditioned on the uid. */
+  private async finalizeIfDeleted(pod: V1Pod): Promise<undefined> {
+    if (!pod.metadata?.deletionTimestamp) return undefined;
+    try {
+      await this.core.deleteNamespacedPod({
+        name: pod.metadata.name ?? '',
+        namespace: pod.metadata.namespace ?? '',
+        gracePeriodSeconds: 0,
+        body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } },
+      });
+    } catch (error) {
+      const code = statusCode(error);
+      if (code !== 404 && code !== 409) throw error;
+    }
+    return undefined;
+  }
+}
