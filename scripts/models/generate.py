@@ -8,7 +8,7 @@ Writes into the output folder:
                           avg_daily_trips) converted with skl2onnx: input "input" FP32 [N,3], output
                           "variable" FP32 [N,1]. What the example trainer produces.
   multi_io.onnx           built with the onnx helper API: one input per datatype (FP32, INT64, BOOL, FP64,
-                          INT32), several outputs, to exercise every V2 datatype.
+                          INT32, BYTES), several outputs, to exercise every V2 datatype.
   reduce_sum.onnx         FP32 [N,3] -> FP32 [1]: its output does not scale with the batch, so the server
                           must not merge requests for it.
   mlp.onnx                a tiny MLP 32->64->10 (FP32) with fixed random weights (benchmark fixture).
@@ -56,10 +56,17 @@ def driver_data(rng: np.random.Generator, rows: int) -> tuple[np.ndarray, np.nda
     return x, y
 
 
+def write_atomic(path: str, data: bytes) -> None:
+    """Concurrent test runs may generate at once: readers see the old file or the new one, never half of one."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
 def save(model: onnx.ModelProto, path: str) -> None:
     onnx.checker.check_model(model)
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString(deterministic=True))
+    write_atomic(path, model.SerializeToString(deterministic=True))
 
 
 def elasticnet(out: str, rng: np.random.Generator) -> dict:
@@ -124,13 +131,14 @@ def dataset_profile(x: np.ndarray, y: np.ndarray) -> dict:
 
 
 def multi_io(out: str) -> dict:
-    """Inputs x FP32[N,2], count INT64[N,1], flag BOOL[N,1], scale FP64[N,1], level INT32[N,1].
+    """Inputs x FP32[N,2], count INT64[N,1], flag BOOL[N,1], scale FP64[N,1], level INT32[N,1], city BYTES[N,1].
 
     score    FP32 [N,1] = x @ [[0.5], [-1.25]] + 0.1 * float(count) + 2 * float(flag)
     count_x2 INT64[N,1] = count * 2
     scaled   FP64 [N,1] = 1.5 * scale + double(count)
     flag_not BOOL [N,1] = not flag
     level_sq INT32[N,1] = level * level
+    city_code INT64[N,1] = {"hanoi": 1, "hcm": 2}[city], else 0
     """
     w = np.array([[0.5], [-1.25]], dtype=np.float32)
     nodes = [
@@ -146,6 +154,15 @@ def multi_io(out: str) -> dict:
         helper.make_node("Add", ["scale_term", "count_d"], ["scaled"]),
         helper.make_node("Not", ["flag"], ["flag_not"]),
         helper.make_node("Mul", ["level", "level"], ["level_sq"]),
+        helper.make_node(
+            "LabelEncoder",
+            ["city"],
+            ["city_code"],
+            domain="ai.onnx.ml",
+            keys_strings=["hanoi", "hcm"],
+            values_int64s=[1, 2],
+            default_int64=0,
+        ),
     ]
     inits = [
         numpy_helper.from_array(w, "w"),
@@ -163,6 +180,7 @@ def multi_io(out: str) -> dict:
             helper.make_tensor_value_info("flag", TensorProto.BOOL, ["N", 1]),
             helper.make_tensor_value_info("scale", TensorProto.DOUBLE, ["N", 1]),
             helper.make_tensor_value_info("level", TensorProto.INT32, ["N", 1]),
+            helper.make_tensor_value_info("city", TensorProto.STRING, ["N", 1]),
         ],
         [
             helper.make_tensor_value_info("score", TensorProto.FLOAT, ["N", 1]),
@@ -170,16 +188,19 @@ def multi_io(out: str) -> dict:
             helper.make_tensor_value_info("scaled", TensorProto.DOUBLE, ["N", 1]),
             helper.make_tensor_value_info("flag_not", TensorProto.BOOL, ["N", 1]),
             helper.make_tensor_value_info("level_sq", TensorProto.INT32, ["N", 1]),
+            helper.make_tensor_value_info("city_code", TensorProto.INT64, ["N", 1]),
         ],
         inits,
     )
-    save(make_model(graph), os.path.join(out, "multi_io.onnx"))
+    save(make_model(graph, ml=True), os.path.join(out, "multi_io.onnx"))
 
     x = np.array([[1.0, 2.0], [0.25, -4.0], [3.5, 0.0]], dtype=np.float32)
     count = np.array([[3], [2**40 + 1], [-7]], dtype=np.int64)
     flag = np.array([[True], [False], [True]])
     scale = np.array([[0.1], [1e-300], [-2.5]], dtype=np.float64)
     level = np.array([[3], [-40000], [0]], dtype=np.int32)
+    city = [["hcm"], ["paris"], ["hanoi"]]
+    codes = {"hanoi": 1, "hcm": 2}
     xd = x.astype(np.float64)
     score = xd @ w.astype(np.float64) + 0.1 * count.astype(np.float64) + 2.0 * flag.astype(np.float64)
     return {
@@ -189,6 +210,7 @@ def multi_io(out: str) -> dict:
             "flag": flag.tolist(),
             "scale": scale.tolist(),
             "level": level.tolist(),
+            "city": city,
         },
         "outputs": {
             "score": score.tolist(),
@@ -196,6 +218,7 @@ def multi_io(out: str) -> dict:
             "scaled": (1.5 * scale + count.astype(np.float64)).tolist(),
             "flag_not": np.logical_not(flag).tolist(),
             "level_sq": (level.astype(np.int64) ** 2).tolist(),
+            "city_code": [[codes.get(c, 0) for c in row] for row in city],
         },
     }
 
@@ -236,8 +259,9 @@ def mlp(out: str, rng: np.random.Generator, name: str, sizes: list[int], relu_la
     return {"sizes": sizes}
 
 
-def make_model(graph: onnx.GraphProto) -> onnx.ModelProto:
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="cairn-tests")
+def make_model(graph: onnx.GraphProto, ml: bool = False) -> onnx.ModelProto:
+    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("ai.onnx.ml", 3)] if ml else [])
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="cairn-tests")
     model.ir_version = 8
     return model
 
@@ -258,12 +282,11 @@ def main() -> None:
         "mlp": mlp(args.out, np.random.default_rng(SEED + 1), "mlp", [32, 64, 10]),
         "heavy_mlp": mlp(args.out, np.random.default_rng(SEED + 2), "heavy_mlp", [512, 512, 512, 512, 512]),
     }
-    with open(os.path.join(args.out, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1)
-        f.write("\n")
-    with open(os.path.join(args.out, "driver_profile.json"), "w") as f:
-        json.dump(profile, f, indent=1)
-        f.write("\n")
+    with open(__file__, "rb") as f:
+        expected["generator_sha256"] = hashlib.sha256(f.read()).hexdigest()
+    write_atomic(os.path.join(args.out, "driver_profile.json"), (json.dumps(profile, indent=1) + "\n").encode())
+    # written last: its presence (with this generator's hash) means every model above is in place
+    write_atomic(os.path.join(args.out, "expected.json"), (json.dumps(expected, indent=1) + "\n").encode())
     for name in ["driver_elasticnet", "multi_io", "reduce_sum", "mlp", "heavy_mlp"]:
         path = os.path.join(args.out, f"{name}.onnx")
         with open(path, "rb") as f:

@@ -7,12 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 
 function tooLarge(limit: number, size: string): HttpError {
-  return new HttpError(413, `body: ${size} is over the limit of ${limit} bytes`);
+  return new HttpError(413, `body: ${size} exceeds the limit of ${limit} bytes`);
 }
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit, `${declared} bytes`));
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit, `Content-Length ${declared}`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -22,7 +22,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         req.off('data', onData);
         req.off('end', onEnd);
         chunks.length = 0;
-        reject(tooLarge(limit, `more than ${limit} bytes`));
+        reject(tooLarge(limit, 'the streamed body'));
         return;
       }
       chunks.push(chunk);

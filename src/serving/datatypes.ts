@@ -103,16 +103,16 @@ function floatCodec(ort: 'float32' | 'float64', allowNonFinite: boolean): Codec 
           (target as Float32Array)[i] = v;
           return undefined;
         }
-        return `expected a finite ${datatype} number, got ${v}`;
+        return `expected a finite number (${datatype}), got ${v}`;
       }
       if (allowNonFinite && typeof v === 'string' && Object.hasOwn(NON_FINITE, v)) {
         (target as Float32Array)[i] = NON_FINITE[v] as number;
         return undefined;
       }
       if (typeof v === 'string' && Object.hasOwn(NON_FINITE, v)) {
-        return `expected a finite ${datatype} number, got "${v}" (NaN and Infinity are not allowed)`;
+        return `expected a finite number (${datatype}), got "${v}"`;
       }
-      return `expected a ${datatype} number, got ${describe(v)}`;
+      return `expected a number (${datatype}), got ${describe(v)}`;
     },
   };
 }
@@ -130,7 +130,7 @@ function intCodec(ort: 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32
         return undefined;
       }
       if (typeof v === 'number' && Number.isInteger(v)) return `${v} is out of range for ${datatype} [${min}, ${max}]`;
-      return `expected a ${datatype} integer, got ${describe(v)}`;
+      return `expected an integer (${datatype}), got ${describe(v)}`;
     },
   };
 }
@@ -150,7 +150,7 @@ function int64Codec(ort: 'int64' | 'uint64'): Codec {
       else if (typeof v === 'string' && DECIMAL.test(v)) big = BigInt(v);
       else if (typeof v === 'number' && Number.isInteger(v)) {
         return `${v} is beyond 2^53 and would lose precision in JSON; send it as a decimal string`;
-      } else return `expected a ${datatype} integer, got ${describe(v)}`;
+      } else return `expected an integer (${datatype}), got ${describe(v)}`;
       if (big < min || big > max) return `${big} is out of range for ${datatype}`;
       (target as BigInt64Array)[i] = big;
       return undefined;

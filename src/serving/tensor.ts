@@ -110,7 +110,7 @@ export function fillV2Data(data: unknown, shape: readonly number[], codec: Codec
   if (!Array.isArray(data)) throw badRequest(`${field}: expected an array, got ${describeNode(data)}`);
   const count = elementCount(shape);
   const target = codec.alloc(count);
-  const flat = shape.length <= 1 || (data.length === count && (count === 0 || !Array.isArray(data[0])));
+  const flat = shape.length <= 1 || data.length === 0 || !Array.isArray(data[0]);
   if (flat) {
     if (data.length !== count) {
       throw badRequest(`${field}: has ${data.length} elements but shape ${formatShape(shape)} needs ${count}`);
