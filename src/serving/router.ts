@@ -59,6 +59,7 @@ function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | unde
     // /v1/models/{m}[:predict] and /v1/models/{m}/versions/{v}[:predict]
     const last = parts[parts.length - 1]!;
     const predict = last.endsWith(':predict');
+    if (!predict && last.includes(':')) return undefined; // :explain and other verbs are not served
     const strip = (s: string) => (predict ? s.slice(0, -':predict'.length) : s);
     if (parts.length === 3) {
       const model = decode(strip(b));

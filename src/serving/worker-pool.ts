@@ -3,7 +3,9 @@
  * the event loop that parses requests and answers health probes. A worker that dies is replaced; the batch it
  * held fails (the batcher then retries each request alone).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -30,13 +32,19 @@ interface Slot {
   job?: Job;
 }
 
-/** The worker entry: worker.ts through tsx in a source checkout (and under vitest), worker.js once built. */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  if (!fromSource) return { url, execArgv: [] };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url, execArgv: ['--import', tsx] };
+/**
+ * The worker entry: worker.js once built; in a source checkout (and under vitest) worker.ts, loaded through
+ * tsx's ESM API from a small bootstrap, since Node 20 workers do not apply `--import` loaders.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  const api = pathToFileURL(join(dirname(manifest), exports['./esm/api']!.import.default)).href;
+  const worker = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); })
+  .catch((err) => process.nextTick(() => { throw err; }));`;
+  return { entry: code, eval: true };
 }
 
 export class WorkerPool implements Executor {
@@ -65,9 +73,9 @@ export class WorkerPool implements Executor {
   }
 
   private spawn(): Promise<Slot> {
-    const { url, execArgv } = workerEntry();
+    const { entry, eval: isCode } = workerEntry();
     const init: WorkerInit = { modelBytes: this.options.modelBytes, intraOpThreads: this.options.intraOpThreads };
-    const worker = new Worker(url, { workerData: init, execArgv });
+    const worker = new Worker(entry, { workerData: init, eval: isCode });
     const slot: Slot = { worker };
     return new Promise((resolve, reject) => {
       const onStartExit = (code: number) => reject(new Error(`inference worker exited with code ${code} while loading the model`));

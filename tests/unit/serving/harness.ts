@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createFeatureTap, bindFeatures } from '../../../src/serving/feature-tap.js';
+import type { Executor } from '../../../src/serving/executor.js';
 import { createRequestMetrics } from '../../../src/serving/metrics.js';
 import type { Mirror } from '../../../src/serving/mirror.js';
 import { loadModel, type ExecutionMode, type LoadedModel } from '../../../src/serving/model.js';
@@ -35,6 +36,8 @@ export interface TestServerOptions {
   name?: string;
   version?: string;
   execution?: ExecutionMode;
+  /** auto mode threshold (ms). */
+  inlineMaxRunMs?: number;
   workers?: number;
   maxBatchSize?: number;
   maxDelayMs?: number;
@@ -43,8 +46,10 @@ export interface TestServerOptions {
   profile?: DatasetProfile;
   mirror?: Mirror;
   requestLog?: { sample: number; random(): number };
-  /** Wraps the served model (to hold or count requests). */
+  /** Wraps the served model (to count requests as they reach the batcher). */
   wrap?(served: ServedModel, loaded: LoadedModel): ServedModel;
+  /** Wraps the executor (to hold a run, or record the batches). */
+  wrapExecutor?(executor: Executor): Executor;
 }
 
 export interface TestServer {
@@ -71,9 +76,10 @@ export async function startServer(model: ModelName, options: TestServerOptions =
     workers: options.workers ?? 1,
     intraOpThreads: 1,
     maxBatchSize,
-    inlineMaxRunMs: 1,
+    inlineMaxRunMs: options.inlineMaxRunMs ?? 1,
     logger: log.logger,
   });
+  if (options.wrapExecutor) loaded.executor = options.wrapExecutor(loaded.executor);
   const metrics = createRequestMetrics(registry, name, version);
   const profile = options.profile;
   const tap = createFeatureTap(registry, {
