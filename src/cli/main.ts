@@ -7,12 +7,14 @@ import type { Command } from './command.js';
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
+  operator: async () => (await import('./operator.js')).operatorCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
 const summaries: Record<string, string> = {
   validate: 'Validate the cairn.dev YAML of a Git checkout (file:line errors; for CI)',
   serve: 'Serve an ONNX model over HTTP (KServe V2 / Triton and TF Serving V1 protocols, metrics)',
+  operator: 'Run the controllers, the Git sync and the webhook receiver against a cluster',
 };
 
 export function usage(): string {

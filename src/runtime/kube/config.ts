@@ -1,3 +1,4 @@
+import './node-compat.js';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeConfigSource {

@@ -1,0 +1,24 @@
+/** Everything `cairn operator` is configured with (from flags; see src/cli/operator.ts). */
+export interface OperatorOptions {
+  /** Kubeconfig file; in-cluster config (or the default kubeconfig) when absent. */
+  kubeconfig?: string;
+  context?: string;
+  /** Namespaces to watch; empty for all namespaces. */
+  namespaces: string[];
+  /** Listen address of /metrics, /healthz, /readyz and the webhook receiver. */
+  host: string;
+  port: number;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  /** Accept file:// Git and data URLs (development only). */
+  allowFileUrls: boolean;
+  gitCacheDir: string;
+  logLevel: string;
+  /** Longest wait for running reconciles at shutdown. */
+  drainTimeoutMs: number;
+  /** Lease timings (tests shorten them). */
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
