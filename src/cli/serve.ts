@@ -116,7 +116,10 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  const sha256 = parseSha256(required(values, 'sha256'));
+  const modelUri = required(values, 'model-uri');
+  const shaText = required(values, 'sha256');
+  const name = required(values, 'name');
+  const sha256 = parseSha256(shaText);
   if (!sha256) throw new UsageError(`--sha256: expected 64 hex digits, got "${String(values.sha256)}"`);
   const execution = values.execution as string;
   if (!['auto', 'inline', 'worker'].includes(execution)) throw new UsageError(`--execution: expected auto, inline or worker, got "${execution}"`);
@@ -124,9 +127,9 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   if (mirrorUrl !== undefined && !/^https?:\/\//.test(mirrorUrl)) throw new UsageError(`--mirror-url: expected an http(s):// URL, got "${mirrorUrl}"`);
   if (values['mirror-percent'] !== undefined && mirrorUrl === undefined) throw new UsageError('--mirror-percent needs --mirror-url');
   const config: ServeConfig = {
-    modelUri: required(values, 'model-uri'),
+    modelUri,
     sha256,
-    name: required(values, 'name'),
+    name,
     version: values.version as string,
     host: values.host as string,
     port: number(values, 'port', 0, 65535),

@@ -50,8 +50,10 @@ export interface ServingServer {
 
 const JSON_TYPE = 'application/json';
 
-function send(res: http.ServerResponse, status: number, body: string, type = JSON_TYPE): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+function write(res: http.ServerResponse, status: number, body: string, type: string, close: boolean): void {
+  const headers: http.OutgoingHttpHeaders = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+  if (close) headers.connection = 'close';
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -68,6 +70,8 @@ export function buildServer(options: ServerOptions): ServingServer {
   let idle: (() => void) | undefined;
 
   const isReady = () => model !== undefined && !draining;
+  /** Every response while draining tells the client to reconnect (to another replica). */
+  const send = (res: http.ServerResponse, status: number, body: string, type = JSON_TYPE) => write(res, status, body, type, draining || status === 413);
 
   /** 404 for another model or version; 503 while the model loads or the server drains. */
   const checkModel = (r: { model: string; version?: string }): ServedModel => {
@@ -101,8 +105,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `inference failed: ${(err as Error).message}`);
       status = httpError.status;
       body = errorBody(httpError);
-      if (status === 413) res.setHeader('connection', 'close');
-      if (status >= 500) logger.error({ err, protocol, status }, 'Failed an inference request');
+      if (status === 500) logger.error({ err, protocol, status }, 'Failed an inference request');
       else logger.debug({ protocol, status, error: httpError.message }, 'Rejected an inference request');
     }
     send(res, status, body);
@@ -123,7 +126,6 @@ export function buildServer(options: ServerOptions): ServingServer {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const start = now();
-    if (draining) res.setHeader('connection', 'close');
     const r = route(req.method ?? 'GET', req.url ?? '/');
     switch (r.kind) {
       case 'live':
@@ -159,7 +161,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     });
     handle(req, res).catch((err: unknown) => {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error).message}`);
-      if (httpError.status >= 500) logger.error({ err }, 'Failed a request');
+      if (httpError.status === 500) logger.error({ err }, 'Failed a request');
       if (!res.headersSent) send(res, httpError.status, errorBody(httpError));
       else res.destroy();
     });

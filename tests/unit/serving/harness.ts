@@ -136,7 +136,7 @@ export async function post(url: string, body: unknown, init: RequestInit = {}): 
 export async function get(url: string): Promise<Reply> {
   const response = await fetch(url);
   const text = await response.text();
-  let body: Record<string, unknown> = {};
+  let body: Record<string, unknown>;
   try {
     body = JSON.parse(text) as Record<string, unknown>;
   } catch {

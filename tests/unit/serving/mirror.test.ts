@@ -1,0 +1,109 @@
+/**
+ * Shadow mirroring and sampled request logging over loopback: the chosen share of requests reaches the shadow
+ * (canonical path, same body), a hung shadow never delays the primary's answers, and copies beyond the
+ * in-flight bound are dropped, not queued.
+ */
+import http from 'node:http';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMirror, type Mirror } from '../../../src/serving/mirror.js';
+import { captureLogger, post, sample, startServer, type TestServer } from './harness.js';
+
+interface Received {
+  path: string;
+  shadowHeader: string | undefined;
+  body: string;
+}
+
+/** A loopback shadow server; it answers 200 unless `hang` is set. Resolves `until(n)` once n requests arrived. */
+async function shadowServer(hang = false) {
+  const received: Received[] = [];
+  const waiters: { n: number; resolve(): void }[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', shadowHeader: req.headers['x-cairn-shadow'] as string | undefined, body: Buffer.concat(chunks).toString() });
+      for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
+      if (!hang) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    received,
+    until: (n: number) => new Promise<void>((resolve) => (received.length >= n ? resolve() : waiters.push({ n, resolve }))),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+const sequence = (values: number[]) => {
+  let i = 0;
+  return () => values[i++ % values.length]!;
+};
+
+const body = (v: number) => ({ inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: [v, 0.5, 280] }] });
+
+let primary: TestServer | undefined;
+let mirror: Mirror | undefined;
+afterEach(async () => {
+  await primary?.close();
+  primary = undefined;
+});
+
+describe('shadow mirroring', () => {
+  it('copies the chosen share of requests to the shadow, on the unversioned path, with the same body', async () => {
+    const shadow = await shadowServer();
+    const registry = new Registry();
+    mirror = createMirror({ url: shadow.url, percent: 50, timeoutMs: 5000, maxInFlight: 8, model: 'driver', version: '1', registry, logger: captureLogger().logger, random: sequence([0.1, 0.9, 0.2, 0.7]) });
+    primary = await startServer('driver_elasticnet', { name: 'driver', mirror });
+    const sent = [
+      ['/v2/models/driver/versions/1/infer', body(0.1)],
+      ['/v2/models/driver/infer', body(0.2)],
+      ['/v1/models/driver:predict', { instances: [[0.3, 0.5, 280]] }],
+      ['/v1/models/driver:predict', { instances: [[0.4, 0.5, 280]] }],
+    ] as const;
+    for (const [path, payload] of sent) expect((await post(`${primary.url}${path}`, payload)).status).toBe(200);
+    await shadow.until(2);
+    await mirror.close();
+    expect(shadow.received).toEqual([
+      { path: '/v2/models/driver/infer', shadowHeader: '1', body: JSON.stringify(sent[0][1]) },
+      { path: '/v1/models/driver:predict', shadowHeader: '1', body: JSON.stringify(sent[2][1]) },
+    ]);
+    expect(sample(await registry.metrics(), 'cairn_shadow_requests_total', { result: 'ok' })).toBe(2);
+    await shadow.close();
+  });
+
+  it('a shadow that never answers does not delay the primary; copies past the bound are dropped', async () => {
+    const shadow = await shadowServer(true);
+    const registry = new Registry();
+    mirror = createMirror({ url: shadow.url, percent: 100, timeoutMs: 60_000, maxInFlight: 2, model: 'driver', version: '1', registry, logger: captureLogger().logger, random: () => 0 });
+    primary = await startServer('driver_elasticnet', { name: 'driver', mirror });
+    for (let i = 0; i < 2; i++) expect((await post(`${primary.url}/v2/models/driver/infer`, body(i))).status).toBe(200);
+    await shadow.until(2); // both copies are now held open by the shadow
+    for (let i = 2; i < 5; i++) expect((await post(`${primary.url}/v2/models/driver/infer`, body(i))).status).toBe(200);
+    const closing = mirror.close();
+    await shadow.close(); // the held copies fail
+    await closing;
+    const metrics = await registry.metrics();
+    expect(sample(metrics, 'cairn_shadow_requests_total', { result: 'dropped' })).toBe(3);
+    expect(sample(metrics, 'cairn_shadow_requests_total', { result: 'error' })).toBe(2);
+    expect(shadow.received).toHaveLength(2);
+  });
+});
+
+describe('sampled request logging', () => {
+  it('logs the chosen share of inference requests with request and response bodies', async () => {
+    primary = await startServer('driver_elasticnet', { name: 'driver', requestLog: { sample: 0.5, random: sequence([0.3, 0.8]) } });
+    await post(`${primary.url}/v2/models/driver/infer`, body(0.1));
+    await post(`${primary.url}/v2/models/driver/infer`, body(0.2));
+    await post(`${primary.url}/v1/models/driver:predict`, { instances: 'oops' });
+    const logged = primary.log.lines.filter((l) => l.msg === 'Logged a sampled inference request');
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatchObject({ protocol: 'v2', status: 200, request: body(0.1), response: { model_name: 'driver', outputs: [{ name: 'variable' }] } });
+    expect(logged[1]).toMatchObject({ protocol: 'v1', status: 400, request: { instances: 'oops' }, response: { error: 'instances: expected a non-empty array of rows' } });
+  });
+});
