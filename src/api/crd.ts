@@ -18,7 +18,17 @@ function strip(node: Json): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'additionalProperties' && typeof value === 'boolean') continue; // closedness is for cairn validate only
     if (key === '$id' || key === '$schema') continue;
+    // No server-side defaulting: a defaulted field would meet CEL rules that `cairn validate` evaluates
+    // without it (replicas defaulted next to autoscaling, say). Controllers apply the documented defaults.
+    if (key === 'default') continue;
     out[key] = value;
+  }
+  // JSON Schema draft 7 (ajv) has a numeric exclusiveMinimum; OpenAPI v3.0 (the CRD) a boolean beside minimum.
+  for (const [exclusive, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof out[exclusive] === 'number') {
+      out[bound] = out[exclusive];
+      out[exclusive] = true;
+    }
   }
   if (out.properties && typeof out.properties === 'object') {
     out.properties = Object.fromEntries(Object.entries(out.properties as Record<string, Json>).map(([k, v]) => [k, strip(v)]));

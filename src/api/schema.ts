@@ -100,11 +100,6 @@ export function quantity(description: string): TUnsafe<string | number> {
   });
 }
 
-/** A value of any JSON type (parameter values, metric values of a trainer). */
-export function anyValue(description: string): TUnsafe<unknown> {
-  return Type.Unsafe<unknown>({ description, 'x-kubernetes-preserve-unknown-fields': true });
-}
-
 export function duration(description: string, options: { default?: string } = {}) {
   return str(description, { pattern: patterns.duration, maxLength: 32, ...options });
 }

@@ -2,21 +2,22 @@
 import type { Static } from '@sinclair/typebox';
 import { Conditions, EnvVar, LocalObjectReference, MetricName, MetricValues, ObservedGeneration, ResourceRequirements, uriPattern } from '../common.js';
 import { ageColumn, readyColumn, statusColumn, type KindDefinition, type Resource } from '../kind.js';
-import { anyValue, bool, duration, int, list, map, num, obj, oneOf, optional, patterns, str } from '../schema.js';
+import { bool, duration, int, list, map, num, obj, oneOf, optional, patterns, str } from '../schema.js';
 
 export const Parameter = obj(
   {
-    values: optional(list(anyValue('A value: number, string or boolean.'), 'The values to try.', { minItems: 1, maxItems: 100 })),
+    values: optional(list(num('A numeric value.'), 'Numeric values to try.', { minItems: 1, maxItems: 100 })),
+    choices: optional(list(str('A value.', { maxLength: 256 }), 'Categorical values to try (strings).', { minItems: 1, maxItems: 100 })),
     min: optional(num('Lower bound of a numeric range.')),
     max: optional(num('Upper bound of a numeric range.')),
     step: optional(num('Step of a grid over [min, max]; required for grid search over a range.', { exclusiveMinimum: 0 })),
     scale: optional(oneOf(['linear', 'log'] as const, 'Sampling scale of a range for random search. Default linear.')),
   },
-  'A parameter of the search: either a list of values or a numeric range.',
+  'A parameter of the search: numeric values, categorical choices, or a numeric range.',
   {
     rules: [
-      { rule: 'has(self.values) != (has(self.min) || has(self.max))', message: 'set either values or min and max' },
-      { rule: 'has(self.values) || (has(self.min) && has(self.max))', message: 'a range needs both min and max' },
+      { rule: '[has(self.values), has(self.choices), has(self.min) || has(self.max)].filter(x, x).size() == 1', message: 'set exactly one of values, choices, or min and max' },
+      { rule: '!has(self.min) == !has(self.max)', message: 'a range needs both min and max' },
       { rule: '!has(self.min) || !has(self.max) || self.min < self.max', message: 'min must be < max', fieldPath: '.min' },
       { rule: '!has(self.scale) || self.scale != "log" || !has(self.min) || self.min > 0.0', message: 'a log scale needs min > 0', fieldPath: '.min' },
     ],
