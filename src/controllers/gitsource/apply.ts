@@ -1,0 +1,94 @@
+/**
+ * The two writes of a sync: server-side apply of the desired objects that differ from the cluster, and
+ * deletion of the objects that left Git. Failures are collected per object, never thrown, so one bad
+ * object cannot stop the others.
+ */
+import type { DesiredObject } from '../../gitops/desired.js';
+import { isUpToDate, labels } from '../../gitops/desired.js';
+import type { InventoryEntry, SourceError } from '../../gitops/plan.js';
+import { describeError } from '../../runtime/errors.js';
+import type { KubeClient } from '../../runtime/kube/client.js';
+import type { ResourceType } from '../../runtime/kube/resource.js';
+import { cairnResource } from '../resources.js';
+
+export interface WriteContext {
+  kube: KubeClient;
+  fieldManager: string;
+  signal: AbortSignal;
+  /** The live object from a cache (or undefined when absent). */
+  live(res: ResourceType, name: string, namespace: string): unknown;
+}
+
+export interface ApplyOutcome {
+  /** Objects written (created or changed). */
+  applied: number;
+  unchanged: number;
+  errors: SourceError[];
+}
+
+/** Where an object came from in Git, for error messages with file and line. */
+export type Origin = (object: DesiredObject) => { file: string; line: number };
+
+export async function applyObjects(ctx: WriteContext, desired: readonly DesiredObject[], origin: Origin): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { applied: 0, unchanged: 0, errors: [] };
+  for (const object of desired) {
+    const res = cairnResource(object.kind);
+    if (isUpToDate(object, ctx.live(res, object.metadata.name, object.metadata.namespace))) {
+      outcome.unchanged++;
+      continue;
+    }
+    try {
+      // force: Git is the source of truth for the fields it sets, even if someone edited them by hand.
+      await ctx.kube.apply(res, object, { fieldManager: ctx.fieldManager, force: true, signal: ctx.signal });
+      outcome.applied++;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const { file, line } = origin(object);
+      outcome.errors.push({ file, line, message: `${object.kind}/${object.metadata.name}: apply failed: ${describeError(err)}` });
+    }
+  }
+  return outcome;
+}
+
+export interface PruneOutcome {
+  pruned: InventoryEntry[];
+  /** Entries no longer owned by this source (relabelled by hand or by another source): released, not deleted. */
+  released: InventoryEntry[];
+  failed: InventoryEntry[];
+  errors: SourceError[];
+}
+
+/** Deletes what left Git, but only objects that still carry this source's label. */
+export async function pruneObjects(ctx: WriteContext, entries: readonly InventoryEntry[], sourceName: string): Promise<PruneOutcome> {
+  const outcome: PruneOutcome = { pruned: [], released: [], failed: [], errors: [] };
+  for (const entry of entries) {
+    let res: ResourceType;
+    try {
+      res = cairnResource(entry.kind);
+    } catch {
+      outcome.released.push(entry);
+      continue;
+    }
+    const namespace = entry.namespace ?? '';
+    const live = ctx.live(res, entry.name, namespace) as { metadata?: { uid?: string; labels?: Record<string, string> } } | undefined;
+    if (!live) {
+      outcome.pruned.push(entry); // already gone
+      continue;
+    }
+    if (live.metadata?.labels?.[labels.source] !== sourceName) {
+      outcome.released.push(entry);
+      continue;
+    }
+    try {
+      // The uid precondition: never delete an object that was re-created under the same name meanwhile.
+      const uid = live.metadata?.uid;
+      await ctx.kube.delete(res, entry.name, namespace, { signal: ctx.signal, propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) });
+      outcome.pruned.push(entry);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      outcome.failed.push(entry);
+      outcome.errors.push({ file: '', message: `${entry.kind}/${entry.name}: prune failed: ${describeError(err)}` });
+    }
+  }
+  return outcome;
+}

@@ -1,0 +1,230 @@
+/**
+ * The GitSource controller: fetch the commit, load and validate its YAML with the code `cairn validate`
+ * uses, server-side apply what changed, prune what left Git, write status once.
+ *
+ * It watches the six cairn.dev kinds it applies (by the `cairn.dev/source` label), so a hand edit of a
+ * Git-managed object reverts at once (self-heal) from the checkout already on disk, without a fetch;
+ * a fetch happens once per interval, on a spec change, or when a webhook asks for it.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { parseDuration } from '../../api/duration.js';
+import type { GitSource } from '../../api/kinds/index.js';
+import { makeValidators } from '../../api/validate.js';
+import { annotations, labels } from '../../gitops/desired.js';
+import { credentialsFromSecret, GitError, type GitCredentials, type GitFetcher, type GitRef } from '../../gitops/git/index.js';
+import { planSync, type InventoryEntry } from '../../gitops/plan.js';
+import { checkTree, type CheckResult } from '../../manifests/check.js';
+import { resolveInside } from '../../manifests/files.js';
+import type { ControllerDeps, ControllerFactory, ReconcileContext, ReconcileRequest } from '../../runtime/controller.js';
+import { describeError } from '../../runtime/errors.js';
+import type { InformerEvent } from '../../runtime/informer.js';
+import { keyOf } from '../../runtime/keys.js';
+import { isNotFound } from '../../runtime/kube/errors.js';
+import { mutableCopy, type Frozen, type KubeObject } from '../../runtime/kube/object.js';
+import { builtin } from '../../runtime/kube/resource.js';
+import { anyOf, generationChanged, metadataChanged } from '../../runtime/predicates.js';
+import { done, requeueAfter, type Result } from '../../runtime/result.js';
+import { Reason } from '../../status/conditions.js';
+import { cairnResource, cairnResources } from '../resources.js';
+import { applyObjects, pruneObjects } from './apply.js';
+import { nextStatus, readyTransition, type SyncOutcome } from './status.js';
+
+export const gitSourceResource = cairnResource('GitSource');
+
+/** Annotation a webhook (or a person) sets to ask for a sync now: `kubectl annotate gitsource x cairn.dev/requestedAt=$(date +%s)`. */
+export const requestedAtAnnotation = 'cairn.dev/requestedAt';
+
+export interface GitSourceControllerOptions {
+  fetcher: Pick<GitFetcher, 'checkout'>;
+}
+
+/** What the last fetch of a source produced, kept in memory between reconciles. */
+interface Checkout {
+  commit: string;
+  revision: string;
+  fetchedAtMs: number;
+  generation: number | undefined;
+  requestedAt: string | undefined;
+  loaded: CheckResult;
+}
+
+const defaultIntervalMs = 60_000;
+
+export function gitSourceController(options: GitSourceControllerOptions): ControllerFactory & { requestSync(namespace: string, name: string): void } {
+  const checkouts = new Map<string, Checkout>();
+  const forced = new Set<string>();
+  const validators = makeValidators();
+
+  const factory = (deps: ControllerDeps) => {
+    const sources = deps.informers.for<GitSource & KubeObject>(gitSourceResource);
+    const live = (res: (typeof cairnResources)[number], name: string, namespace: string) => deps.informers.for(res).get(name, namespace);
+
+    /** Reads the Git credentials; a missing Secret is a dependency not ready yet, never a crash. */
+    async function credentials(source: GitSource): Promise<GitCredentials | undefined | SyncOutcome> {
+      const ref = source.spec.secretRef;
+      if (!ref) return undefined;
+      let secret: (KubeObject & { data?: Record<string, string> }) | undefined;
+      try {
+        secret = await deps.kube.get<KubeObject & { data?: Record<string, string> }>(builtin.secret, ref.name, source.metadata.namespace);
+      } catch (err) {
+        return { type: 'waiting', reason: Reason.DependencyNotReady, message: `Could not read Secret ${ref.name}: ${describeError(err)}` };
+      }
+      if (!secret) return { type: 'waiting', reason: Reason.DependencyNotReady, message: `Secret ${ref.name} not found` };
+      const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+      try {
+        return credentialsFromSecret(data);
+      } catch (err) {
+        return { type: 'stalled', reason: Reason.InvalidSpec, message: describeError(err) };
+      }
+    }
+
+    /** Fetches when due and loads the files; otherwise reuses the last checkout. */
+    async function checkout(key: string, source: GitSource, intervalMs: number, ctx: ReconcileContext): Promise<Checkout | SyncOutcome> {
+      const previous = checkouts.get(key);
+      const requestedAt = source.metadata.annotations?.[requestedAtAnnotation];
+      const due =
+        !previous ||
+        forced.delete(key) ||
+        previous.generation !== source.metadata.generation ||
+        previous.requestedAt !== requestedAt ||
+        deps.clock.now() - previous.fetchedAtMs >= intervalMs;
+      if (!due) return previous;
+      const creds = await credentials(source);
+      if (creds && 'type' in creds && (creds.type === 'stalled' || creds.type === 'waiting')) return creds;
+      if (!deps.settings.allowFileUrls && /^file:/i.test(source.spec.url)) {
+        return { type: 'stalled', reason: Reason.InvalidSpec, message: 'file:// URLs are refused unless the operator runs with --allow-file-urls (development only)' };
+      }
+      let result;
+      try {
+        result = await options.fetcher.checkout({ key, url: source.spec.url, ref: source.spec.ref as GitRef, credentials: creds as GitCredentials | undefined, signal: ctx.signal });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        if (err instanceof GitError) {
+          if (err.reason === 'InvalidSpec') return { type: 'stalled', reason: Reason.InvalidSpec, message: err.message };
+          return { type: 'fetchFailed', reason: err.reason, message: err.message };
+        }
+        return { type: 'fetchFailed', reason: Reason.GitOperationFailed, message: describeError(err) };
+      }
+      let root: string;
+      try {
+        root = await resolveInside(result.dir, source.spec.path ?? '.');
+      } catch (err) {
+        return { type: 'stalled', reason: Reason.InvalidSpec, message: `spec.path: ${describeError(err)} at ${result.revision}` };
+      }
+      const loaded = await checkTree(root, { validators });
+      const next: Checkout = { commit: result.commit, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
+      checkouts.set(key, next);
+      return next;
+    }
+
+    async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
+      const cached = sources.get(req.name, req.namespace);
+      if (!cached) {
+        checkouts.delete(req.key);
+        return done;
+      }
+      const source = mutableCopy(cached) as GitSource;
+      if (source.spec.suspend) {
+        ctx.log.debug('Skipped suspended GitSource');
+        return done;
+      }
+      const namespace = source.metadata.namespace!;
+      let intervalMs = defaultIntervalMs;
+      try {
+        intervalMs = parseDuration(source.spec.interval ?? '1m');
+      } catch {
+        // The CRD pattern makes this unreachable; keep the default rather than stall.
+      }
+      const started = deps.clock.now();
+      const fetched = await checkout(req.key, source, intervalMs, ctx);
+      let outcome: SyncOutcome;
+      if ('type' in fetched) {
+        outcome = fetched;
+      } else {
+        outcome = await sync(source, namespace, fetched, ctx);
+      }
+      await writeStatus(source, outcome, ctx);
+      const result = outcome.type === 'synced' && outcome.errors.length === 0 ? 'success' : outcome.type;
+      deps.metrics.gitSyncDuration.observe({ namespace, name: req.name, result }, (deps.clock.now() - started) / 1000);
+      if (outcome.type === 'synced') deps.metrics.gitRevision.set(namespace, req.name, outcome.revision);
+      if (outcome.type === 'stalled') return done; // nothing to retry until the spec changes
+      return requeueAfter(intervalMs);
+    }
+
+    async function sync(source: GitSource, namespace: string, fetched: Checkout, ctx: ReconcileContext): Promise<SyncOutcome> {
+      const previous: InventoryEntry[] = (source.status?.inventory?.entries ?? []).map((e) => ({ kind: e.kind, namespace: e.namespace ?? namespace, name: e.name }));
+      const plan = planSync({
+        source: { name: source.metadata.name, namespace },
+        revision: fetched.revision,
+        objects: fetched.loaded.objects,
+        problems: fetched.loaded.problems,
+        previous,
+        prune: source.spec.prune ?? true,
+        allowEmpty: source.spec.allowEmpty ?? false,
+      });
+      const lines = new Map(fetched.loaded.objects.map((o) => [`${o.kind}/${o.name}`, o.line]));
+      const writeCtx = { kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, live };
+      const applied = await applyObjects(writeCtx, plan.apply, (o) => ({ file: o.metadata.annotations[annotations.path] ?? '', line: lines.get(`${o.kind}/${o.metadata.name}`) ?? 0 }));
+      const errors = [...plan.errors, ...applied.errors];
+      let inventory = plan.inventory;
+      let pruneBlocked = plan.pruneBlocked;
+      let pruned = 0;
+      if (plan.prune.length > 0 && applied.errors.length > 0) {
+        pruneBlocked = `not pruning ${plan.prune.length} object(s): ${applied.errors.length} object(s) failed to apply`;
+        inventory = [...inventory, ...plan.prune];
+      } else if (plan.prune.length > 0) {
+        const outcome = await pruneObjects(writeCtx, plan.prune, source.metadata.name);
+        pruned = outcome.pruned.length;
+        inventory = [...inventory, ...outcome.failed];
+        errors.push(...outcome.errors);
+        if (outcome.pruned.length > 0) {
+          deps.events.record(source, 'Normal', Reason.Pruned, `Pruned ${outcome.pruned.map((e) => `${e.kind}/${e.name}`).join(', ')}`);
+        }
+      }
+      if (applied.applied > 0 || pruned > 0) {
+        ctx.log.info({ revision: fetched.revision, applied: applied.applied, unchanged: applied.unchanged, pruned, problems: errors.length }, 'Synced GitSource');
+      }
+      return { type: 'synced', revision: fetched.revision, inventory, errors, applied: applied.applied, unchanged: applied.unchanged, pruned, ...(pruneBlocked ? { pruneBlocked } : {}) };
+    }
+
+    /** Computes the status in memory and writes it once, only when it changed (STYLE.md §4). */
+    async function writeStatus(source: GitSource, outcome: SyncOutcome, ctx: ReconcileContext): Promise<void> {
+      const status = nextStatus(source.status, outcome, new Date(deps.clock.now()).toISOString(), source.metadata.generation);
+      if (isDeepStrictEqual(status, source.status ?? {})) return;
+      try {
+        await deps.kube.applyStatus(
+          gitSourceResource,
+          { apiVersion: source.apiVersion, kind: source.kind, metadata: { name: source.metadata.name, namespace: source.metadata.namespace }, status } as KubeObject,
+          { fieldManager: deps.settings.fieldManager, force: true, signal: ctx.signal },
+        );
+      } catch (err) {
+        if (isNotFound(err)) return; // deleted meanwhile
+        throw err;
+      }
+      const transition = readyTransition(source.status, status);
+      if (transition) deps.events.record(source, transition.status === 'True' ? 'Normal' : 'Warning', transition.reason, transition.message);
+    }
+
+    /** A change of an object this source applied (a hand edit, a deletion) maps back to the source. */
+    const ownedByLabel = (obj: Frozen<KubeObject>): string[] => {
+      const name = obj.metadata?.labels?.[labels.source];
+      return name ? [keyOf(obj.metadata?.namespace, name)] : [];
+    };
+    const specOrMetadataChanged = anyOf(generationChanged, metadataChanged) as (e: InformerEvent<KubeObject>) => boolean;
+
+    return {
+      name: 'gitsource',
+      for: gitSourceResource,
+      predicate: specOrMetadataChanged,
+      watches: cairnResources.map((resource) => ({ resource, map: ownedByLabel, predicate: specOrMetadataChanged })),
+      reconcile,
+    };
+  };
+
+  return Object.assign(factory, {
+    /** Fetch on the next reconcile of this source, whatever the interval (the webhook's trigger). */
+    requestSync(namespace: string, name: string) {
+      forced.add(keyOf(namespace, name));
+    },
+  });
+}
