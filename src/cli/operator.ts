@@ -135,7 +135,13 @@ export const operatorCommand: Command = {
     }
     const log = createLogger({ level: parsed.logLevel, base: { component: 'operator' } });
     if (parsed.allowFileUrls) log.warn('file:// URLs are allowed (--allow-file-urls): development only');
-    const operator = await startOperator(parsed, { log });
+    let operator: Awaited<ReturnType<typeof startOperator>>;
+    try {
+      operator = await startOperator(parsed, { log });
+    } catch (err) {
+      log.error({ err }, 'Failed to start operator');
+      return 1;
+    }
     return stopOnSignal(process, log, operator.stop);
   },
 };

@@ -81,7 +81,7 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
   const address = await server.listen({ host: options.host, port: options.port });
   manager.start();
   log.info(
-    { address, identity, namespaces: options.namespaces.length ? options.namespaces : 'all', leaderElect: options.leaderElect, allowFileUrls: options.allowFileUrls },
+    { address, replica: identity, namespaces: options.namespaces.length ? options.namespaces : 'all', leaderElect: options.leaderElect, allowFileUrls: options.allowFileUrls },
     'Started operator',
   );
   let stopping: Promise<void> | undefined;

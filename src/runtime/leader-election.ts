@@ -112,7 +112,7 @@ export class LeaderElector {
       if (stopped.aborted) break;
       const term = new AbortController();
       this.setLeading(true);
-      log.info({ lease: `${this.o.namespace}/${this.name}`, identity: this.o.identity }, 'Acquired leader Lease');
+      log.info({ lease: `${this.o.namespace}/${this.name}`, replica: this.o.identity }, 'Acquired leader Lease');
       cb.onStartedLeading(term.signal);
       // Renew until the deadline passes without a successful renewal, or until stop.
       let lastRenewMs = clock.now();

@@ -23,6 +23,8 @@ export function createLogger(config: LoggerConfig = {}, destination?: Destinatio
     level: config.level ?? 'info',
     base: config.base ?? {},
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Errors are already turned into plain, redacted objects by the log formatter below.
+    serializers: { err: (err: unknown) => err },
     formatters: {
       level: (label) => ({ level: label }),
       log: (object) => redactValue(object) as Record<string, unknown>,
