@@ -147,6 +147,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       const result = outcome.type === 'synced' && outcome.errors.length === 0 ? 'success' : outcome.type;
       deps.metrics.gitSyncDuration.observe({ namespace, name: req.name, result }, (deps.clock.now() - started) / 1000);
       if (outcome.type === 'synced') deps.metrics.gitRevision.set(namespace, req.name, outcome.revision);
+      ctx.log.debug({ outcome: result, ...(outcome.type === 'synced' ? { revision: outcome.revision } : {}) }, 'Reconciled GitSource');
       if (outcome.type === 'stalled') return done; // nothing to retry until the spec changes
       return requeueAfter(intervalMs);
     }
