@@ -15,8 +15,8 @@ const patterns: Array<[RegExp, string]> = [
   [/\b((?:proxy-)?authorization\s*[:=]\s*)(?:(basic|bearer|token)\s+)?[^\s"',;]+/gi, `$1$2 ${REDACTED}`],
   // key=value secrets in query strings, env dumps and config lines
   [/\b((?:access_token|private_token|token|password|passwd|pwd|secret|api[_-]?key|client_secret)=)[^&\s"',;]+/gi, `$1${REDACTED}`],
-  // PEM private keys
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, `${REDACTED}`],
+  // PEM private keys, up to their END line, or a quote (the end of a JSON string when the END line is missing)
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[^"']*?(?:-----END [A-Z ]*PRIVATE KEY-----|(?=["'])|$)/g, `${REDACTED}`],
 ];
 
 /** Removes credentials from free text (URLs with userinfo, auth headers, key=value secrets, PEM keys). */

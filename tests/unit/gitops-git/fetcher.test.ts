@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -157,5 +158,24 @@ describe('GitFetcher.checkout', () => {
     ]);
     expect(results.map((r) => r.commit)).toEqual([first, second]);
     expect(git(results[1]!.dir, 'rev-parse', 'HEAD')).toBe(second);
+  });
+});
+
+describe('GitFetcher timeouts', () => {
+  it('gives up on a server that never answers, with a GitOperationFailed timeout', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket)); // accepts, never speaks
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const err = await fetcher({ timeoutMs: 1_000 })
+        .checkout({ key: 'ml/slow', url: `https://127.0.0.1:${port}/org/repo.git`, ref: { branch: 'main' } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GitOperationFailedError);
+      expect((err as Error).message).toMatch(/timed out after 1 s/);
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+    }
   });
 });

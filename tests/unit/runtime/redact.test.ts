@@ -58,6 +58,14 @@ describe('createLogger', () => {
     expect(raw).toHaveLength(3);
   });
 
+  it('keeps every line valid JSON while redacting, even a PEM key cut short', () => {
+    const { log, lines, raw } = captureLogger();
+    log.info({ note: '-----BEGIN RSA PRIVATE KEY-----\nMIIEtruncated' }, 'Read -----BEGIN OPENSSH PRIVATE KEY----- abc');
+    expect(lines).toHaveLength(1); // captureLogger parses every line: a broken line would have thrown
+    expect(raw[0]).not.toContain('MIIEtruncated');
+    expect(lines[0]!.msg).toBe('Read [REDACTED]');
+  });
+
   it('writes JSON lines with the level as a label and the bindings', () => {
     const { log, lines } = captureLogger();
     log.child({ controller: 'gitsource', namespace: 'ml', name: 'cfg', reconcileID: 'r1' }).info('Applied GitSource objects');
