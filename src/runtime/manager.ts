@@ -85,8 +85,13 @@ export class Manager {
     };
   }
 
-  /** Registers a controller: builds it and subscribes its watches (informers start syncing now). */
+  /**
+   * Registers a controller: builds it and subscribes its watches. Call before {@link start}: a term starts only
+   * once every informer created so far has synced, so a factory should also touch (`deps.informers.for(res)`)
+   * every kind its reconciler reads from cache.
+   */
   add(factory: ControllerFactory): ControllerDefinition {
+    if (this.started) throw new Error('Controllers must be added before the manager starts');
     const def = factory(this.deps);
     if (this.definitions.some((d) => d.name === def.name)) throw new Error(`Controller ${def.name} is registered twice`);
     this.definitions.push(def);
