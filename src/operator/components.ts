@@ -1,6 +1,9 @@
+import { gitSourceComponents } from '../controllers/gitsource/index.js';
 import type { ControllerFactory } from '../runtime/controller.js';
 import type { GitWebhookCallbacks } from '../runtime/http/git-webhook.js';
+import type { KubeClient } from '../runtime/kube/client.js';
 import type { Manager } from '../runtime/manager.js';
+import type { OperatorOptions } from './options.js';
 
 /**
  * What `cairn operator` runs. The only place that imports src/controllers/ (ARCHITECTURE.md): add a controller
@@ -8,12 +11,17 @@ import type { Manager } from '../runtime/manager.js';
  */
 export interface OperatorComponents {
   controllers: ControllerFactory[];
-  /** Builds the webhook receiver's callbacks (secret lookup, sync trigger) once the manager exists. */
-  gitWebhook?: (manager: Manager) => GitWebhookCallbacks;
+  /**
+   * Builds the webhook receiver's callbacks (secret lookup, sync trigger) once the manager exists. `kube` is the
+   * unguarded client: a standby replica may record a sync request for the leader.
+   */
+  gitWebhook?: (manager: Manager, kube: KubeClient) => GitWebhookCallbacks;
 }
 
-export function defaultComponents(): OperatorComponents {
+export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' | 'allowFileUrls'>): OperatorComponents {
+  const gitSources = gitSourceComponents({ gitCacheDir: options.gitCacheDir, allowFileUrls: options.allowFileUrls });
   return {
-    controllers: [],
+    controllers: [gitSources.controller],
+    gitWebhook: gitSources.webhook,
   };
 }

@@ -48,7 +48,7 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
   const metrics = createOperatorMetrics(registry);
   const kube = io.kube ?? new HttpKubeClient(io.kubeConfig ?? loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
   const identity = io.identity ?? replicaIdentity();
-  const components = io.components ?? defaultComponents();
+  const components = io.components ?? defaultComponents(options);
   const manager = new Manager({
     kube,
     clock: io.clock ?? systemClock(),
@@ -76,7 +76,7 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
       live: () => true,
       ready: () => ({ ready: manager.ready(), leader: manager.isLeader(), informers: manager.informers.health() }),
     },
-    routes: components.gitWebhook ? [gitWebhookRoutes({ callbacks: components.gitWebhook(manager), log, metrics })] : [],
+    routes: components.gitWebhook ? [gitWebhookRoutes({ callbacks: components.gitWebhook(manager, kube), log, metrics })] : [],
   });
   const address = await server.listen({ host: options.host, port: options.port });
   manager.start();

@@ -1,4 +1,5 @@
 /** Helpers for the GitSource integration tests: real Git repositories on local disk, an in-process operator. */
+import type { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,8 +78,8 @@ export interface TestOperator {
   stop(): Promise<void>;
 }
 
-export async function startGitOperator(options: { namespaces: string[]; leaderElect?: boolean; leaseName?: string; identity?: string }): Promise<TestOperator> {
-  const counting = new CountingKube(new HttpKubeClient(adminKubeConfig()));
+export async function startGitOperator(options: { namespaces: string[]; kubeConfig?: KubeConfig }): Promise<TestOperator> {
+  const counting = new CountingKube(new HttpKubeClient(options.kubeConfig ?? adminKubeConfig()));
   const { log, lines } = memoryLogger('debug');
   const cacheDir = mkdtempSync(join(tmpdir(), 'cairn-gitcache-'));
   const components = gitSourceComponents({ gitCacheDir: cacheDir, allowFileUrls: true });
@@ -87,22 +88,18 @@ export async function startGitOperator(options: { namespaces: string[]; leaderEl
       namespaces: options.namespaces,
       host: '127.0.0.1',
       port: 0,
-      leaderElect: options.leaderElect ?? false,
+      leaderElect: false,
       leaseNamespace: options.namespaces[0] ?? 'default',
-      leaseName: options.leaseName ?? 'cairn-operator',
+      leaseName: 'cairn-operator',
       allowFileUrls: true,
       gitCacheDir: cacheDir,
       logLevel: 'debug',
       drainTimeoutMs: 5_000,
-      leaseDurationMs: 4_000,
-      renewDeadlineMs: 3_000,
-      retryPeriodMs: 500,
     },
     {
       log,
       kube: counting.client,
-      ...(options.identity ? { identity: options.identity } : {}),
-      components: { controllers: [components.controller], gitWebhook: (manager) => components.webhook(manager, counting.client) },
+      components: { controllers: [components.controller], gitWebhook: components.webhook },
     },
   );
   return {

@@ -1,0 +1,211 @@
+/**
+ * The GitSource sync when things go wrong around it: webhooks with bad signatures, an operator killed in
+ * the middle of a sync, two replicas, and the API server becoming unreachable and coming back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GitSourceStatus } from '../../../src/api/kinds/index.js';
+import { cairnResource } from '../../../src/controllers/resources.js';
+import { githubSignature } from '../../../src/runtime/http/signature.js';
+import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
+import type { KubeObject } from '../../../src/runtime/kube/object.js';
+import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../../harness/kube.js';
+import { TcpProxy } from '../runtime/tcp-proxy.js';
+import { kubeConfigVia } from '../runtime/support.js';
+import { deploymentYaml, gitSourceYaml, installCrds, makeRepo, modelVersionYaml, startGitOperator, type TestRepo } from './support.js';
+
+type Obj = KubeObject & { spec?: Record<string, unknown>; status?: GitSourceStatus };
+
+const kube = new HttpKubeClient(adminKubeConfig());
+const repos: TestRepo[] = [];
+const newRepo = async () => {
+  const repo = await makeRepo();
+  repos.push(repo);
+  return repo;
+};
+const statusOf = async (ns: string, name: string) => (await kube.get<Obj>(cairnResource('GitSource'), name, ns))?.status;
+const syncedTo = (ns: string, name: string, commit: string) =>
+  eventually(async () => {
+    const status = await statusOf(ns, name);
+    return status?.revision === `main@sha1:${commit}` ? status : undefined;
+  });
+const applySource = (ns: string, name: string, spec: Record<string, unknown>) =>
+  kubectlOk(['apply', '--server-side', '--field-manager=tests', '-f', '-'], { input: gitSourceYaml(name, ns, spec) });
+
+beforeAll(installCrds);
+afterAll(() => repos.forEach((r) => r.cleanup()));
+
+describe('the Git webhook', () => {
+  let ns = '';
+  let op: Awaited<ReturnType<typeof startGitOperator>>;
+  beforeAll(async () => {
+    ns = await createNamespace('webhook');
+    op = await startGitOperator({ namespaces: [ns] });
+  });
+  afterAll(async () => {
+    await op?.stop();
+    if (ns) await deleteNamespace(ns);
+  });
+
+  it('a bad signature gets 401 and no sync; a good GitHub signature or GitLab token syncs at once', async () => {
+    const secret = 'webhook-secret-of-ml-config';
+    await kubectlOk(['-n', ns, 'create', 'secret', 'generic', 'git-auth', `--from-literal=webhookToken=${secret}`]);
+    const repo = await newRepo();
+    const first = await repo.commit({ 'a.yaml': modelVersionYaml('hook-1', 1) });
+    // A one-hour interval: only the webhook can make it sync again during the test.
+    await applySource(ns, 'hooked', { url: repo.url, ref: { branch: 'main' }, interval: '1h', secretRef: { name: 'git-auth' } });
+    await syncedTo(ns, 'hooked', first);
+    const second = await repo.commit({ 'b.yaml': modelVersionYaml('hook-2', 2) });
+    const url = `${op.operator.address}/hooks/git/${ns}/hooked`;
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: second });
+    const post = (headers: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+    const reconciles = () => op.logs.filter((l) => l.name === 'hooked' && l.msg === 'Reconciled GitSource').length;
+    const before = reconciles();
+    expect((await post({ 'x-hub-signature-256': githubSignature('wrong-secret', body) })).status).toBe(401);
+    expect((await post({ 'x-gitlab-token': 'wrong-token' })).status).toBe(401);
+    expect((await post({})).status).toBe(401);
+    expect((await fetch(`${op.operator.address}/hooks/git/${ns}/no-such-source`, { method: 'POST', headers: { 'x-gitlab-token': secret }, body })).status).toBe(401);
+    // Give a wrongly triggered sync the time to happen, then check that none did.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(reconciles()).toBe(before);
+    expect((await statusOf(ns, 'hooked'))?.revision).toBe(`main@sha1:${first}`);
+
+    const accepted = await post({ 'x-hub-signature-256': githubSignature(secret, body) });
+    expect(accepted.status).toBe(202);
+    await syncedTo(ns, 'hooked', second);
+
+    const third = await repo.commit({ 'c.yaml': modelVersionYaml('hook-3', 3) });
+    expect((await post({ 'x-gitlab-token': secret })).status).toBe(202);
+    await syncedTo(ns, 'hooked', third);
+    // The secret never reaches the logs.
+    expect(JSON.stringify(op.logs)).not.toContain(secret);
+  });
+});
+
+interface OperatorProcess {
+  child: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  exit: Promise<number | null>;
+}
+
+async function operatorProcess(ns: string, cacheDir: string): Promise<OperatorProcess> {
+  const env = testenv();
+  const child = spawn(
+    process.execPath,
+    [join(env.root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', env.kubeconfigPath, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns,
+      '--metrics-addr', '127.0.0.1:0', '--allow-file-urls', '--git-cache-dir', cacheDir, '--drain-timeout-s', '5', '--log-level', 'debug'],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POD_NAME: 'cairn-gitsource-test' } },
+  );
+  const lines: Array<Record<string, unknown>> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      lines.push({ msg: line });
+    }
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await eventually(async () => lines.find((l) => l.msg === 'Started operator'));
+  return { child, lines, exit };
+}
+
+describe('cairn operator processes', () => {
+  let ns = '';
+  const processes: OperatorProcess[] = [];
+  const cacheDirs: string[] = [];
+  const cacheDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-gitcache-'));
+    cacheDirs.push(dir);
+    return dir;
+  };
+  beforeAll(async () => {
+    ns = await createNamespace('gitproc');
+  });
+  afterAll(async () => {
+    for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(processes.map((p) => p.exit));
+    if (ns) await deleteNamespace(ns);
+    cacheDirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  });
+
+  it('an operator killed in the middle of a sync: the next one converges', async () => {
+    const repo = await newRepo();
+    const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`models/m-${i}.yaml`, modelVersionYaml(`m-${i}`, i + 1)]));
+    const commit = await repo.commit(files);
+    const first = await operatorProcess(ns, cacheDir());
+    processes.push(first);
+    await applySource(ns, 'big', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
+    const countApplied = async () => (await kube.list(cairnResource('ModelVersion'), { namespace: ns, labelSelector: 'cairn.dev/source=big' })).items.length;
+    // Kill it as soon as the first objects exist, before the sync could finish.
+    await eventually(async () => ((await countApplied()) > 0 ? true : undefined), 20);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const appliedAtKill = await countApplied();
+    const second = await operatorProcess(ns, cacheDir());
+    processes.push(second);
+    const status = await syncedTo(ns, 'big', commit);
+    expect(status.inventory?.count).toBe(300);
+    expect(await countApplied()).toBe(300);
+    expect(appliedAtKill).toBeLessThan(300);
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+  });
+
+  it('two replicas: only the leader syncs; killing it hands the sync to the other', async () => {
+    const repo = await newRepo();
+    const first = await repo.commit({ 'd.yaml': deploymentYaml('ha', 1) });
+    const a = await operatorProcess(ns, cacheDir());
+    const b = await operatorProcess(ns, cacheDir());
+    processes.push(a, b);
+    await applySource(ns, 'ha', { url: repo.url, ref: { branch: 'main' }, interval: '1s' });
+    await syncedTo(ns, 'ha', first);
+    const synced = (p: OperatorProcess) => p.lines.filter((l) => l.msg === 'Reconciled GitSource' && l.name === 'ha').length;
+    const leader = await eventually(async () => (synced(a) > 0 ? a : synced(b) > 0 ? b : undefined));
+    const follower = leader === a ? b : a;
+    expect(synced(follower)).toBe(0);
+
+    leader.child.kill('SIGKILL');
+    await leader.exit;
+    const second = await repo.commit({ 'd.yaml': deploymentYaml('ha', 4) });
+    await syncedTo(ns, 'ha', second);
+    expect(synced(follower)).toBeGreaterThan(0);
+    expect((await kube.get<Obj>(cairnResource('Deployment'), 'ha', ns))?.spec).toMatchObject({ serving: { replicas: 4 } });
+  });
+});
+
+describe('the API server unreachable, then back', () => {
+  let ns = '';
+  let proxy: TcpProxy;
+  let op: Awaited<ReturnType<typeof startGitOperator>> | undefined;
+  beforeAll(async () => {
+    ns = await createNamespace('gitnet');
+    proxy = await TcpProxy.forServer(testenv().server).start();
+  });
+  afterAll(async () => {
+    await op?.stop();
+    await proxy?.close();
+    if (ns) await deleteNamespace(ns);
+  });
+
+  it('informers recover: a hand edit made after the outage is still reverted, a new commit still applied', async () => {
+    op = await startGitOperator({ namespaces: [ns], kubeConfig: kubeConfigVia(proxy.url) });
+    const repo = await newRepo();
+    const first = await repo.commit({ 'd.yaml': deploymentYaml('net', 2) });
+    await applySource(ns, 'net', { url: repo.url, ref: { branch: 'main' }, interval: '1s' });
+    await syncedTo(ns, 'net', first);
+
+    proxy.partition();
+    await new Promise((r) => setTimeout(r, 3000));
+    proxy.heal();
+
+    await kubectlOk(['-n', ns, 'patch', 'deployments.cairn.dev', 'net', '--type=merge', '-p', '{"spec":{"serving":{"replicas":7}}}']);
+    await eventually(async () => ((await kube.get<Obj>(cairnResource('Deployment'), 'net', ns))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
+    const second = await repo.commit({ 'd.yaml': deploymentYaml('net', 3) });
+    await syncedTo(ns, 'net', second);
+  });
+});
