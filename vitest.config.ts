@@ -12,6 +12,19 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          // Builds the binaries when missing, starts the control plane and the local node agent (tests/harness).
+          globalSetup: ['tests/harness/global-setup.ts'],
+          // Lets @kubernetes/client-node 2.x load on Node 20 in the test workers (see the file).
+          setupFiles: ['src/testenv/node-compat.ts'],
+          // Waits on a real cluster: the test timeout is the bound, never a timed assertion.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -11,7 +11,7 @@ export { consoleLogger, silentLogger, type Logger } from './logger.js';
 export { ADMIN_USER, type Pki } from './pki.js';
 export { allocatePorts, canBind, isPortClosed } from './ports.js';
 export { ManagedProcess, tailFile, describeExit, type ExitInfo, type SpawnOptions } from './process.js';
-export { markedProcesses, RUN_MARKER_ENV } from './procfs.js';
+export { isRunning, markedProcesses, RUN_MARKER_ENV } from './procfs.js';
 export { Run, reapStaleRuns, defaultStateRoot } from './run.js';
 export { requestServiceAccountToken, writeServiceAccountKubeconfig, type ServiceAccountTokenOptions } from './service-account.js';
 export { KWOK_NODE_ANNOTATION, KWOK_POD_CIDR } from './components/kwok.js';

@@ -53,7 +53,9 @@ export class ContainerRuntime {
     return this.proc?.pid;
   }
 
+  /** Records why the container is not running; notifies only on a change (a retry must not loop the queue). */
   setWaiting(reason: string, message?: string): void {
+    if (this.waiting?.reason === reason && this.waiting.message === message) return;
     this.waiting = { reason, message };
     this.onChange();
   }

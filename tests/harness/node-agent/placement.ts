@@ -10,7 +10,7 @@ export const LOCAL_NODE_TAINT = { key: LOCAL_NODE_LABEL, value: 'true', effect: 
 export const LOCAL_NODE_TOLERATION: V1Toleration = { key: LOCAL_NODE_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' };
 
 /** The nodeSelector and tolerations that put a Pod on the local node (merge them into a pod template). */
-export function onLocalNode<T extends Pick<V1PodSpec, 'nodeSelector' | 'tolerations'>>(spec: T): T {
+export function onLocalNode(spec: V1PodSpec): V1PodSpec {
   return {
     ...spec,
     nodeSelector: { ...spec.nodeSelector, [LOCAL_NODE_LABEL]: 'true' },

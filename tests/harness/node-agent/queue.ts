@@ -38,6 +38,8 @@ export class KeyedQueue {
 
   private async loop(key: string): Promise<void> {
     do {
+      // Yield to I/O between passes: a pass that marks its own key dirty must not starve the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
       this.dirty.delete(key);
       try {
         const again = await this.process(key);
