@@ -1,0 +1,38 @@
+/**
+ * `npm run demo` reaches its table with every example object, shows a change applied through the webhook,
+ * and leaves nothing behind. It starts a control plane of its own, next to the test environment's.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isPortClosed } from '../../src/testenv/index.js';
+import { testenv } from '../harness/kube.js';
+
+function runDemo(root: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'demo.ts'), '--once'], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm run demo', () => {
+  it('syncs examples/ from a local Git repository, applies a change through the webhook, and stops cleanly', async () => {
+    const { code, stdout, stderr } = await runDemo(testenv().root);
+    expect(stderr).not.toContain('demo failed');
+    expect(code).toBe(0);
+    const table = stdout.slice(stdout.indexOf('KIND'));
+    for (const row of [/GitSource\s+examples\s+True/, /Dataset\s+driver-stats\s+-\s+examples/, /Experiment\s+eta-elasticnet\s+-\s+examples/, /Deployment\s+eta\s+-\s+examples/, /DriftMonitor\s+eta-drift\s+-\s+examples/]) {
+      expect(table).toMatch(row);
+    }
+    expect(stdout).toMatch(/Webhook POST \/hooks\/git\/cairn-demo\/examples \(GitHub signature\): HTTP 202/);
+    expect(stdout).toMatch(/Applied in \d+ ms through the webhook/);
+    expect(stdout).toContain('Stopped; nothing left running');
+    // The control plane it started is gone: its run directory and its API server port.
+    const dir = /kubeconfig: (\/\S+)\/admin\.kubeconfig/.exec(stdout)?.[1];
+    const port = Number(/Control plane up at https:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+    expect(dir && existsSync(dir)).toBe(false);
+    expect(await isPortClosed(port)).toBe(true);
+  });
+});
