@@ -2,9 +2,9 @@
  * Dynamic batching (Triton's dynamic_batcher semantics). Requests wait in one queue; whenever the executor has a
  * free slot, the head of the queue and the queued requests compatible with it (same trailing dimensions) are
  * concatenated along the first dimension, up to maxBatchSize rows, run once, and the outputs are sliced back
- * per request. maxDelayMs 0 (the default) never waits: it batches what queued while the executor was busy or
- * arrived in the same event-loop turn. A batch that fails is retried request by request, so one bad request
- * cannot fail the others.
+ * per request. maxDelayMs 0 (the default) never waits: a request runs at once when the executor has a free slot,
+ * and the requests that arrive while it is busy are merged into the next run. A batch that fails is retried
+ * request by request, so one bad request cannot fail the others.
  */
 import { allocData, type TensorData, type TensorMap } from './datatypes.js';
 import { HttpError } from './errors.js';
@@ -81,7 +81,6 @@ export function sliceRows(outputs: TensorMap, totalRows: number, start: number, 
 export class Batcher {
   private readonly queue: Item[] = [];
   private inFlight = 0;
-  private immediate: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -116,12 +115,12 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.executor.concurrency || this.immediate) return;
+    if (this.queue.length === 0 || this.inFlight >= this.executor.concurrency) return;
     const wait = this.options.maxDelayMs > 0 ? this.waitFor() : 0;
     if (wait <= 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      this.immediate = setImmediate(() => this.flush());
+      this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -141,12 +140,11 @@ export class Batcher {
   }
 
   private flush(): void {
-    this.immediate = undefined;
     while (this.queue.length > 0 && this.inFlight < this.executor.concurrency) {
       if (this.options.maxDelayMs > 0 && this.waitFor() > 0) break;
       this.dispatch(this.take());
     }
-    this.schedule();
+    if (this.queue.length > 0 && this.inFlight < this.executor.concurrency && !this.timer) this.schedule();
   }
 
   /** The head of the queue plus the compatible requests behind it, up to maxBatchSize rows. */

@@ -56,6 +56,17 @@ const settle = async () => {
 
 const values = (outputs: TensorMap) => Array.from(outputs.y!.data as Float32Array);
 
+/** Occupies the executor with run 0, so that the requests that follow queue up together. */
+async function busy(executor: FakeExecutor, batcher: Batcher): Promise<() => Promise<void>> {
+  const blocker = batcher.infer(request([[0, 0]]));
+  expect(executor.runs).toHaveLength(1);
+  return async () => {
+    executor.finish(0);
+    await blocker;
+    await settle();
+  };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -85,45 +96,47 @@ describe('Batcher', () => {
     expect(batches).toEqual([1, 3]);
   });
 
-  it('batches requests that arrive in the same event-loop turn (maxDelayMs 0)', async () => {
+  it('runs a request at once when the executor is free (maxDelayMs 0), merging those that arrive meanwhile', async () => {
     const executor = new FakeExecutor();
     const batcher = new Batcher(executor, options());
     const replies = [1, 2, 3].map((v) => batcher.infer(request([[v, v]])));
-    await tick();
-    expect(executor.runs).toHaveLength(1);
+    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([1]); // synchronously, no event-loop hop
     executor.finish(0);
+    await settle();
+    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([1, 2]);
+    executor.finish(1);
     expect((await Promise.all(replies)).map(values)).toEqual([[2, 2], [4, 4], [6, 6]]);
   });
 
   it('caps a run at maxBatchSize rows and keeps the order of the queue', async () => {
     const executor = new FakeExecutor();
     const batcher = new Batcher(executor, options({ maxBatchSize: 4 }));
+    const release = await busy(executor, batcher);
     const replies = [3, 2, 1, 2].map((n, i) => batcher.infer(request(Array.from({ length: n }, () => [i, i]))));
-    await tick();
-    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([4]); // 3 + 1 (the 2 does not fit)
-    executor.finish(0);
-    await settle();
-    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([4, 4]); // 2 + 2
+    await release();
+    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([1, 4]); // 3 + 1 (the 2 does not fit)
     executor.finish(1);
+    await settle();
+    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([1, 4, 4]); // 2 + 2
+    executor.finish(2);
     expect((await Promise.all(replies)).map((o) => o.y!.dims[0])).toEqual([3, 2, 1, 2]);
   });
 
   it('never merges requests with different trailing dimensions, nor a request of maxBatchSize rows or more', async () => {
     const executor = new FakeExecutor();
     const batcher = new Batcher(executor, options({ maxBatchSize: 3 }));
+    const release = await busy(executor, batcher);
     const narrow = batcher.infer(request([[1, 1]]));
     const wide = batcher.infer(request([[1, 1, 1]]));
     const big = batcher.infer(request([[1, 1], [1, 1], [1, 1]]));
     const narrow2 = batcher.infer(request([[2, 2]]));
-    await tick();
-    expect(executor.runs[0]!.feeds.x!.dims).toEqual([2, 2]); // narrow + narrow2
-    executor.finish(0);
-    await settle();
-    executor.finish(1);
-    await settle();
-    executor.finish(2);
+    await release();
+    for (let i = 1; i <= 3; i++) {
+      executor.finish(i);
+      await settle();
+    }
     await Promise.all([narrow, wide, big, narrow2]);
-    expect(executor.runs.map((r) => r.feeds.x!.dims)).toEqual([[2, 2], [1, 3], [3, 2]]);
+    expect(executor.runs.slice(1).map((r) => r.feeds.x!.dims)).toEqual([[2, 2], [1, 3], [3, 2]]);
   });
 
   it('does not merge when the model is not batchable', async () => {
@@ -141,19 +154,20 @@ describe('Batcher', () => {
   it('isolates a failing request: the batch is retried request by request, only the bad one fails', async () => {
     const executor = new FakeExecutor();
     const batcher = new Batcher(executor, options());
+    const release = await busy(executor, batcher);
     const good1 = batcher.infer(request([[1, 1]]));
     const bad = batcher.infer(request([[-1, 5]])).catch((err: Error) => err);
     const good2 = batcher.infer(request([[3, 3]]));
-    await tick();
-    executor.finish(0); // the merged run fails
-    for (let i = 1; i <= 3; i++) {
+    await release();
+    executor.finish(1); // the merged run fails
+    for (let i = 2; i <= 4; i++) {
       await settle();
       executor.finish(i);
     }
     expect(values(await good1)).toEqual([2, 2]);
     expect(await bad).toEqual(new Error('negative input'));
     expect(values(await good2)).toEqual([6, 6]);
-    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([3, 1, 1, 1]);
+    expect(executor.runs.map((r) => r.feeds.x!.dims[0])).toEqual([1, 3, 1, 1, 1]);
   });
 
   it('refuses requests beyond maxQueue with 503, and accepts again once the queue drains', async () => {

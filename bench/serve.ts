@@ -1,0 +1,363 @@
+/**
+ * `npm run bench:serve`: the serving runtime's figures, in one run, on loopback, each beside its goal
+ * (issue 5; shared/research/performance.md section 7b). The server runs in a child process (this file with
+ * --server) so the load generator never shares its event loop; autocannon drives throughput, a raw-socket
+ * keep-alive client measures latency at concurrency 1 with microsecond resolution.
+ *
+ * Scenarios: the ElasticNet model (tests/models, `npm run models`) inline with and without dynamic batching;
+ * in a worker thread; behind fastify instead of node:http (the choice of HTTP layer); and a model whose run
+ * takes milliseconds (heavy_mlp) inline vs in workers (the choice of where inference runs).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ort from 'onnxruntime-node';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const DURATION_S = 4;
+
+interface ServerSpec {
+  model: 'driver_elasticnet' | 'heavy_mlp';
+  http: 'node' | 'fastify';
+  execution: 'inline' | 'worker';
+  maxBatchSize: number;
+}
+
+interface ChildStats {
+  lagP99Ms: number;
+  lagMaxMs: number;
+  rssMiB: number;
+}
+
+// ---------------------------------------------------------------------------------------------- server side
+
+async function runServer(spec: ServerSpec): Promise<void> {
+  const { pino } = await import('pino');
+  const { Registry } = await import('prom-client');
+  const { createRequestMetrics } = await import('../src/serving/metrics.js');
+  const { createFeatureTap } = await import('../src/serving/feature-tap.js');
+  const { loadModel } = await import('../src/serving/model.js');
+  const { createServedModel } = await import('../src/serving/served-model.js');
+  const { buildServer } = await import('../src/serving/server.js');
+  const logger = pino({ level: 'warn' });
+  const registry = new Registry();
+  const bytes = new Uint8Array(readFileSync(`${root}tests/models/${spec.model}.onnx`));
+  const loaded = await loadModel(bytes, { execution: spec.execution, workers: 1, intraOpThreads: 1, maxBatchSize: spec.maxBatchSize, inlineMaxRunMs: 1, logger });
+  const metrics = createRequestMetrics(registry, spec.model, '1');
+  const tap = createFeatureTap(registry, { model: spec.model, version: '1', signature: loaded.signature });
+  const served = createServedModel(loaded, { maxBatchSize: spec.maxBatchSize, maxDelayMs: 0, maxQueue: 100_000 }, metrics, tap);
+  const limits = { maxBodyBytes: 4 << 20, maxElements: 1 << 20, allowNonFinite: false };
+  let port: number;
+  if (spec.http === 'node') {
+    const server = buildServer({ name: spec.model, version: '1', logger, registry, metrics, limits, model: served });
+    port = await server.listen(0, '127.0.0.1');
+  } else {
+    port = await fastifyServer(spec.model, served, metrics, limits);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0)); // lets --cpu-prof write
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  process.on('message', (message: string) => {
+    if (message === 'reset') lag.reset();
+    if (message === 'stats') {
+      const stats: ChildStats = { lagP99Ms: lag.percentile(99) / 1e6, lagMaxMs: lag.max / 1e6, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+      process.send!(stats);
+    }
+  });
+  process.send!({ port });
+}
+
+/** The same hot path (parse, validate, batch, run, encode, metrics) behind fastify, to compare HTTP layers. */
+async function fastifyServer(
+  name: string,
+  served: import('../src/serving/served-model.js').ServedModel,
+  metrics: import('../src/serving/metrics.js').RequestMetrics,
+  limits: import('../src/serving/server.js').ServerLimits,
+): Promise<number> {
+  const { default: Fastify } = await import('fastify');
+  const { parseJson } = await import('../src/serving/body.js');
+  const { parseV2Request, v2Response } = await import('../src/serving/v2.js');
+  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.get('/v2/health/ready', (_req, reply) => reply.type('application/json').send('{"ready":true}'));
+  app.post('/v2/models/:name/infer', async (req, reply) => {
+    const start = performance.now();
+    const parsed = parseV2Request(parseJson(req.body as Buffer), served.signature, limits);
+    const outputs = await served.infer(parsed);
+    reply.type('application/json');
+    metrics.request('v2', 200, (performance.now() - start) / 1000);
+    return v2Response(name, '1', parsed, outputs, served.signature);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as net.AddressInfo).port;
+}
+
+// ---------------------------------------------------------------------------------------------- client side
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+interface Server {
+  port: number;
+  stats(): Promise<ChildStats>;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+async function startServer(spec: ServerSpec): Promise<Server> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--server', JSON.stringify(spec)], {
+    execArgv: ['--import', tsx],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    port,
+    reset: () => child.send('reset'),
+    stats: () => new Promise((resolve) => {
+      child.once('message', (m: ChildStats) => resolve(m));
+      child.send('stats');
+    }),
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+
+/** Sequential keep-alive requests on one raw socket (GET without a body); per-request latencies in µs, sorted. */
+async function latencies(port: number, path: string, body: string | undefined, count: number, warmup: number): Promise<number[]> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  const request = Buffer.from(
+    body === undefined
+      ? `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`
+      : `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  let buffer: Buffer = Buffer.alloc(0);
+  let done: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    const headerEnd = buffer.indexOf('\r\n\r\n');
+    if (headerEnd === -1) return;
+    const head = buffer.subarray(0, headerEnd).toString();
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    if (buffer.length < headerEnd + 4 + length) return;
+    if (!head.startsWith('HTTP/1.1 200')) throw new Error(`latency probe got: ${head.split('\r\n')[0]}`);
+    buffer = buffer.subarray(headerEnd + 4 + length);
+    done?.();
+  });
+  const out: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const start = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      done = resolve;
+      socket.write(request);
+    });
+    if (i >= warmup) out.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  socket.destroy();
+  return out.sort((a, b) => a - b);
+}
+
+/** Closed-loop load (or open-loop at `rate` req/s over all connections). */
+async function load(port: number, path: string, connections: number, body?: string, rate?: number): Promise<AutocannonResult> {
+  const opts = {
+    url: `http://127.0.0.1:${port}${path}`,
+    connections,
+    pipelining: 1,
+    ...(rate ? { overallRate: rate } : {}),
+    ...(body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {}),
+  };
+  await autocannon({ ...opts, duration: 1 });
+  const result = await autocannon({ ...opts, duration: DURATION_S });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
+/** Raw `await session.run` in this process, same input, after warm-up; µs per call, sorted. */
+async function rawRun(model: string, feeds: () => Record<string, unknown>, count: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(`${root}tests/models/${model}.onnx`, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const input = feeds() as Record<string, InstanceType<typeof ort.Tensor>>;
+  for (let i = 0; i < 2000; i++) await session.run(input);
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await session.run(input);
+    out.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  await session.release();
+  return out.sort((a, b) => a - b);
+}
+
+const us = (v: number) => `${v.toFixed(0)} µs`;
+const rps = (v: number) => `${Math.round(v).toLocaleString('en-US')} req/s`;
+const goals: { figure: string; value: string; goal: string; met: boolean }[] = [];
+const goal = (figure: string, value: string, goalText: string, met: boolean) => goals.push({ figure, value, goal: goalText, met });
+const line = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(52)} ${value.padStart(16)}  ${note}`);
+
+async function main(): Promise<void> {
+  for (const m of ['driver_elasticnet', 'heavy_mlp']) {
+    try {
+      readFileSync(`${root}tests/models/${m}.onnx`);
+    } catch {
+      throw new Error(`tests/models/${m}.onnx is missing: run \`npm run models\` first`);
+    }
+  }
+  const started = Date.now();
+  const cpu = os.cpus()[0]?.model ?? 'unknown';
+  console.log(`cairn serve benchmark: node ${process.version}, ${os.cpus().length} cores (${cpu}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`loopback, server in a child process, autocannon ${DURATION_S} s per figure after 1 s warm-up, no pipelining\n`);
+  const results: Record<string, unknown> = {};
+  const v2Body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: [0.5, 0.9, 280] }] });
+  const v1Body = JSON.stringify({ instances: [[0.5, 0.9, 280]] });
+  const v2Path = '/v2/models/driver_elasticnet/infer';
+
+  // 1. raw session.run, in this process
+  const raw = await rawRun('driver_elasticnet', () => ({ input: new ort.Tensor('float32', Float32Array.from([0.5, 0.9, 280]), [1, 3]) }), 20_000);
+  const rawP50 = percentile(raw, 50);
+  const rawP99 = percentile(raw, 99);
+  console.log('ElasticNet (3 features -> 1), raw ONNX Runtime in-process');
+  line('await session.run p50 / p99', `${us(rawP50)} / ${us(rawP99)}`);
+  results.raw = { p50: rawP50, p99: rawP99 };
+
+  // 2. node:http, inline, batching on (the default configuration)
+  let server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64 });
+  server.reset();
+  await new Promise((r) => setTimeout(r, 2000));
+  const idleLag = await server.stats();
+  const lat2 = await latencies(server.port, v2Path, v2Body, 10_000, 3000);
+  const lat1 = await latencies(server.port, '/v1/models/driver_elasticnet:predict', v1Body, 10_000, 3000);
+  const latT = await latencies(server.port, '/v2/health/ready', undefined, 10_000, 3000);
+  const e2e = { p50: percentile(lat2, 50), p99: percentile(lat2, 99), avg: lat2.reduce((a, b) => a + b, 0) / lat2.length };
+  console.log('\nServer (node:http, inline, dynamic batching maxBatchSize 64, maxDelayMs 0)');
+  line('V2 infer c=1 p50 / p99 (raw-socket client)', `${us(e2e.p50)} / ${us(e2e.p99)}`, `avg ${us(e2e.avg)}; Triton simple model avg 708 µs (S1)`);
+  line('V1 predict c=1 p50 / p99', `${us(percentile(lat1, 50))} / ${us(percentile(lat1, 99))}`);
+  line('trivial GET c=1 p50 / p99 (loopback + HTTP floor)', `${us(percentile(latT, 50))} / ${us(percentile(latT, 99))}`);
+  const added = { p50: e2e.p50 - rawP50, p99: e2e.p99 - rawP99 };
+  line('added over raw session.run, p50 / p99', `${us(added.p50)} / ${us(added.p99)}`, `e2e/raw p50 ${(e2e.p50 / rawP50).toFixed(1)}x`);
+  line('added over raw and the trivial-GET floor, p50', us(e2e.p50 - rawP50 - percentile(latT, 50)), '(parse, validate, batch, encode, metrics)');
+  goal('added latency p50 at c=1', us(added.p50), '<= 100 µs', added.p50 <= 100);
+  goal('added latency p99 at c=1', us(added.p99), '<= 300 µs', added.p99 <= 300);
+  const batched: Record<number, AutocannonResult> = {};
+  let saturatedLag: ChildStats | undefined;
+  for (const c of [1, 16, 64]) {
+    if (c === 64) server.reset();
+    batched[c] = await load(server.port, v2Path, c, v2Body);
+    if (c === 64) saturatedLag = await server.stats();
+    line(`V2 infer throughput c=${c}`, rps(batched[c].requests.average), `p50 ${batched[c].latency.p50} ms, p99 ${batched[c].latency.p99} ms`);
+  }
+  server.reset();
+  const trivial = await load(server.port, '/v2/health/ready', 64);
+  const trivialLag = await server.stats();
+  line('trivial endpoint (GET /v2/health/ready) c=64', rps(trivial.requests.average));
+  const ratio = batched[64]!.requests.average / trivial.requests.average;
+  line('inference / trivial throughput at c=64', `${ratio.toFixed(2)}x`);
+  const fixedRate = 2000;
+  server.reset();
+  const fixed = await load(server.port, v2Path, 16, v2Body, fixedRate);
+  const fixedLag = await server.stats();
+  line(`event-loop lag p99 / max, V2 at ${fixedRate} req/s (c=16)`, `${fixedLag.lagP99Ms.toFixed(2)} / ${fixedLag.lagMaxMs.toFixed(1)} ms`, `latency p99 ${fixed.latency.p99} ms`);
+  line('event-loop lag p99, saturated: V2 c=64 / trivial c=64', `${saturatedLag!.lagP99Ms.toFixed(2)} / ${trivialLag.lagP99Ms.toFixed(2)} ms`, '(HTTP parsing of 64 queued requests per turn)');
+  line('event-loop lag p99 with no load (this machine\'s floor)', `${idleLag.lagP99Ms.toFixed(2)} ms`);
+  line('RSS after the load', `${fixedLag.rssMiB.toFixed(0)} MiB`);
+  goal('inference / trivial throughput (c=64)', `${ratio.toFixed(2)}x`, '>= 0.5x', ratio >= 0.5);
+  goal(`event-loop lag p99 under load (${fixedRate} req/s)`, `${fixedLag.lagP99Ms.toFixed(2)} ms`, '<= 2 ms', fixedLag.lagP99Ms <= 2);
+  results.node = { e2e, v1: { p50: percentile(lat1, 50), p99: percentile(lat1, 99) }, trivialC1: { p50: percentile(latT, 50), p99: percentile(latT, 99) }, added, batched, trivial: trivial.requests.average, idleLag, saturatedLag, trivialLag, fixedLag, fixedP99: fixed.latency.p99 };
+  await server.stop();
+
+  // 3. batching off
+  server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 1 });
+  const unbatched: Record<number, AutocannonResult> = {};
+  console.log('\nServer without batching (maxBatchSize 1)');
+  for (const c of [1, 16, 64]) {
+    unbatched[c] = await load(server.port, v2Path, c, v2Body);
+    line(`V2 infer throughput c=${c}`, rps(unbatched[c].requests.average), `p50 ${unbatched[c].latency.p50} ms, p99 ${unbatched[c].latency.p99} ms`);
+  }
+  await server.stop();
+  const gain = batched[64]!.requests.average / unbatched[64]!.requests.average;
+  const p99Ratio = batched[64]!.latency.p99 / Math.max(unbatched[64]!.latency.p99, 1e-9);
+  line('batching at c=64: throughput gain / p99 ratio', `${gain.toFixed(2)}x / ${p99Ratio.toFixed(2)}x`);
+  goal('batching throughput gain at c=64', `${gain.toFixed(2)}x`, '>= 2x', gain >= 2);
+  goal('batching p99 ratio at c=64', `${p99Ratio.toFixed(2)}x`, '<= 1.2x', p99Ratio <= 1.2);
+  results.unbatched = unbatched;
+
+  // 4. the HTTP layer: fastify with the same hot path
+  server = await startServer({ model: 'driver_elasticnet', http: 'fastify', execution: 'inline', maxBatchSize: 64 });
+  const fLat = await latencies(server.port, v2Path, v2Body, 5000, 2000);
+  const fInfer = await load(server.port, v2Path, 64, v2Body);
+  const fTrivial = await load(server.port, '/v2/health/ready', 64);
+  await server.stop();
+  console.log('\nHTTP layer: the same hot path behind fastify 5 (node:http figures above)');
+  line('fastify V2 infer c=1 p50 / p99', `${us(percentile(fLat, 50))} / ${us(percentile(fLat, 99))}`, `node:http ${us(e2e.p50)} / ${us(e2e.p99)}`);
+  line('fastify V2 infer c=64', rps(fInfer.requests.average), `node:http ${rps(batched[64]!.requests.average)}`);
+  line('fastify trivial c=64', rps(fTrivial.requests.average), `node:http ${rps(trivial.requests.average)}`);
+  results.fastify = { p50: percentile(fLat, 50), p99: percentile(fLat, 99), infer: fInfer.requests.average, trivial: fTrivial.requests.average };
+
+  // 5. where inference runs: worker thread for the tiny model, inline vs worker for a millisecond model
+  server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'worker', maxBatchSize: 64 });
+  const wLat = await latencies(server.port, v2Path, v2Body, 5000, 2000);
+  const wInfer = await load(server.port, v2Path, 64, v2Body);
+  await server.stop();
+  console.log('\nWhere inference runs (worker: one session per worker thread, tensors transferred, not copied)');
+  line('ElasticNet in a worker: c=1 p50 / p99', `${us(percentile(wLat, 50))} / ${us(percentile(wLat, 99))}`, `inline ${us(e2e.p50)} / ${us(e2e.p99)}`);
+  line('ElasticNet in a worker: c=64', rps(wInfer.requests.average), `inline ${rps(batched[64]!.requests.average)}`);
+  const heavyBody = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 512], datatype: 'FP32', data: new Array(512).fill(0.25) }] });
+  const heavyPath = '/v2/models/heavy_mlp/infer';
+  const heavyRate = 400;
+  const heavy: Record<string, unknown> = {};
+  for (const execution of ['inline', 'worker'] as const) {
+    server = await startServer({ model: 'heavy_mlp', http: 'node', execution, maxBatchSize: 64 });
+    const saturated = await load(server.port, heavyPath, 16, heavyBody);
+    server.reset();
+    const steady = await load(server.port, heavyPath, 16, heavyBody, heavyRate);
+    const lag = await server.stats();
+    await server.stop();
+    heavy[execution] = { rps: saturated.requests.average, p99: saturated.latency.p99, steadyP99: steady.latency.p99, lag };
+    line(`heavy_mlp (4x512x512) ${execution}: c=16 saturated`, rps(saturated.requests.average), `p99 ${saturated.latency.p99} ms`);
+    line(`heavy_mlp ${execution}: at ${heavyRate} req/s, loop lag p99 / max`, `${lag.lagP99Ms.toFixed(2)} / ${lag.lagMaxMs.toFixed(1)} ms`, `latency p99 ${steady.latency.p99} ms`);
+  }
+  results.worker = { p50: percentile(wLat, 50), p99: percentile(wLat, 99), infer: wInfer.requests.average, heavy };
+
+  console.log('\nAnchors (shared/research/performance.md)');
+  line('V2 e2e average at c=1 vs Triton simple model (S1)', `${us(e2e.avg)} vs 708 µs`, `${(708 / e2e.avg).toFixed(1)}x lower`);
+  line('V2 infer/s at c=64 vs B2 target 10,000', rps(batched[64]!.requests.average));
+  line('vs MLServer REST 1,440 req/s (S4)', `${(batched[64]!.requests.average / 1440).toFixed(1)}x`);
+
+  console.log('\nGoals (issue 5)');
+  for (const g of goals) console.log(`  ${g.met ? 'MET ' : 'MISS'}  ${g.figure.padEnd(44)} ${g.value.padStart(14)}   goal ${g.goal}`);
+  console.log(`\nTotal ${(Date.now() - started) / 1000} s`);
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  const file = `${root}bench/results/serve-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify({ node: process.version, cpu, cores: os.cpus().length, loadavg: os.loadavg(), results, goals }, null, 1));
+  console.log(`Raw figures: ${file}`);
+}
+
+if (process.argv[2] === '--server') {
+  runServer(JSON.parse(process.argv[3]!) as ServerSpec).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
