@@ -6,10 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import { allocData, type TensorMap } from './datatypes.js';
+import type { TensorMap } from './datatypes.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { createSession, runSession, type Session } from './ort-session.js';
-import { mayBatch, signatureOf, type ModelSignature } from './signature.js';
+import { mayBatch, signatureOf, syntheticFeeds, type ModelSignature } from './signature.js';
 import { WorkerPool } from './worker-pool.js';
 
 export type ExecutionMode = 'auto' | 'inline' | 'worker';
@@ -35,17 +35,6 @@ export interface LoadedModel {
   batchable: boolean;
   /** Median warm-up run time of the largest batch, in ms (what auto mode decided on). */
   runMs: number;
-}
-
-/** Zeros (false, "") for every input, dynamic dimensions set to `rows` (first) and 1 (others). */
-export function syntheticFeeds(signature: ModelSignature, rows: number): TensorMap {
-  const feeds: TensorMap = {};
-  for (const spec of signature.inputs) {
-    const dims = spec.shape.map((d, i) => (d !== -1 ? d : i === 0 ? rows : 1));
-    const length = dims.reduce((a, b) => a * b, 1);
-    feeds[spec.name] = { type: spec.type, dims, data: allocData(spec.type, length) };
-  }
-  return feeds;
 }
 
 /** Whether every output has `rows` rows when every input has `rows` rows, for rows 1 and 2. */

@@ -2,7 +2,7 @@
  * A model's signature: the names, element types and shapes of its inputs and outputs, read from ONNX Runtime's
  * session metadata. Dynamic dimensions (symbolic like "N", or unnamed) are -1, as the V2 metadata reports them.
  */
-import { datatypeOf, type Datatype, type OrtType } from './datatypes.js';
+import { allocData, datatypeOf, type Datatype, type OrtType, type TensorMap } from './datatypes.js';
 
 export interface TensorSpec {
   name: string;
@@ -62,4 +62,15 @@ export function v2Metadata(name: string, version: string, signature: ModelSignat
     inputs: signature.inputs.map(tensor),
     outputs: signature.outputs.map(tensor),
   };
+}
+
+/** Zeros (false, "") for every input, dynamic dimensions set to `rows` (first) and 1 (others). */
+export function syntheticFeeds(signature: ModelSignature, rows: number): TensorMap {
+  const feeds: TensorMap = {};
+  for (const spec of signature.inputs) {
+    const dims = spec.shape.map((d, i) => (d !== -1 ? d : i === 0 ? rows : 1));
+    const length = dims.reduce((a, b) => a * b, 1);
+    feeds[spec.name] = { type: spec.type, dims, data: allocData(spec.type, length) };
+  }
+  return feeds;
 }

@@ -1,9 +1,10 @@
 /**
- * Inference worker thread: one ONNX Runtime session, created from the bytes the main thread verified, runs
- * one batch at a time. Inputs and outputs move as transferred ArrayBuffers (no copy).
+ * Inference worker thread: one ONNX Runtime session, created from the bytes the main thread verified and
+ * warmed up with one inference, runs one batch at a time. Inputs and outputs move as transferred ArrayBuffers (no copy).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSession, runSession } from './ort-session.js';
+import { signatureOf, syntheticFeeds } from './signature.js';
 import { transferables, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
 async function start(port: NonNullable<typeof parentPort>): Promise<void> {
@@ -11,6 +12,7 @@ async function start(port: NonNullable<typeof parentPort>): Promise<void> {
   let session;
   try {
     session = await createSession(init.modelBytes, { intraOpThreads: init.intraOpThreads });
+    await runSession(session, syntheticFeeds(signatureOf(session), 1)); // warm-up before taking requests
   } catch (err) {
     port.postMessage({ type: 'failed', message: (err as Error).message } satisfies FromWorker);
     return;
