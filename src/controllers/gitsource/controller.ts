@@ -49,6 +49,8 @@ interface Checkout {
 }
 
 const defaultIntervalMs = 60_000;
+/** A fetch is due once this share of the interval has passed (requeueAfter's jitter takes up to 10% off). */
+const fetchDueFraction = 0.85;
 
 export function gitSourceController(options: GitSourceControllerOptions): ControllerFactory & { requestSync(namespace: string, name: string): void } {
   const checkouts = new Map<string, Checkout>();
@@ -87,7 +89,8 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         forced.delete(key) ||
         previous.generation !== source.metadata.generation ||
         previous.requestedAt !== requestedAt ||
-        deps.clock.now() - previous.fetchedAtMs >= intervalMs;
+        // The requeue comes up to 10% early (jitter, so sources spread out); count that as due.
+        deps.clock.now() - previous.fetchedAtMs >= intervalMs * fetchDueFraction;
       if (!due) return previous;
       const creds = await credentials(source);
       if (creds && 'type' in creds && (creds.type === 'stalled' || creds.type === 'waiting')) return creds;

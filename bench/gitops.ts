@@ -1,0 +1,238 @@
+/**
+ * `npm run bench:gitops`: the GitOps sync against a real local control plane, with baselines measured in
+ * the same run.
+ *   1. commit-to-applied latency through the webhook (p50/p99 over 20 commits), beside polling;
+ *   2. sync of 1,000 objects: objects/s and the operator's peak RSS, beside `kubectl apply --server-side`;
+ *   3. API writes by the operator during 60 s of idle syncing (counted by the API server's own metrics).
+ * Goals: p50 <= 1 s, >= 20 objects/s, <= 150 MiB, 0 idle writes.
+ */
+import '../src/testenv/node-compat.js';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { kinds } from '../src/api/kinds/index.js';
+import { cairnResource } from '../src/controllers/resources.js';
+import { githubSignature } from '../src/runtime/http/signature.js';
+import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
+import type { KubeObject } from '../src/runtime/kube/object.js';
+import { builtin } from '../src/runtime/kube/resource.js';
+import { ensureBinaries, startControlPlane, type ControlPlane } from '../src/testenv/index.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const keepAlive = setInterval(() => undefined, 60_000);
+const log = (line: string) => process.stdout.write(line + '\n');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 300_000, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function makeRepo(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-git-'));
+  const git = async (...args: string[]) => (await run('git', args, { cwd: dir })).stdout.trim();
+  await git('init', '-q', '-b', 'main');
+  await git('config', 'user.email', 'bench@cairn.dev');
+  await git('config', 'user.name', 'bench');
+  await git('config', 'commit.gpgsign', 'false');
+  const commit = async (changes: Record<string, string>) => {
+    for (const [path, text] of Object.entries(changes)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'bench');
+    return git('rev-parse', 'HEAD');
+  };
+  const first = await commit(files);
+  return { dir, url: `file://${dir}`, first, commit, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const deployment = (name: string, replicas: number) =>
+  `apiVersion: cairn.dev/v1alpha1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  model: eta\n  version: {policy: latestReady}\n  serving: {replicas: ${replicas}}\n`;
+const modelVersion = (i: number) =>
+  `apiVersion: cairn.dev/v1alpha1\nkind: ModelVersion\nmetadata:\n  name: m-${i}\nspec:\n  model: eta\n  version: ${i + 1}\n  artifact: {uri: "s3://bucket/eta/${i}/model.onnx", sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae}\n`;
+
+/** Peak and current RSS of a process, in MiB, from /proc. */
+function memory(pid: number): { peakMiB: number; rssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
+}
+
+/** Mutating requests on cairn.dev objects and on Events, by `verb group/resource`, from kube-apiserver's apiserver_request_total. */
+async function apiWrites(plane: ControlPlane): Promise<Map<string, number>> {
+  const { stdout: text } = await run(join(plane.binDir, 'kubectl'), ['--kubeconfig', plane.kubeconfigPath, 'get', '--raw', '/metrics'], { maxBuffer: 256 * 1024 * 1024 });
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+    if (!['APPLY', 'PATCH', 'POST', 'PUT', 'DELETE'].includes(label('verb'))) continue;
+    if (label('group') !== 'cairn.dev' && label('resource') !== 'events') continue;
+    const key = `${label('verb')} ${label('group') || 'core'}/${label('resource')}${label('subresource') ? `/${label('subresource')}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+function diff(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, n] of after) if (n - (before.get(key) ?? 0) > 0) out.set(key, n - (before.get(key) ?? 0));
+  return out;
+}
+
+async function main(): Promise<void> {
+  log('Cairn GitOps benchmark (a real control plane on loopback; every figure measured in this run)\n');
+  const binDir = await ensureBinaries({ root, logger: { info: (m) => log(`  ${m}`), warn: (m) => log(`  warning: ${m}`), error: (m) => log(`  error: ${m}`) } });
+  const plane = await startControlPlane({ binDir, logger: { info: () => undefined, warn: () => undefined, error: (m) => log(`  error: ${m}`) }, kwokNodes: 1 });
+  const repos: { remove(): void }[] = [];
+  try {
+    const kube = new HttpKubeClient(plane.kubeConfig());
+    for (const file of ['cairn.dev_gitsources.yaml', 'cairn.dev_deployments.yaml', 'cairn.dev_modelversions.yaml', 'cairn.dev_datasets.yaml', 'cairn.dev_experiments.yaml', 'cairn.dev_driftmonitors.yaml']) {
+      await kube.apply(builtin.customResourceDefinition, parse(readFileSync(join(root, 'crds', file), 'utf8')) as KubeObject, { fieldManager: 'bench', force: true });
+    }
+    for (const def of kinds) {
+      await until(`CRD ${def.plural}`, async () => {
+        const crd = await kube.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(builtin.customResourceDefinition, `${def.plural}.cairn.dev`);
+        return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+      }, 60_000, 100);
+    }
+    const ns = 'bench';
+    for (const name of [ns, 'bench-kubectl']) await kube.apply(builtin.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'bench' });
+    await kube.apply(builtin.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hook', namespace: ns }, stringData: { webhookToken: 'bench' } } as KubeObject, { fieldManager: 'bench' });
+
+    const operatorLog = join(plane.dir, 'logs', 'cairn-operator.log');
+    const operator = plane.spawn({
+      name: 'cairn-operator',
+      command: process.execPath,
+      args: [join(root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', plane.kubeconfigPath, '--namespaces', ns, '--metrics-addr', '127.0.0.1:0', '--allow-file-urls', '--git-cache-dir', join(plane.dir, 'git-cache'), '--log-level', 'info'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', POD_NAME: 'bench' },
+      logFile: operatorLog,
+    });
+    const address = await until('the operator', async () => {
+      if (operator.exitInfo()) throw new Error(`cairn operator exited: ${await operator.tail()}`);
+      const line = readFileSync(operatorLog, 'utf8').split('\n').find((l) => l.includes('"Started operator"'));
+      return line ? String((JSON.parse(line) as { address: string }).address) : undefined;
+    }, 60_000, 50);
+    const idleMemory = memory(operator.pid);
+
+    const applySource = (name: string, spec: Record<string, unknown>) =>
+      kube.apply(cairnResource('GitSource'), { apiVersion: 'cairn.dev/v1alpha1', kind: 'GitSource', metadata: { name, namespace: ns }, spec } as KubeObject, { fieldManager: 'bench' });
+    const revisionOf = async (name: string) => (await kube.get<KubeObject & { status?: { revision?: string; inventory?: { count: number } } }>(cairnResource('GitSource'), name, ns))?.status;
+    const replicasOf = async (name: string) => (await kube.get<KubeObject & { spec?: { serving?: { replicas?: number } } }>(cairnResource('Deployment'), name, ns))?.spec?.serving?.replicas;
+
+    // 1. Webhook latency, and polling as the baseline.
+    log('1. Commit to applied');
+    const hooked = await makeRepo({ 'd.yaml': deployment('hooked', 1) });
+    repos.push(hooked);
+    await applySource('hooked', { url: hooked.url, ref: { branch: 'main' }, interval: '1h', secretRef: { name: 'hook' } });
+    await until('first sync', async () => ((await revisionOf('hooked'))?.revision === `main@sha1:${hooked.first}` ? true : undefined));
+    const webhook: number[] = [];
+    for (let i = 2; i <= 21; i++) {
+      const sha = await hooked.commit({ 'd.yaml': deployment('hooked', i) });
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: sha });
+      const t0 = performance.now();
+      const res = await fetch(`${address}/hooks/git/${ns}/hooked`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': githubSignature('bench', body) }, body });
+      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+      await until('webhook change', async () => ((await replicasOf('hooked')) === i ? true : undefined));
+      webhook.push(performance.now() - t0);
+    }
+    const pollIntervalS = 5;
+    const polled = await makeRepo({ 'd.yaml': deployment('polled', 1) });
+    repos.push(polled);
+    await applySource('polled', { url: polled.url, ref: { branch: 'main' }, interval: `${pollIntervalS}s` });
+    await until('first sync', async () => ((await revisionOf('polled'))?.revision === `main@sha1:${polled.first}` ? true : undefined));
+    const polling: number[] = [];
+    for (let i = 2; i <= 6; i++) {
+      await sleep(Math.random() * pollIntervalS * 1000); // commit at a random point of the interval, as people do
+      await polled.commit({ 'd.yaml': deployment('polled', i) });
+      const t0 = performance.now();
+      await until('polled change', async () => ((await replicasOf('polled')) === i ? true : undefined), 60_000, 20);
+      polling.push(performance.now() - t0);
+    }
+    const p50 = percentile(webhook, 50);
+    const p99 = percentile(webhook, 99);
+    const pollMean = polling.reduce((a, b) => a + b, 0) / polling.length;
+    log(`   webhook: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${webhook.length} commits`);
+    log(`   polling (interval ${pollIntervalS}s, baseline): mean ${pollMean.toFixed(0)} ms over ${polling.length} commits; webhook p50 is ${(pollMean / p50).toFixed(1)}x faster`);
+    await applySource('polled', { url: polled.url, ref: { branch: 'main' }, interval: '1h' });
+
+    // 2. 1,000 objects.
+    log('2. Sync of 1,000 objects');
+    const objects = 1000;
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 20; f++) files[`models/batch-${f}.yaml`] = Array.from({ length: objects / 20 }, (_, j) => modelVersion(f * (objects / 20) + j)).join('---\n');
+    const big = await makeRepo(files);
+    repos.push(big);
+    const before = memory(operator.pid);
+    const t0 = performance.now();
+    await applySource('big', { url: big.url, ref: { branch: 'main' }, interval: '1h' });
+    await until('1000 objects', async () => ((await revisionOf('big'))?.inventory?.count === objects ? true : undefined), 600_000, 100);
+    const syncS = (performance.now() - t0) / 1000;
+    const after = memory(operator.pid);
+    const k0 = performance.now();
+    await run(join(binDir, 'kubectl'), ['--kubeconfig', plane.kubeconfigPath, 'apply', '--server-side', '--field-manager=bench-kubectl', '-n', 'bench-kubectl', '-R', '-f', join(big.dir, 'models')], { maxBuffer: 64 * 1024 * 1024 });
+    const kubectlS = (performance.now() - k0) / 1000;
+    const rate = objects / syncS;
+    log(`   cairn: ${objects} objects in ${syncS.toFixed(1)} s = ${rate.toFixed(0)} objects/s (fetch, parse, validate, apply, status)`);
+    log(`   kubectl apply --server-side (baseline, same objects): ${kubectlS.toFixed(1)} s = ${(objects / kubectlS).toFixed(0)} objects/s; cairn/kubectl = ${(rate / (objects / kubectlS)).toFixed(2)}`);
+    log(`   operator RSS: ${idleMemory.rssMiB.toFixed(0)} MiB at start, ${before.rssMiB.toFixed(0)} MiB before, peak ${after.peakMiB.toFixed(0)} MiB`);
+
+    // 3. Idle: every source resyncs every 5 s and finds nothing to change.
+    log('3. Idle writes (60 s, three sources resyncing every 5 s, 1,002 objects in sync)');
+    for (const [name, repo] of [['hooked', hooked], ['polled', polled], ['big', big]] as const) {
+      await applySource(name, { url: repo.url, ref: { branch: 'main' }, interval: '5s', ...(name === 'hooked' ? { secretRef: { name: 'hook' } } : {}) });
+    }
+    await sleep(10_000); // let the spec change settle (status, events)
+    const reconcilesOf = async () => {
+      const text = await (await fetch(`${address}/metrics`)).text();
+      return [...text.matchAll(/^cairn_reconcile_total\{controller="gitsource",result="[a-z]+"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const w0 = await apiWrites(plane);
+    const r0 = await reconcilesOf();
+    await sleep(60_000);
+    const idleDiff = diff(await apiWrites(plane), w0);
+    const idleWrites = [...idleDiff.values()].reduce((a, b) => a + b, 0);
+    const idleReconciles = (await reconcilesOf()) - r0;
+    log(`   ${idleWrites} API writes during ${idleReconciles} reconciles (cairn.dev objects and Events, from apiserver_request_total)${idleWrites ? `: ${[...idleDiff].map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
+    const idleEnd = memory(operator.pid);
+
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    log('\nSummary                               figure        goal        ');
+    log(`  webhook commit-to-applied p50     ${`${p50.toFixed(0)} ms`.padEnd(13)} <= 1000 ms   ${verdict(p50 <= 1000)}`);
+    log(`  webhook commit-to-applied p99     ${`${p99.toFixed(0)} ms`.padEnd(13)} (polling mean ${pollMean.toFixed(0)} ms at ${pollIntervalS}s)`);
+    log(`  sync throughput                   ${`${rate.toFixed(0)} obj/s`.padEnd(13)} >= 20 obj/s  ${verdict(rate >= 20)}`);
+    log(`  operator peak RSS                 ${`${after.peakMiB.toFixed(0)} MiB`.padEnd(13)} <= 150 MiB   ${verdict(after.peakMiB <= 150)}`);
+    log(`  API writes during 60 s idle       ${String(idleWrites).padEnd(13)} 0            ${verdict(idleWrites === 0)}`);
+    log(`  (RSS at the end of the idle phase: ${idleEnd.rssMiB.toFixed(0)} MiB)`);
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(
+      join(root, 'bench', 'results', 'gitops.json'),
+      JSON.stringify({ webhookMs: webhook, pollingMs: polling, p50, p99, pollIntervalS, objects, syncS, kubectlS, rate, memory: { idle: idleMemory, before, after, idleEnd }, idleWrites, idleWritesByKind: Object.fromEntries(idleDiff), idleReconciles }, null, 2),
+    );
+  } finally {
+    await plane.stop();
+    repos.forEach((r) => r.remove());
+    clearInterval(keepAlive);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:gitops failed: ${(error as Error).stack ?? error}\n`);
+  process.exitCode = 1;
+});
