@@ -26,7 +26,9 @@ export async function readStat(pid: number): Promise<ProcStat | undefined> {
   //  priority nice threads itrealvalue starttime ..."; comm may contain spaces and parentheses.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = fields[0];
-  if (state === 'Z' || state === 'X') return undefined; // a zombie is gone for our purposes
+  // A zombie is gone for our purposes, unless it is the leader of threads still exiting: they share its open
+  // files, so its sockets stay open until the last thread is done (Go programs die this way).
+  if ((state === 'Z' || state === 'X') && (await readdir(`/proc/${pid}/task`).catch(() => [])).length <= 1) return undefined;
   return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: Number(fields[19]) };
 }
 

@@ -72,20 +72,33 @@ export class Run {
   }
 }
 
-/** SIGTERM every process carrying the run marker of `dir`, SIGKILL what is left after `graceMs`. */
+/**
+ * SIGTERM every process carrying the run marker of `dir`, SIGKILL what is left after `graceMs`, and wait until
+ * all are gone. Gone means no /proc entry or a zombie, judged by pid: an exiting process stops showing its
+ * environment (the marker) before it has closed its sockets, so a rescan by marker alone returns too early.
+ */
 async function endMarked(dir: string, graceMs: number): Promise<number> {
-  const first = await markedProcesses(dir);
-  if (first.length === 0) return 0;
-  signalAll(first, 'SIGTERM');
+  const seen = new Set(await markedProcesses(dir));
+  if (seen.size === 0) return 0;
+  const alive = async (): Promise<number[]> => {
+    for (const pid of await markedProcesses(dir)) seen.add(pid);
+    const left: number[] = [];
+    for (const pid of seen) if (await isRunning(pid)) left.push(pid);
+    return left;
+  };
+  signalAll(seen, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  let left = first;
+  let left = await alive();
   while (left.length > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    left = await markedProcesses(dir);
+    left = await alive();
   }
   signalAll(left, 'SIGKILL');
-  while ((await markedProcesses(dir)).length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-  return first.length;
+  while ((left = await alive()).length > 0) {
+    signalAll(left, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return seen.size;
 }
 
 /**

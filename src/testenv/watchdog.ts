@@ -28,18 +28,30 @@ function marked() {
   return pids;
 }
 function signal(targets, sig) { for (const t of targets) { try { process.kill(t, sig); } catch (e) { /* gone */ } } }
+// An exiting process hides its environment before it closes its sockets: judge "gone" by pid (absent, or a
+// zombie with no thread left).
+const seen = new Set();
+function running(pid) {
+  try {
+    const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+    // a zombie leader whose other threads are still exiting keeps the process's sockets open
+    return (state !== 'Z' && state !== 'X') || fs.readdirSync('/proc/' + pid + '/task').length > 1;
+  } catch (e) { return false; }
+}
+function alive() { for (const pid of marked()) seen.add(pid); return [...seen].filter(running); }
 function cleanup() {
   if (released) process.exit(0);
   const negGroups = [...groups].map((g) => -g);
-  signal(negGroups, 'SIGTERM'); signal(marked(), 'SIGTERM');
+  signal(negGroups, 'SIGTERM'); signal(alive(), 'SIGTERM');
   const deadline = Date.now() + graceMs;
   const tick = () => {
-    const left = marked();
+    const left = alive();
     if (left.length > 0 && Date.now() < deadline) return setTimeout(tick, 100);
     signal(negGroups, 'SIGKILL'); signal(left, 'SIGKILL');
-    const settle = Date.now() + 2000;
+    const settle = Date.now() + 5000;
     const finish = () => {
-      if (marked().length > 0 && Date.now() < settle) return setTimeout(finish, 100);
+      if (alive().length > 0 && Date.now() < settle) return setTimeout(finish, 100);
       fs.rmSync(runDir, { recursive: true, force: true });
       console.log('watchdog: cleaned up ' + runDir);
       process.exit(0);
