@@ -20,6 +20,8 @@ if [ "${1:-}" = "--print" ]; then echo "$BIN"; exit 0; fi
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0 GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
 log() { printf '[testenv-build %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# `cmd | grep -q` under pipefail can fail with SIGPIPE when grep exits first: capture, then match.
+reports() { local out; out=$("${@:2}" 2>&1) || return 1; [[ $out == *"$1"* ]]; }
 die() { log "FAILED: $*"; exit 1; }
 command -v go >/dev/null || die "go is not on PATH; the control plane is built from Go modules"
 
@@ -30,9 +32,9 @@ start=$(date +%s)
 # --- kube-apiserver, kube-controller-manager, kube-scheduler, kubectl -------------------------------
 k8s_ok() {
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
-    [ -x "$BIN/$b" ] && "$BIN/$b" --version 2>/dev/null | grep -q "v$K8S_VERSION" || return 1
+    [ -x "$BIN/$b" ] && reports "v$K8S_VERSION" "$BIN/$b" --version || return 1
   done
-  [ -x "$BIN/kubectl" ] && "$BIN/kubectl" version --client 2>/dev/null | grep -q "v$K8S_VERSION"
+  [ -x "$BIN/kubectl" ] && reports "v$K8S_VERSION" "$BIN/kubectl" version --client
 }
 if k8s_ok; then
   log "kubernetes v$K8S_VERSION: cached"
@@ -74,7 +76,7 @@ GO
 fi
 
 # --- etcd (its go.mod has replace directives: build it as a dependency of a wrapper module) -----------
-if [ -x "$BIN/etcd" ] && "$BIN/etcd" --version 2>/dev/null | grep -q "etcd Version: $ETCD_VERSION"; then
+if [ -x "$BIN/etcd" ] && reports "etcd Version: $ETCD_VERSION" "$BIN/etcd" --version; then
   log "etcd v$ETCD_VERSION: cached"
 else
   log "etcd v$ETCD_VERSION: building"
@@ -82,11 +84,11 @@ else
   printf 'module local/etcdbuild\n\ngo 1.25.0\n' > go.mod
   go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >/dev/null 2>"$W/get.log" || { tail -20 "$W/get.log" >&2; die "go get etcd"; }
   go build -trimpath -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3 || die "go build etcd"
-  "$BIN/etcd" --version | grep -q "etcd Version: $ETCD_VERSION" || die "etcd does not report $ETCD_VERSION"
+  reports "etcd Version: $ETCD_VERSION" "$BIN/etcd" --version || die "etcd does not report $ETCD_VERSION"
 fi
 
 # --- kwok ---------------------------------------------------------------------------------------------
-if [ -x "$BIN/kwok" ] && "$BIN/kwok" --version 2>/dev/null | grep -q "$KWOK_VERSION"; then
+if [ -x "$BIN/kwok" ] && reports "$KWOK_VERSION" "$BIN/kwok" --version; then
   log "kwok v$KWOK_VERSION: cached"
 else
   log "kwok v$KWOK_VERSION: building"
@@ -94,7 +96,7 @@ else
   GOBIN="$W" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION" \
     "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION" || die "go install kwok"
   mv "$W/kwok" "$BIN/kwok"
-  "$BIN/kwok" --version 2>&1 | grep -q "$KWOK_VERSION" || die "kwok does not report $KWOK_VERSION: $("$BIN/kwok" --version 2>&1)"
+  reports "$KWOK_VERSION" "$BIN/kwok" --version || die "kwok does not report $KWOK_VERSION: $("$BIN/kwok" --version 2>&1)"
 fi
 # kwok's stage definitions ship in its module; copy the ones the test environment uses.
 KMOD="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v$KWOK_VERSION/kustomize/stage"
@@ -107,7 +109,7 @@ if [ ! -s "$BIN/kwok-stages.yaml" ]; then
 fi
 
 # --- helm ---------------------------------------------------------------------------------------------
-if [ -x "$BIN/helm" ] && "$BIN/helm" version --short 2>/dev/null | grep -q "v$HELM_VERSION"; then
+if [ -x "$BIN/helm" ] && reports "v$HELM_VERSION" "$BIN/helm" version --short; then
   log "helm v$HELM_VERSION: cached"
 else
   log "helm v$HELM_VERSION: building"
@@ -115,7 +117,7 @@ else
   GOBIN="$W" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
     "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" || die "go install helm"
   mv "$W/helm" "$BIN/helm"
-  "$BIN/helm" version --short | grep -q "v$HELM_VERSION" || die "helm does not report v$HELM_VERSION"
+  reports "v$HELM_VERSION" "$BIN/helm" version --short || die "helm does not report v$HELM_VERSION"
 fi
 
 rm -rf "$CACHE/build"
