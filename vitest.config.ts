@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          // Generates the test ONNX models (scripts/models) when missing; fails loudly without Python.
+          globalSetup: ['tests/unit/serving/global-setup.ts'],
           testTimeout: 30_000,
         },
       },

@@ -29,23 +29,37 @@ export interface ApplyOutcome {
 /** Where an object came from in Git, for error messages with file and line. */
 export type Origin = (object: DesiredObject) => { file: string; line: number };
 
+/** Applies in flight at once: enough to hide the API server's round trip, few enough not to crowd it. */
+const applyConcurrency = 8;
+
 export async function applyObjects(ctx: WriteContext, desired: readonly DesiredObject[], origin: Origin): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: 0, unchanged: 0, errors: [] };
-  for (const object of desired) {
-    const res = cairnResource(object.kind);
-    if (isUpToDate(object, ctx.live(res, object.metadata.name, object.metadata.namespace))) {
-      outcome.unchanged++;
-      continue;
+  const failures = new Map<number, string>();
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < desired.length; i = next++) {
+      const object = desired[i]!;
+      const res = cairnResource(object.kind);
+      if (isUpToDate(object, ctx.live(res, object.metadata.name, object.metadata.namespace))) {
+        outcome.unchanged++;
+        continue;
+      }
+      try {
+        // force: Git is the source of truth for the fields it sets, even if someone edited them by hand.
+        await ctx.kube.apply(res, object, { fieldManager: ctx.fieldManager, force: true, signal: ctx.signal });
+        outcome.applied++;
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        failures.set(i, describeError(err));
+      }
     }
-    try {
-      // force: Git is the source of truth for the fields it sets, even if someone edited them by hand.
-      await ctx.kube.apply(res, object, { fieldManager: ctx.fieldManager, force: true, signal: ctx.signal });
-      outcome.applied++;
-    } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      const { file, line } = origin(object);
-      outcome.errors.push({ file, line, message: `${object.kind}/${object.metadata.name}: apply failed: ${describeError(err)}` });
-    }
+  };
+  await Promise.all(Array.from({ length: Math.min(applyConcurrency, desired.length) }, worker));
+  // Report failures in file order, whatever order the applies finished in.
+  for (const [i, message] of [...failures].sort(([a], [b]) => a - b)) {
+    const object = desired[i]!;
+    const { file, line } = origin(object);
+    outcome.errors.push({ file, line, message: `${object.kind}/${object.metadata.name}: apply failed: ${message}` });
   }
   return outcome;
 }

@@ -135,11 +135,14 @@ describe('GitSource sync', () => {
     const first = await repo.commit({ 'a.yaml': modelVersionYaml('susp-1', 1) });
     await applySource('suspended', { url: repo.url, ref: { branch: 'main' }, interval: '1s' });
     await syncedTo('suspended', first);
+    const skips = () => op.logs.filter((l) => l.name === 'suspended' && l.msg === 'Skipped suspended GitSource').length;
     await applySource('suspended', { url: repo.url, ref: { branch: 'main' }, interval: '1s', suspend: true });
-    const before = op.logs.filter((l) => l.name === 'suspended' && l.msg === 'Skipped suspended GitSource').length;
+    await eventually(async () => (skips() > 0 ? true : undefined));
+    const before = skips();
     await repo.commit({ 'b.yaml': modelVersionYaml('susp-2', 2) });
-    // The suspended source was reconciled (the skip is logged) and still applied nothing.
-    await eventually(async () => (op.logs.filter((l) => l.name === 'suspended' && l.msg === 'Skipped suspended GitSource').length > before ? true : undefined));
+    // Ask for a sync now: the suspended source is reconciled (the skip is logged) and applies nothing.
+    await kubectlOk(['-n', namespace, 'annotate', '--overwrite', 'gitsources.cairn.dev', 'suspended', `cairn.dev/requestedAt=${Date.now()}`]);
+    await eventually(async () => (skips() > before ? true : undefined));
     expect(await get('ModelVersion', 'susp-2')).toBeUndefined();
     expect((await get('GitSource', 'suspended'))?.status?.revision).toBe(`main@sha1:${first}`);
     await applySource('suspended', { url: repo.url, ref: { branch: 'main' }, interval: '1s', suspend: false });
