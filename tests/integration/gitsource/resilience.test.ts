@@ -2,11 +2,9 @@
  * The GitSource sync when things go wrong around it: webhooks with bad signatures, an operator killed in
  * the middle of a sync, two replicas, and the API server becoming unreachable and coming back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSourceStatus } from '../../../src/api/kinds/index.js';
 import { cairnResource } from '../../../src/controllers/resources.js';
@@ -14,6 +12,7 @@ import { githubSignature } from '../../../src/runtime/http/signature.js';
 import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../../harness/kube.js';
+import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { TcpProxy } from '../runtime/tcp-proxy.js';
 import { kubeConfigVia } from '../runtime/support.js';
 import { deploymentYaml, gitSourceYaml, installCrds, makeRepo, modelVersionYaml, startGitOperator, type TestRepo } from './support.js';
@@ -87,31 +86,8 @@ describe('the Git webhook', () => {
   });
 });
 
-interface OperatorProcess {
-  child: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  exit: Promise<number | null>;
-}
-
-async function operatorProcess(ns: string, cacheDir: string): Promise<OperatorProcess> {
-  const env = testenv();
-  const child = spawn(
-    process.execPath,
-    [join(env.root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', env.kubeconfigPath, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns,
-      '--metrics-addr', '127.0.0.1:0', '--allow-file-urls', '--git-cache-dir', cacheDir, '--drain-timeout-s', '5', '--log-level', 'debug'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POD_NAME: 'cairn-gitsource-test' } },
-  );
-  const lines: Array<Record<string, unknown>> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      lines.push({ msg: line });
-    }
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await eventually(async () => lines.find((l) => l.msg === 'Started operator'));
-  return { child, lines, exit };
+function operatorProcess(ns: string, cacheDir: string): Promise<OperatorProcess> {
+  return startOperatorProcess(['--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--allow-file-urls', '--git-cache-dir', cacheDir, '--drain-timeout-s', '5', '--log-level', 'debug']);
 }
 
 describe('cairn operator processes', () => {

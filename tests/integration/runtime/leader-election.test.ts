@@ -4,9 +4,6 @@
  * takes over and reconciles everything. As processes: two `cairn operator --leader-elect` replicas; SIGKILL of
  * the leader hands the Lease over, SIGTERM exits 0 and releases it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/runtime/clock.js';
 import type { ControllerFactory } from '../../../src/runtime/controller.js';
@@ -18,6 +15,7 @@ import { Manager } from '../../../src/runtime/manager.js';
 import { createOperatorMetrics } from '../../../src/runtime/metrics.js';
 import { Registry } from 'prom-client';
 import { createNamespace, deleteNamespace, eventually, testenv } from '../../harness/kube.js';
+import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { adminClient, kubeConfigVia, memoryLogger } from './support.js';
 
@@ -126,33 +124,8 @@ describe('leader election between two in-process replicas', () => {
   });
 });
 
-interface OperatorProcess {
-  child: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  identity: string;
-  address: string;
-  exit: Promise<number | null>;
-}
-
-async function startOperatorProcess(ns: string): Promise<OperatorProcess> {
-  const env = testenv();
-  const child = spawn(
-    process.execPath,
-    [join(env.root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', env.kubeconfigPath, '--leader-elect', '--lease-namespace', ns, '--namespaces', ns,
-      '--metrics-addr', '127.0.0.1:0', '--drain-timeout-s', '5'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POD_NAME: 'cairn-test' } },
-  );
-  const lines: Array<Record<string, unknown>> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      lines.push({ msg: line });
-    }
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const started = await eventually(async () => lines.find((l) => l.msg === 'Started operator'));
-  return { child, lines, exit, identity: String(started.replica), address: String(started.address) };
+function startLeaderElectedOperator(ns: string): Promise<OperatorProcess> {
+  return startOperatorProcess(['--leader-elect', '--lease-namespace', ns, '--namespaces', ns, '--drain-timeout-s', '5']);
 }
 
 describe('cairn operator --leader-elect as processes', () => {
@@ -168,8 +141,8 @@ describe('cairn operator --leader-elect as processes', () => {
   });
 
   it('elects one replica, hands over when it is killed, and releases the Lease on SIGTERM with exit code 0', async () => {
-    const first = await startOperatorProcess(ns);
-    const second = await startOperatorProcess(ns);
+    const first = await startLeaderElectedOperator(ns);
+    const second = await startLeaderElectedOperator(ns);
     processes.push(first, second);
     const holder = await eventually(async () => {
       const h = (await leaseOf(ns))?.spec?.holderIdentity;
