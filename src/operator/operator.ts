@@ -6,8 +6,9 @@ import { systemClock, type Clock } from '../runtime/clock.js';
 import { gitWebhookRoutes } from '../runtime/http/git-webhook.js';
 import { buildServer } from '../runtime/http/server.js';
 import type { KubeClient } from '../runtime/kube/client.js';
-import { loadKubeConfig } from '../runtime/kube/config.js';
+import { loadRestConfig } from '../runtime/kube/config.js';
 import { HttpKubeClient } from '../runtime/kube/http-client.js';
+import type { RestConfig } from '../runtime/kube/rest-config.js';
 import { Manager } from '../runtime/manager.js';
 import { createOperatorMetrics } from '../runtime/metrics.js';
 import { defaultComponents, type OperatorComponents } from './components.js';
@@ -19,8 +20,11 @@ export interface OperatorIO {
   log: Logger;
   /** Defaults to a fresh Registry with the process default metrics. */
   registry?: Registry;
-  /** Defaults to loading options.kubeconfig / in-cluster config. */
-  kubeConfig?: KubeConfig;
+  /**
+   * Defaults to loading options.kubeconfig / in-cluster config. A @kubernetes/client-node KubeConfig is accepted
+   * too (tests build them); the type import loads nothing.
+   */
+  kubeConfig?: RestConfig | KubeConfig;
   /** Defaults to an HttpKubeClient over kubeConfig. */
   kube?: KubeClient;
   clock?: Clock;
@@ -46,7 +50,7 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
   const log = io.log;
   const registry = io.registry ?? defaultRegistry();
   const metrics = createOperatorMetrics(registry);
-  const kube = io.kube ?? new HttpKubeClient(io.kubeConfig ?? loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
+  const kube = io.kube ?? new HttpKubeClient(io.kubeConfig ?? loadRestConfig({ kubeconfig: options.kubeconfig, context: options.context }));
   const identity = io.identity ?? replicaIdentity();
   const components = io.components ?? defaultComponents(options);
   const manager = new Manager({

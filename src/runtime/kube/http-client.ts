@@ -1,11 +1,6 @@
-import './node-compat.js';
-import {
-  IsomorphicFetchHttpLibrary,
-  RequestContext,
-  Watch,
-  type HttpMethod,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { nativeAuth } from './auth.js';
 import type {
   ApplyOptions,
   DeleteOptions,
@@ -19,11 +14,16 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './client.js';
+import { clientNodeAuth } from './client-node-auth.js';
+import { restConfigFromClientNode } from './client-node-config.js';
 import { KubeApiError } from './errors.js';
 import type { KubeObject } from './object.js';
 import { apiVersionOf, collectionPath, objectPath, type ResourceType } from './resource.js';
+import { isClientNodeKubeConfig, type RestConfig } from './rest-config.js';
+import { readText, Transport, type OpenResponse } from './transport.js';
+import { WatchLineDecoder } from './watch-stream.js';
 
-type Dispatcher = ReturnType<RequestContext['getDispatcher']>;
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface RequestSpec extends RequestOptions {
   query?: Record<string, string | undefined>;
@@ -32,23 +32,22 @@ interface RequestSpec extends RequestOptions {
 }
 
 const PAGE_SIZE = 500;
+/** A watch with no data for this long is ended as a normal close and reopened (catches half-open connections). */
+const WATCH_IDLE_MS = 30_000;
 
 /**
- * {@link KubeClient} over HTTP, using @kubernetes/client-node for what it does well (kubeconfig and in-cluster
- * auth, TLS, token refresh, the watch stream) and sending plain JSON (no model classes).
- * One connection pool per client: client-node builds a new undici Agent per request, this reuses the first.
+ * {@link KubeClient} over HTTP with node:https and plain JSON (no model classes, no @kubernetes/client-node,
+ * whose import alone costs ~145 MiB of RSS). One keep-alive connection pool per client. Takes a
+ * {@link RestConfig} or a client-node KubeConfig (read through its exported clusters and users); only a user
+ * with an exec or auth-provider plugin, or a proxy-url, makes it load client-node, on the first request.
  */
 export class HttpKubeClient implements KubeClient {
-  private readonly server: string;
-  private readonly http = new IsomorphicFetchHttpLibrary();
-  private readonly watcher: Watch;
-  private dispatcher: Dispatcher;
+  private readonly transport: Transport;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('The kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
-    this.watcher = new Watch(kc);
+  constructor(config: RestConfig | KubeConfig) {
+    const rest = isClientNodeKubeConfig(config) ? restConfigFromClientNode(config, readFileSync) : config;
+    const auth = rest.credentials.type === 'clientNode' ? clientNodeAuth(rest.credentials.kubeConfig) : nativeAuth(rest);
+    this.transport = new Transport(rest.server.replace(/\/+$/, ''), auth);
   }
 
   async get<T extends KubeObject>(res: ResourceType, name: string, namespace?: string, opts?: RequestOptions): Promise<T | undefined> {
@@ -84,31 +83,77 @@ export class HttpKubeClient implements KubeClient {
   }
 
   async watch(res: ResourceType, opts: WatchOptions, onEvent: WatchHandler, onDone: (err?: unknown) => void): Promise<WatchHandle> {
-    let stopped = false;
-    const query: Record<string, string> = { allowWatchBookmarks: 'true' };
-    if (opts.resourceVersion) query.resourceVersion = opts.resourceVersion;
-    if (opts.labelSelector) query.labelSelector = opts.labelSelector;
-    if (opts.fieldSelector) query.fieldSelector = opts.fieldSelector;
-    const controller = await this.watcher.watch(
-      collectionPath(res, opts.namespace),
-      query,
-      (type: string, obj: unknown) => {
-        if (!stopped) onEvent(type as Parameters<WatchHandler>[0], obj as Parameters<WatchHandler>[1]);
-      },
-      (err: unknown) => {
-        if (stopped) return;
-        stopped = true;
-        // client-node ends a quiet watch after 30 s without data; that is a normal end, not a failure.
-        const e = err as { name?: string } | null | undefined;
-        onDone(e && e.name !== 'TimeoutError' ? err : undefined);
-      },
-    );
-    return {
-      stop: () => {
-        stopped = true;
-        controller.abort();
-      },
+    const path = collectionPath(res, opts.namespace);
+    const query: Record<string, string | undefined> = {
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      resourceVersion: opts.resourceVersion || undefined,
+      labelSelector: opts.labelSelector || undefined,
+      fieldSelector: opts.fieldSelector || undefined,
     };
+    const abort = new AbortController();
+    let response: OpenResponse | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let ended = false;
+    /** Ends the stream once; `onDone` only when it was not stopped by the caller. */
+    const end = (err: unknown, notify = true) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      response?.close();
+      abort.abort();
+      if (notify) onDone(err);
+    };
+    const handle: WatchHandle = { stop: () => end(undefined, false) };
+    // No answer in time is a failure (backoff); silence once streaming is a normal end (reopen at once).
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => end(response ? undefined : new KubeApiError(0, 'Unavailable', `GET ${path}: no answer in ${WATCH_IDLE_MS} ms`)), WATCH_IDLE_MS);
+      timer.unref();
+    };
+    idle();
+    try {
+      response = await this.transport.open('GET', path, { query, headers: { Accept: 'application/json' }, signal: abort.signal });
+    } catch (err) {
+      end(transportError(err, 'GET', path, abort.signal));
+      return handle;
+    }
+    if (ended) {
+      response.close();
+      return handle;
+    }
+    if (response.status !== 200) {
+      clearTimeout(timer);
+      const status = response.status;
+      end(statusError(status, await readText(response.body).catch(() => ''), 'GET', path));
+      return handle;
+    }
+    const decoder = new WatchLineDecoder();
+    const deliver = (events: ReturnType<WatchLineDecoder['push']>) => {
+      for (const e of events) if (!ended) onEvent(e.type, e.object);
+    };
+    const body = response.body;
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => {
+      idle();
+      try {
+        deliver(decoder.push(chunk));
+      } catch (err) {
+        end(err);
+      }
+    });
+    body.on('end', () => {
+      try {
+        deliver(decoder.end());
+        end(undefined);
+      } catch (err) {
+        end(err);
+      }
+    });
+    body.on('error', (err) => end(transportError(err, 'GET', path, abort.signal)));
+    body.on('close', () => end(new KubeApiError(0, 'Unavailable', `GET ${path}: the watch stream was cut`)));
+    idle();
+    return handle;
   }
 
   create<T extends KubeObject>(res: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
@@ -170,30 +215,30 @@ export class HttpKubeClient implements KubeClient {
   }
 
   private async request<T>(method: HttpMethod, path: string, spec: RequestSpec): Promise<T> {
-    const ctx = new RequestContext(this.server + path, method);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) ctx.setQueryParam(k, v);
-    ctx.setHeaderParam('Accept', 'application/json');
-    if (spec.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', spec.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(spec.body));
-    }
-    if (spec.signal) ctx.setSignal(spec.signal);
-    await this.kc.applySecurityAuthentication(ctx);
-    if (this.dispatcher) ctx.setDispatcher(this.dispatcher);
-    else this.dispatcher = ctx.getDispatcher();
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (spec.body !== undefined) headers['Content-Type'] = spec.contentType ?? 'application/json';
     let status: number;
     let text: string;
     try {
-      const response = await this.http.send(ctx).toPromise();
-      status = response.httpStatusCode;
-      text = await response.body.text();
+      ({ status, text } = await this.transport.send(method, path, {
+        query: spec.query,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: spec.signal,
+      }));
     } catch (err) {
-      const aborted = spec.signal?.aborted === true;
-      throw new KubeApiError(0, aborted ? 'Aborted' : 'Unavailable', `${method} ${path} failed: ${(err as Error).message}`, { cause: err });
+      throw transportError(err, method, path, spec.signal);
     }
     if (status >= 400) throw statusError(status, text, method, path);
     return (text ? JSON.parse(text) : {}) as T;
   }
+}
+
+/** A failure before an answer: Aborted when the caller's signal fired, else Unavailable. */
+function transportError(err: unknown, method: string, path: string, signal: AbortSignal | undefined): KubeApiError {
+  if (err instanceof KubeApiError) return err;
+  const aborted = signal?.aborted === true;
+  return new KubeApiError(0, aborted ? 'Aborted' : 'Unavailable', `${method} ${path} failed: ${(err as Error).message}`, { cause: err });
 }
 
 function statusError(status: number, text: string, method: string, path: string): KubeApiError {

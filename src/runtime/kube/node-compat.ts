@@ -3,7 +3,8 @@
  * load on Node 20 (this project's engines floor). It reads `zlib.createZstdDecompress` and
  * `worker_threads.markAsUncloneable` when loaded and calls `Promise.withResolvers` on every fetch. This module
  * defines the three when missing (zstd then throws if ever used: kube-apiserver never sends zstd); on Node 22+
- * it changes nothing. Every runtime module that imports a value from @kubernetes/client-node imports this first.
+ * it changes nothing. The runtime loads client-node only lazily (client-node-auth.ts, for exec/auth-provider
+ * users), and imports this just before it.
  * (src/testenv has the same shim for the test harness; both are idempotent.)
  */
 import workerThreads from 'node:worker_threads';

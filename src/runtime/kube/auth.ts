@@ -1,0 +1,60 @@
+import { Agent as HttpAgent, type Agent, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { RestConfig } from './rest-config.js';
+import { TokenFile, type TokenFileOptions } from './token-file.js';
+
+/** What a request needs from the config: the connection pool to send it on and the authentication headers. */
+export interface RequestAuth {
+  prepare(): Promise<{ agent: Agent; headers: OutgoingHttpHeaders }>;
+}
+
+/**
+ * Authentication done by Cairn itself: one keep-alive agent for the life of the client (TLS: CA, client
+ * certificate, SNI) and the headers of the credentials, a token file being re-read as it rotates.
+ */
+export function nativeAuth(config: RestConfig, tokenFile: TokenFileOptions = {}): RequestAuth {
+  const agent = createAgent(config);
+  const fixed: OutgoingHttpHeaders = {};
+  if (config.impersonate?.user) fixed['Impersonate-User'] = config.impersonate.user;
+  if (config.impersonate?.groups?.length) fixed['Impersonate-Group'] = config.impersonate.groups;
+  const cred = config.credentials;
+  let token: TokenFile | undefined;
+  switch (cred.type) {
+    case 'token':
+      fixed.Authorization = `Bearer ${cred.token}`;
+      break;
+    case 'basic':
+      fixed.Authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
+      break;
+    case 'tokenFile':
+      token = new TokenFile(cred.path, tokenFile);
+      break;
+    case 'none':
+      break;
+    case 'clientNode':
+      throw new Error(`nativeAuth cannot serve ${cred.reason}: use clientNodeAuth`);
+  }
+  return {
+    async prepare() {
+      if (!token) return { agent, headers: fixed };
+      return { agent, headers: { ...fixed, Authorization: `Bearer ${await token.get()}` } };
+    },
+  };
+}
+
+/**
+ * A keep-alive agent for the API server: connections are reused across requests (watches hold their own), with
+ * TCP keep-alive probes so a dead peer is noticed. `http:` servers (kubectl proxy) get a plain agent.
+ */
+export function createAgent(config: RestConfig): Agent {
+  const common = { keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' as const };
+  if (config.server.startsWith('http:')) return new HttpAgent(common);
+  const { ca, cert, key, insecure, serverName } = config.tls;
+  return new HttpsAgent({
+    ...common,
+    ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
+    ...(serverName ? { servername: serverName } : {}),
+    rejectUnauthorized: !insecure,
+  });
+}
