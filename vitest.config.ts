@@ -22,6 +22,8 @@ export default defineConfig({
           globalSetup: ['tests/harness/global-setup.ts'],
           // Lets @kubernetes/client-node 2.x load on Node 20 in the test workers (see the file).
           setupFiles: ['src/testenv/node-compat.ts'],
+          // The files mostly wait on the cluster: run a few at once even on 2 cores (each uses its own namespace).
+          maxWorkers: 3,
           // Waits on a real cluster: the test timeout is the bound, never a timed assertion.
           testTimeout: 180_000,
           hookTimeout: 180_000,
