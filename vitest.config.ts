@@ -23,7 +23,9 @@ export default defineConfig({
           // Lets @kubernetes/client-node 2.x load on Node 20 in the test workers (see the file).
           setupFiles: ['src/testenv/node-compat.ts'],
           // The files mostly wait on the cluster: run a few at once even on 2 cores (each uses its own namespace).
+          // A project with its own maxWorkers needs its own group: it runs after the unit tier.
           maxWorkers: 3,
+          sequence: { groupOrder: 1 },
           // Waits on a real cluster: the test timeout is the bound, never a timed assertion.
           testTimeout: 180_000,
           hookTimeout: 180_000,
