@@ -44,10 +44,12 @@ export function nativeAuth(config: RestConfig, tokenFile: TokenFileOptions = {})
 
 /**
  * A keep-alive agent for the API server: connections are reused across requests (watches hold their own), with
- * TCP keep-alive probes so a dead peer is noticed. `http:` servers (kubectl proxy) get a plain agent.
+ * TCP keep-alive probes so a dead peer is noticed. An idle pooled connection is closed after 30 s, before the
+ * API server (90 s) or a load balancer (often 60 s) closes it under a request about to reuse it. `http:` servers
+ * (kubectl proxy) get a plain agent.
  */
 export function createAgent(config: RestConfig): Agent {
-  const common = { keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' as const };
+  const common = { keepAlive: true, keepAliveMsecs: 30_000, timeout: 30_000, scheduling: 'lifo' as const };
   if (config.server.startsWith('http:')) return new HttpAgent(common);
   const { ca, cert, key, insecure, serverName } = config.tls;
   return new HttpsAgent({
