@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
@@ -29,6 +29,7 @@ export class Run {
   private closed = false;
 
   private constructor(
+    readonly root: string,
     readonly dir: string,
     private readonly watchdog: Watchdog,
     private readonly logger: Logger,
@@ -43,7 +44,7 @@ export class Run {
     const self = await readStat(process.pid);
     const owner: Owner = { pid: process.pid, startTime: self?.startTime ?? 0, watchdogPid: watchdog.pid };
     await writeFile(join(dir, OWNER_FILE), JSON.stringify(owner) + '\n');
-    return new Run(dir, watchdog, options.logger);
+    return new Run(root, dir, watchdog, options.logger);
   }
 
   /** A path inside the run directory. */
@@ -69,6 +70,7 @@ export class Run {
     await endMarked(this.dir, graceMs);
     await rm(this.dir, { recursive: true, force: true });
     this.watchdog.release();
+    await rmdir(this.root).catch(() => undefined); // only when empty: other runs or the watchdog log keep it
   }
 }
 

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { RUN_MARKER_ENV } from './procfs.js';
 
@@ -11,7 +10,7 @@ import { RUN_MARKER_ENV } from './procfs.js';
  */
 const SCRIPT = String.raw`
 const fs = require('fs');
-const [runDir, graceMs] = [process.argv[1], Number(process.argv[2])];
+const [runDir, graceMs, logFile] = [process.argv[1], Number(process.argv[2]), process.argv[4]];
 const needle = Buffer.from('\0' + process.argv[3] + '=' + runDir + '\0');
 const groups = new Set();
 let released = false, buffered = '';
@@ -53,7 +52,7 @@ function cleanup() {
     const finish = () => {
       if (alive().length > 0 && Date.now() < settle) return setTimeout(finish, 100);
       fs.rmSync(runDir, { recursive: true, force: true });
-      console.log('watchdog: cleaned up ' + runDir);
+      try { fs.appendFileSync(logFile, new Date().toISOString() + ' watchdog: the owner of ' + runDir + ' died; ended its processes and removed it\n'); } catch (e) { /* best effort */ }
       process.exit(0);
     };
     finish();
@@ -80,17 +79,18 @@ export interface Watchdog {
   release(): void;
 }
 
-/** Starts the watchdog of `runDir`; its own output goes to `logFile` (outside the run dir, which it deletes). */
+/**
+ * Starts the watchdog of `runDir`. It writes only when it cleans up, one line appended to `logFile` (outside the
+ * run dir, which it deletes), so a run stopped normally leaves nothing behind.
+ */
 export function startWatchdog(runDir: string, logFile: string, graceMs: number): Watchdog {
-  const out = openSync(logFile, 'a');
   const env = { ...process.env };
   delete env[RUN_MARKER_ENV];
-  const child = spawn(process.execPath, ['-e', SCRIPT, runDir, String(graceMs), RUN_MARKER_ENV], {
+  const child = spawn(process.execPath, ['-e', SCRIPT, runDir, String(graceMs), RUN_MARKER_ENV, logFile], {
     detached: true,
-    stdio: ['pipe', out, out],
+    stdio: ['pipe', 'ignore', 'ignore'],
     env,
   });
-  closeSync(out);
   if (child.pid === undefined) throw new Error('could not start the test environment watchdog');
   const stdin = child.stdin as Writable & { unref?: () => void };
   // Neither the child nor the pipe may keep the parent's event loop alive.

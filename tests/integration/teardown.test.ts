@@ -74,6 +74,7 @@ describe('teardown', () => {
     await eventually(async () => ((await allPortsClosed(info.ports)) && !existsSync(info.dir) ? true : undefined));
     for (const pid of Object.values(info.pids)) expect(await processAlive(pid)).toBe(false);
     expect(await markedProcesses(info.dir)).toEqual([]);
+    expect(readFileSync(join(stateRoot, 'watchdog.log'), 'utf8')).toContain(`the owner of ${info.dir} died`);
   });
 
   test('when owner and watchdog are both killed, the next start reaps the run', async () => {
