@@ -15,13 +15,18 @@ export interface DemoRepo {
 
 export async function createDemoRepo(examplesDir: string): Promise<DemoRepo> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-demo-git-'));
-  cpSync(examplesDir, dir, { recursive: true });
   // A minimal environment: simple-git refuses variables such as EDITOR that make git run programs.
   const git: SimpleGit = simpleGit({ baseDir: dir }).env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' });
-  await git.init(['-q', '-b', 'main']);
-  await git.addConfig('user.name', 'Cairn demo').addConfig('user.email', 'demo@cairn.dev').addConfig('commit.gpgsign', 'false');
-  await git.add('.');
-  await git.commit('Import examples/');
+  try {
+    cpSync(examplesDir, dir, { recursive: true });
+    await git.init(['-q', '-b', 'main']);
+    await git.addConfig('user.name', 'Cairn demo').addConfig('user.email', 'demo@cairn.dev').addConfig('commit.gpgsign', 'false');
+    await git.add('.');
+    await git.commit('Import examples/');
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     dir,
     url: `file://${dir}`,

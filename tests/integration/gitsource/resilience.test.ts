@@ -149,7 +149,8 @@ describe('cairn operator processes', () => {
     await leader.exit;
     const second = await repo.commit({ 'd.yaml': deploymentYaml('ha', 4) });
     await syncedTo(ns, 'ha', second);
-    expect(synced(follower)).toBeGreaterThan(0);
+    // Its log line may come a moment after the status it wrote is visible.
+    await eventually(async () => (synced(follower) > 0 ? true : undefined));
     expect((await kube.get<Obj>(cairnResource('Deployment'), 'ha', ns))?.spec).toMatchObject({ serving: { replicas: 4 } });
   });
 });

@@ -28,12 +28,15 @@ beforeAll(() => {
 
 afterAll(() => repo.cleanup());
 
+const cacheDirs: string[] = [];
+
 function fetcher(opts: { allowFileUrls?: boolean; timeoutMs?: number } = {}) {
   cacheDir = mkdtempSync(join(tmpdir(), 'cairn-git-cache-'));
+  cacheDirs.push(cacheDir);
   return new GitFetcher({ cacheDir, allowFileUrls: opts.allowFileUrls ?? true, timeoutMs: opts.timeoutMs });
 }
 
-afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));
+afterEach(() => cacheDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8');
 

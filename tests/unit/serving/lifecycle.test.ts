@@ -4,7 +4,7 @@
  * requests in flight.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,12 +156,16 @@ describe('refusals: clear error, exit code 1, never ready', () => {
 
   it('a corrupt ONNX file whose sha256 matches', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-serve-'));
-    const garbage = Buffer.from('this is not an ONNX protobuf, only bytes that claim to be one'.repeat(10));
-    writeFileSync(join(dir, 'model.onnx'), garbage);
-    const serving = run(config({ modelUri: join(dir, 'model.onnx'), sha256: sha256Hex(garbage) }));
-    expect(await serving.code).toBe(1);
-    expect(serving.wasReady()).toBe(false);
-    expect(String(errors(serving.log)[0])).toMatch(/^ONNX Runtime could not load the model \(corrupt or not an ONNX file\): /);
+    try {
+      const garbage = Buffer.from('this is not an ONNX protobuf, only bytes that claim to be one'.repeat(10));
+      writeFileSync(join(dir, 'model.onnx'), garbage);
+      const serving = run(config({ modelUri: join(dir, 'model.onnx'), sha256: sha256Hex(garbage) }));
+      expect(await serving.code).toBe(1);
+      expect(serving.wasReady()).toBe(false);
+      expect(String(errors(serving.log)[0])).toMatch(/^ONNX Runtime could not load the model \(corrupt or not an ONNX file\): /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each<[string, (base: string) => Partial<ServeConfig>, (base: string) => string]>([
