@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The `cairn` command. In a checkout it runs the TypeScript sources through tsx; an installed build
-// (dist/) runs as plain JavaScript.
+// (dist/, from `npm run build`) runs as plain JavaScript, and so does a checkout with CAIRN_FROM_DIST=1
+// (what the container image and the benchmarks run: no compiler in the process).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const source = `${root}src/cli/main.ts`;
 let entry;
-if (existsSync(source)) {
+if (existsSync(source) && process.env.CAIRN_FROM_DIST !== '1') {
   const { register } = await import('tsx/esm/api');
   register();
   entry = source;
