@@ -216,15 +216,16 @@ async function main(): Promise<void> {
     const idleReconciles = (await reconcilesOf()) - r0;
     log(`   ${idleWrites} API writes during ${idleReconciles} reconciles (cairn.dev objects and Events, from apiserver_request_total)${idleWrites ? `: ${[...idleDiff].map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
     const idleEnd = memory(operator.pid);
+    const peakMiB = idleEnd.peakMiB; // VmHWM: the high-water mark over the whole run
 
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     log('\nSummary                               figure        goal        ');
     log(`  webhook commit-to-applied p50     ${`${p50.toFixed(0)} ms`.padEnd(13)} <= 1000 ms   ${verdict(p50 <= 1000)}`);
     log(`  webhook commit-to-applied p99     ${`${p99.toFixed(0)} ms`.padEnd(13)} (polling mean ${pollMean.toFixed(0)} ms at ${pollIntervalS}s)`);
     log(`  sync throughput                   ${`${rate.toFixed(0)} obj/s`.padEnd(13)} >= 20 obj/s  ${verdict(rate >= 20)}`);
-    log(`  operator peak RSS                 ${`${after.peakMiB.toFixed(0)} MiB`.padEnd(13)} <= 150 MiB   ${verdict(after.peakMiB <= 150)}`);
+    log(`  operator peak RSS (whole run)     ${`${peakMiB.toFixed(0)} MiB`.padEnd(13)} <= 150 MiB   ${verdict(peakMiB <= 150)}`);
     log(`  API writes during 60 s idle       ${String(idleWrites).padEnd(13)} 0            ${verdict(idleWrites === 0)}`);
-    log(`  (RSS at the end of the idle phase: ${idleEnd.rssMiB.toFixed(0)} MiB)`);
+    log(`  (RSS: ${idleMemory.rssMiB.toFixed(0)} MiB at start, peak ${after.peakMiB.toFixed(0)} MiB after the 1,000-object sync, ${idleEnd.rssMiB.toFixed(0)} MiB at the end of the idle phase)`);
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(
       join(root, 'bench', 'results', 'gitops.json'),

@@ -41,6 +41,7 @@ export interface GitSourceControllerOptions {
 /** What the last fetch of a source produced, kept in memory between reconciles. */
 interface Checkout {
   commit: string;
+  path: string;
   revision: string;
   fetchedAtMs: number;
   generation: number | undefined;
@@ -108,14 +109,20 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         }
         return { type: 'fetchFailed', reason: Reason.GitOperationFailed, message: describeError(err) };
       }
-      let root: string;
-      try {
-        root = await resolveInside(result.dir, source.spec.path ?? '.');
-      } catch (err) {
-        return { type: 'stalled', reason: Reason.InvalidSpec, message: `spec.path: ${describeError(err)} at ${result.revision}` };
+      const path = source.spec.path ?? '.';
+      let loaded: CheckResult;
+      if (previous && previous.commit === result.commit && previous.path === path) {
+        loaded = previous.loaded; // same commit, same path: the same documents, already validated
+      } else {
+        let root: string;
+        try {
+          root = await resolveInside(result.dir, path);
+        } catch (err) {
+          return { type: 'stalled', reason: Reason.InvalidSpec, message: `spec.path: ${describeError(err)} at ${result.revision}` };
+        }
+        loaded = await checkTree(root, { validators });
       }
-      const loaded = await checkTree(root, { validators });
-      const next: Checkout = { commit: result.commit, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
+      const next: Checkout = { commit: result.commit, path, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
       checkouts.set(key, next);
       return next;
     }
