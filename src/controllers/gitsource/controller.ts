@@ -63,26 +63,26 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
     const live = (res: (typeof cairnResources)[number], name: string, namespace: string) => deps.informers.for(res).get(name, namespace);
 
     /** Reads the Git credentials; a missing Secret is a dependency not ready yet, never a crash. */
-    async function credentials(source: GitSource): Promise<GitCredentials | undefined | SyncOutcome> {
+    async function credentials(source: GitSource): Promise<{ credentials?: GitCredentials } | { outcome: SyncOutcome }> {
       const ref = source.spec.secretRef;
-      if (!ref) return undefined;
+      if (!ref) return {};
       let secret: (KubeObject & { data?: Record<string, string> }) | undefined;
       try {
         secret = await deps.kube.get<KubeObject & { data?: Record<string, string> }>(builtin.secret, ref.name, source.metadata.namespace);
       } catch (err) {
-        return { type: 'waiting', reason: Reason.DependencyNotReady, message: `Could not read Secret ${ref.name}: ${describeError(err)}` };
+        return { outcome: { type: 'waiting', reason: Reason.DependencyNotReady, message: `Could not read Secret ${ref.name}: ${describeError(err)}` } };
       }
-      if (!secret) return { type: 'waiting', reason: Reason.DependencyNotReady, message: `Secret ${ref.name} not found` };
+      if (!secret) return { outcome: { type: 'waiting', reason: Reason.DependencyNotReady, message: `Secret ${ref.name} not found` } };
       const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
       try {
-        return credentialsFromSecret(data);
+        return { credentials: credentialsFromSecret(data) };
       } catch (err) {
-        return { type: 'stalled', reason: Reason.InvalidSpec, message: describeError(err) };
+        return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: describeError(err) } };
       }
     }
 
     /** Fetches when due and loads the files; otherwise reuses the last checkout. */
-    async function checkout(key: string, source: GitSource, intervalMs: number, ctx: ReconcileContext): Promise<Checkout | SyncOutcome> {
+    async function checkout(key: string, source: GitSource, intervalMs: number, ctx: ReconcileContext): Promise<{ checkout: Checkout } | { outcome: SyncOutcome }> {
       const previous = checkouts.get(key);
       const requestedAt = source.metadata.annotations?.[requestedAtAnnotation];
       const due =
@@ -92,22 +92,22 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         previous.requestedAt !== requestedAt ||
         // The requeue comes up to 10% early (jitter, so sources spread out); count that as due.
         deps.clock.now() - previous.fetchedAtMs >= intervalMs * fetchDueFraction;
-      if (!due) return previous;
+      if (!due) return { checkout: previous };
       const creds = await credentials(source);
-      if (creds && 'type' in creds && (creds.type === 'stalled' || creds.type === 'waiting')) return creds;
+      if ('outcome' in creds) return creds;
       if (!deps.settings.allowFileUrls && /^file:/i.test(source.spec.url)) {
-        return { type: 'stalled', reason: Reason.InvalidSpec, message: 'file:// URLs are refused unless the operator runs with --allow-file-urls (development only)' };
+        return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: 'file:// URLs are refused unless the operator runs with --allow-file-urls (development only)' } };
       }
       let result;
       try {
-        result = await options.fetcher.checkout({ key, url: source.spec.url, ref: source.spec.ref as GitRef, credentials: creds as GitCredentials | undefined, signal: ctx.signal });
+        result = await options.fetcher.checkout({ key, url: source.spec.url, ref: source.spec.ref as GitRef, credentials: creds.credentials, signal: ctx.signal });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         if (err instanceof GitError) {
-          if (err.reason === 'InvalidSpec') return { type: 'stalled', reason: Reason.InvalidSpec, message: err.message };
-          return { type: 'fetchFailed', reason: err.reason, message: err.message };
+          if (err.reason === 'InvalidSpec') return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: err.message } };
+          return { outcome: { type: 'fetchFailed', reason: err.reason, message: err.message } };
         }
-        return { type: 'fetchFailed', reason: Reason.GitOperationFailed, message: describeError(err) };
+        return { outcome: { type: 'fetchFailed', reason: Reason.GitOperationFailed, message: describeError(err) } };
       }
       const path = source.spec.path ?? '.';
       let loaded: CheckResult;
@@ -118,13 +118,16 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         try {
           root = await resolveInside(result.dir, path);
         } catch (err) {
-          return { type: 'stalled', reason: Reason.InvalidSpec, message: `spec.path: ${describeError(err)} at ${result.revision}` };
+          const message = `spec.path: ${describeError(err)} at ${result.revision}`;
+          // A path that leaves the repository never works; one that is missing may appear in a later commit.
+          if (/leaves the repository/.test(message)) return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message } };
+          return { outcome: { type: 'fetchFailed', reason: Reason.GitOperationFailed, message } };
         }
         loaded = await checkTree(root, { validators });
       }
       const next: Checkout = { commit: result.commit, path, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
       checkouts.set(key, next);
-      return next;
+      return { checkout: next };
     }
 
     async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
@@ -147,12 +150,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       }
       const started = deps.clock.now();
       const fetched = await checkout(req.key, source, intervalMs, ctx);
-      let outcome: SyncOutcome;
-      if ('type' in fetched) {
-        outcome = fetched;
-      } else {
-        outcome = await sync(source, namespace, fetched, ctx);
-      }
+      const outcome = 'outcome' in fetched ? fetched.outcome : await sync(source, namespace, fetched.checkout, ctx);
       await writeStatus(source, outcome, ctx);
       const result = outcome.type === 'synced' && outcome.errors.length === 0 ? 'success' : outcome.type;
       deps.metrics.gitSyncDuration.observe({ namespace, name: req.name, result }, (deps.clock.now() - started) / 1000);

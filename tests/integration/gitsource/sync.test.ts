@@ -3,6 +3,9 @@
  * apply, update, prune, safety on bad commits, self-heal, suspend, unreachable repositories, refused
  * URLs, and no write when nothing changed.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSourceStatus } from '../../../src/api/kinds/index.js';
 import { cairnResource } from '../../../src/controllers/resources.js';
@@ -10,6 +13,8 @@ import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk } from '../../harness/kube.js';
 import { deploymentYaml, gitSourceYaml, installCrds, makeRepo, modelVersionYaml, startGitOperator, type TestOperator, type TestRepo } from './support.js';
+
+const run = promisify(execFile);
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: GitSourceStatus };
 
@@ -173,6 +178,31 @@ describe('GitSource sync', () => {
     });
     expect(ready(status.conditions)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(ready(status.conditions)?.message).toMatch(/^Refused Git URL/);
+  });
+
+  it('a path missing at this commit waits for a commit that adds it; a path that leaves the repository through a symlink stalls', async () => {
+    const repo = await newRepo();
+    await repo.commit({ 'README.md': '# no env yet' });
+    await applySource('pathed', { url: repo.url, ref: { branch: 'main' }, interval: '1s', path: 'envs/prod' });
+    const missing = await eventually(async () => {
+      const s = (await get('GitSource', 'pathed'))?.status;
+      return s?.conditions?.some((c) => c.type === 'FetchFailed' && c.status === 'True') ? s : undefined;
+    });
+    expect(ready(missing.conditions)?.message).toMatch(/^spec\.path: path "envs\/prod" does not exist at main@sha1:[0-9a-f]{40}/);
+    const added = await repo.commit({ 'envs/prod/m.yaml': modelVersionYaml('pathed-1', 1) });
+    await syncedTo('pathed', added);
+    expect(await get('ModelVersion', 'pathed-1')).toBeDefined();
+
+    const escaping = await newRepo();
+    await escaping.commit({ 'README.md': '#' });
+    await run('ln', ['-s', '/etc', join(escaping.dir, 'etc')]);
+    await escaping.commit({});
+    await applySource('escaping', { url: escaping.url, ref: { branch: 'main' }, interval: '1s', path: 'etc' });
+    const stalled = await eventually(async () => {
+      const s = (await get('GitSource', 'escaping'))?.status;
+      return s?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') ? s : undefined;
+    });
+    expect(ready(stalled.conditions)?.message).toMatch(/^spec\.path: path "etc" leaves the repository root through a symlink/);
   });
 
   it('a reconcile with nothing to change makes no write', async () => {
