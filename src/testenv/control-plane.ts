@@ -61,6 +61,11 @@ export interface ControlPlane {
   spawn(options: SpawnOptions): ManagedProcess;
   /** Components by name (etcd, kube-apiserver, ...), for logs and liveness. */
   readonly components: ReadonlyMap<string, ManagedProcess>;
+  /**
+   * Stops kube-apiserver (SIGTERM, as in a rolling upgrade of a control-plane node) and starts it again on the
+   * same port with the same etcd, resolving when it is ready: how tests prove that clients survive a restart.
+   */
+  restartApiServer(): Promise<void>;
   /** Stops every process (SIGTERM, then SIGKILL after the grace period) and removes the run directory. */
   stop(): Promise<void>;
 }
@@ -148,6 +153,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         return config;
       },
       spawn: (spawnOptions) => run.spawn(spawnOptions),
+      restartApiServer: async () => {
+        await components.get('kube-apiserver')?.stop(graceMs);
+        const restarted = await startApiServer(ctx, { port: apiserverPort, etcdUrl: etcd.url, pki });
+        components.set('kube-apiserver', restarted.proc);
+        logger.info({ server: restarted.server }, 'Restarted kube-apiserver');
+      },
       stop: () => (stopping ??= stopAll(run, components, graceMs, logger)),
     };
   } catch (error) {

@@ -2,12 +2,15 @@
  * The GitSource sync when things go wrong around it: webhooks with bad signatures, an operator killed in
  * the middle of a sync, two replicas, and the API server becoming unreachable and coming back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSourceStatus } from '../../../src/api/kinds/index.js';
 import { cairnResource } from '../../../src/controllers/resources.js';
+import { builtin } from '../../../src/runtime/kube/resource.js';
+import { silentLogger, startControlPlane, type ControlPlane } from '../../../src/testenv/index.js';
 import { githubSignature } from '../../../src/runtime/http/signature.js';
 import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
@@ -184,5 +187,39 @@ describe('the API server unreachable, then back', () => {
     await eventually(async () => ((await kube.get<Obj>(cairnResource('Deployment'), 'net', ns))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
     const second = await repo.commit({ 'd.yaml': deploymentYaml('net', 3) });
     await syncedTo(ns, 'net', second);
+  });
+});
+
+describe('kube-apiserver restarted', () => {
+  let plane: ControlPlane | undefined;
+  let op: Awaited<ReturnType<typeof startGitOperator>> | undefined;
+  afterAll(async () => {
+    await op?.stop();
+    await plane?.stop();
+  });
+
+  it('informers recover after a real restart: a hand edit is reverted and a new commit applied', async () => {
+    // A control plane of its own: restarting the shared one would disturb the tests running beside this one.
+    plane = await startControlPlane({ binDir: testenv().binDir, logger: silentLogger, kwokNodes: 1 });
+    const own = new HttpKubeClient(plane.kubeConfig());
+    for (const file of readdirSync(join(testenv().root, 'crds'))) {
+      await own.apply(builtin.customResourceDefinition, parse(readFileSync(join(testenv().root, 'crds', file), 'utf8')) as KubeObject, { fieldManager: 'tests', force: true });
+    }
+    await eventually(async () => ((await own.list(cairnResource('GitSource'), { namespace: 'default' }).catch(() => undefined)) ? true : undefined));
+    op = await startGitOperator({ namespaces: ['default'], kubeConfig: plane.kubeConfig() });
+    const repo = await newRepo();
+    const first = await repo.commit({ 'd.yaml': deploymentYaml('restart', 2) });
+    const source = { apiVersion: 'cairn.dev/v1alpha1', kind: 'GitSource', metadata: { name: 'restart', namespace: 'default' }, spec: { url: repo.url, ref: { branch: 'main' }, interval: '1s' } };
+    await own.apply(cairnResource('GitSource'), source as KubeObject, { fieldManager: 'tests' });
+    const revisionIs = (commit: string) =>
+      eventually(async () => ((await own.get<Obj>(cairnResource('GitSource'), 'restart', 'default').catch(() => undefined))?.status?.revision === `main@sha1:${commit}` ? true : undefined));
+    await revisionIs(first);
+
+    await plane.restartApiServer();
+
+    await own.patch(cairnResource('Deployment'), 'restart', 'default', { spec: { serving: { replicas: 7 } } }, { type: 'merge', fieldManager: 'hand-edit' });
+    await eventually(async () => ((await own.get<Obj>(cairnResource('Deployment'), 'restart', 'default'))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
+    const second = await repo.commit({ 'd.yaml': deploymentYaml('restart', 3) });
+    await revisionIs(second);
   });
 });
