@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { nextStatus, readyTransition, type SyncOutcome } from '../../../src/controllers/gitsource/status.js';
+
+const t0 = '2026-11-23T10:00:00.000Z';
+const t1 = '2026-11-23T10:01:00.000Z';
+const synced = (revision: string, extra: Partial<Extract<SyncOutcome, { type: 'synced' }>> = {}): SyncOutcome => ({
+  type: 'synced',
+  revision,
+  inventory: [{ kind: 'Deployment', namespace: 'ml', name: 'eta' }],
+  errors: [],
+  applied: 1,
+  unchanged: 0,
+  pruned: 0,
+  ...extra,
+});
+const types = (s: ReturnType<typeof nextStatus>) => (s.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+
+describe('GitSource status', () => {
+  it('a clean sync: Ready=True, revision, inventory, no errors', () => {
+    const s = nextStatus(undefined, synced('main@sha1:a'), t0, 2);
+    expect(types(s)).toEqual(['Ready=True/Succeeded']);
+    expect(s).toMatchObject({ observedGeneration: 2, revision: 'main@sha1:a', lastAttemptedRevision: 'main@sha1:a', inventory: { count: 1 } });
+    expect(s.errors).toBeUndefined();
+    expect(s.conditions?.[0]?.message).toBe('Applied revision main@sha1:a: 1 object(s)');
+  });
+
+  it('a sync with problems: Ready=False DocumentsInvalid, ValidationFailed, the first error with file:line', () => {
+    const s = nextStatus(undefined, synced('main@sha1:b', { errors: [{ file: 'x.yaml', line: 4, message: 'Dataset/d: spec.source: Required value' }], pruneBlocked: 'not pruning 1 object(s)' }), t0, 1);
+    expect(types(s)).toEqual(['Ready=False/DocumentsInvalid', 'ValidationFailed=True/DocumentsInvalid']);
+    expect(s.errors).toEqual([{ file: 'x.yaml', line: 4, message: 'Dataset/d: spec.source: Required value' }]);
+    expect(s.conditions?.[0]?.message).toBe('Revision main@sha1:b has 1 problem(s); the valid objects were applied and nothing was pruned. First: x.yaml:4: Dataset/d: spec.source: Required value');
+  });
+
+  it('an apply failure is ApplyFailed', () => {
+    const s = nextStatus(undefined, synced('main@sha1:b', { errors: [{ file: 'm.yaml', line: 1, message: 'ModelVersion/m: apply failed: spec is immutable' }] }), t0, 1);
+    expect(types(s)[0]).toBe('Ready=False/ApplyFailed');
+  });
+
+  it('a fetch failure keeps the last applied revision and inventory, and says so', () => {
+    const before = nextStatus(undefined, synced('main@sha1:a'), t0, 1);
+    const s = nextStatus(before, { type: 'fetchFailed', reason: 'AuthenticationFailed', message: 'Authentication failed for https://git.example.com/ml.git' }, t1, 1);
+    expect(s.revision).toBe('main@sha1:a');
+    expect(s.inventory).toEqual(before.inventory);
+    expect(types(s)).toEqual(['Ready=False/AuthenticationFailed', 'FetchFailed=True/AuthenticationFailed']);
+    expect(s.conditions?.[0]?.message).toBe('Authentication failed for https://git.example.com/ml.git; the last applied revision stays in place');
+  });
+
+  it('recovery clears FetchFailed and ValidationFailed', () => {
+    let s = nextStatus(undefined, synced('main@sha1:b', { errors: [{ file: 'x.yaml', message: 'bad' }] }), t0, 1);
+    s = nextStatus(s, { type: 'fetchFailed', reason: 'GitOperationFailed', message: 'unreachable' }, t0, 1);
+    s = nextStatus(s, synced('main@sha1:c'), t1, 1);
+    expect(types(s)).toEqual(['Ready=True/Succeeded']);
+  });
+
+  it('an invalid spec stalls', () => {
+    expect(types(nextStatus(undefined, { type: 'stalled', reason: 'InvalidSpec', message: 'Refused Git URL' }, t0, 3))).toEqual(['Ready=False/InvalidSpec', 'Stalled=True/InvalidSpec']);
+  });
+
+  it('the same outcome twice gives the same status (so no write)', () => {
+    const once = nextStatus(undefined, synced('main@sha1:a'), t0, 1);
+    expect(nextStatus(once, synced('main@sha1:a'), t1, 1)).toEqual(once);
+  });
+
+  it('Events on transitions only: a new revision, a change of Ready, not a repeat', () => {
+    const a = nextStatus(undefined, synced('main@sha1:a'), t0, 1);
+    expect(readyTransition(undefined, a)?.reason).toBe('Succeeded');
+    expect(readyTransition(a, nextStatus(a, synced('main@sha1:a'), t1, 1))).toBeUndefined();
+    expect(readyTransition(a, nextStatus(a, synced('main@sha1:b'), t1, 1))?.message).toBe('Applied revision main@sha1:b: 1 object(s)');
+    const failed = nextStatus(a, { type: 'fetchFailed', reason: 'GitOperationFailed', message: 'x' }, t1, 1);
+    expect(readyTransition(a, failed)?.reason).toBe('GitOperationFailed');
+    expect(readyTransition(failed, nextStatus(failed, { type: 'fetchFailed', reason: 'GitOperationFailed', message: 'x' }, t1, 1))).toBeUndefined();
+  });
+});
