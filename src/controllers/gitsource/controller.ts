@@ -133,7 +133,9 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
     async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
       const cached = sources.get(req.name, req.namespace);
       if (!cached) {
+        // Deleted: forget its checkout and its revision series. What it applied stays (no finalizer prunes it).
         checkouts.delete(req.key);
+        deps.metrics.gitRevision.delete(req.namespace ?? '', req.name);
         return done;
       }
       const source = mutableCopy(cached) as GitSource;
