@@ -33,11 +33,32 @@ export interface BatchRequest {
   rows: number;
 }
 
-interface Item extends BatchRequest {
-  key: string | null;
-  enqueuedAt: number;
-  resolve(outputs: TensorMap): void;
-  reject(err: Error): void;
+/** A queued request (a class: one hidden class for every item, no spread of the request). */
+class Item implements BatchRequest {
+  constructor(
+    readonly feeds: TensorMap,
+    readonly rows: number,
+    readonly key: string | null,
+    readonly enqueuedAt: number,
+    readonly resolve: (outputs: TensorMap) => void,
+    readonly reject: (err: Error) => void,
+  ) {}
+}
+
+/** `dims` without the first dimension, as an array (no spread of a sliced copy). */
+function withRows(rows: number, dims: readonly number[]): number[] {
+  const out = new Array<number>(dims.length);
+  out[0] = rows;
+  for (let i = 1; i < dims.length; i++) out[i] = dims[i]!;
+  return out;
+}
+
+/** The dimensions after the first, joined: `[n, 3, 4]` -> "3x4" (the merge key of one input). */
+function trailingKey(dims: readonly number[]): string {
+  if (dims.length === 2) return String(dims[1]);
+  let key = '';
+  for (let i = 1; i < dims.length; i++) key += i === 1 ? String(dims[i]) : `x${dims[i]}`;
+  return key;
 }
 
 /** Concatenates tensors of the same type along the first dimension. */
@@ -59,7 +80,7 @@ export function concatRows(parts: readonly TensorMap[], names: readonly string[]
       else (data as Float32Array).set(src as Float32Array, offset);
       offset += src.length;
     }
-    out[name] = { type: first.type, dims: [rows, ...first.dims.slice(1)], data };
+    out[name] = { type: first.type, dims: withRows(rows, first.dims), data };
   }
   return out;
 }
@@ -67,13 +88,14 @@ export function concatRows(parts: readonly TensorMap[], names: readonly string[]
 /** Slices the rows `start..start+rows` out of every output (the outputs of a merged run). */
 export function sliceRows(outputs: TensorMap, totalRows: number, start: number, rows: number): TensorMap {
   const out: TensorMap = {};
-  for (const [name, value] of Object.entries(outputs)) {
+  for (const name in outputs) {
+    const value = outputs[name]!;
     if (value.dims[0] !== totalRows) throw new Error(`output "${name}" has ${value.dims[0]} rows for a batch of ${totalRows}`);
     const rowSize = totalRows === 0 ? 0 : value.data.length / totalRows;
     const from = start * rowSize;
     const to = from + rows * rowSize;
     const data: TensorData = Array.isArray(value.data) ? value.data.slice(from, to) : (value.data as Float32Array).subarray(from, to);
-    out[name] = { type: value.type, dims: [rows, ...value.dims.slice(1)], data };
+    out[name] = { type: value.type, dims: withRows(rows, value.dims), data };
   }
   return out;
 }
@@ -101,7 +123,7 @@ export class Batcher {
       return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, key: this.keyOf(request), enqueuedAt: this.now(), resolve, reject });
+      this.queue.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject));
       this.schedule();
     });
   }
@@ -111,7 +133,11 @@ export class Batcher {
     if (!this.options.batchable || this.options.maxBatchSize <= 1 || request.rows < 1 || request.rows >= this.options.maxBatchSize) {
       return null;
     }
-    return this.options.inputNames.map((n) => request.feeds[n]!.dims.slice(1).join('x')).join('|');
+    const names = this.options.inputNames;
+    if (names.length === 1) return trailingKey(request.feeds[names[0]!]!.dims);
+    let key = '';
+    for (let i = 0; i < names.length; i++) key += (i === 0 ? '' : '|') + trailingKey(request.feeds[names[i]!]!.dims);
+    return key;
   }
 
   private schedule(): void {
@@ -152,21 +178,29 @@ export class Batcher {
     const head = this.queue.shift()!;
     if (head.key === null) return [head];
     const batch = [head];
+    const max = this.options.maxBatchSize;
+    const queue = this.queue;
     let rows = head.rows;
-    for (let i = 0; i < this.queue.length && rows < this.options.maxBatchSize; ) {
-      const item = this.queue[i]!;
-      if (item.key === head.key && rows + item.rows <= this.options.maxBatchSize) {
+    // One pass: the items taken leave the queue, the others keep their order (no splice per item).
+    let kept = 0;
+    let i = 0;
+    for (; i < queue.length && rows < max; i++) {
+      const item = queue[i]!;
+      if (item.key === head.key && rows + item.rows <= max) {
         batch.push(item);
         rows += item.rows;
-        this.queue.splice(i, 1);
-      } else i++;
+      } else queue[kept++] = item;
+    }
+    if (kept !== i) {
+      for (; i < queue.length; i++) queue[kept++] = queue[i]!;
+      queue.length = kept;
     }
     return batch;
   }
 
   /** Isolates a failed batch: each of its requests runs again on its own, ahead of newer requests. */
   private retryAlone(batch: Item[]): void {
-    this.queue.unshift(...batch.map((item) => ({ ...item, key: null })));
+    this.queue.unshift(...batch.map((item) => new Item(item.feeds, item.rows, null, item.enqueuedAt, item.resolve, item.reject)));
   }
 
   private dispatch(batch: Item[]): void {
