@@ -10,27 +10,50 @@ function tooLarge(limit: number, size: string): HttpError {
   return new HttpError(413, `body: ${size} exceeds the limit of ${limit} bytes`);
 }
 
+/** The state of one body being read; the stream listeners are shared functions (no closures per request). */
+class BodyReader {
+  chunks: Buffer[] = [];
+  size = 0;
+  constructor(
+    readonly limit: number,
+    readonly resolve: (body: Buffer) => void,
+    readonly reject: (err: Error) => void,
+  ) {}
+}
+
+const READER = Symbol('cairn.bodyReader');
+type Reading = IncomingMessage & { [READER]?: BodyReader };
+
+function onData(this: Reading, chunk: Buffer): void {
+  const reader = this[READER]!;
+  reader.size += chunk.length;
+  if (reader.size > reader.limit) {
+    this.off('data', onData);
+    this.off('end', onEnd);
+    reader.chunks.length = 0;
+    reader.reject(tooLarge(reader.limit, 'the streamed body'));
+    return;
+  }
+  reader.chunks.push(chunk);
+}
+
+function onEnd(this: Reading): void {
+  const { chunks, size, resolve } = this[READER]!;
+  resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+}
+
+function onError(this: Reading, err: Error): void {
+  this[READER]!.reject(err);
+}
+
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit, `Content-Length ${declared}`));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        chunks.length = 0;
-        reject(tooLarge(limit, 'the streamed body'));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    (req as Reading)[READER] = new BodyReader(limit, resolve, reject);
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', reject);
+    req.on('error', onError);
   });
 }
 
