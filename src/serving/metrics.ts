@@ -1,8 +1,10 @@
 /**
- * Request metrics of CONTRACTS.md section 2, registered in an injected prom-client Registry. Label children are
- * bound once (model and version are fixed per process) so the hot path does no label hashing.
+ * Request metrics of CONTRACTS.md section 2, registered in an injected prom-client Registry. The request counter
+ * and duration histogram are observed on every inference request, so they are plain counters here (a
+ * prom-client child still validates and hashes its labels on every observation) that render exactly as
+ * prom-client's Counter and Histogram do: same series, same order (first observed first), same labels.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 
 export type Protocol = 'v1' | 'v2';
 
@@ -17,20 +19,148 @@ export interface RequestMetrics {
   batch(rows: number): void;
 }
 
+type Labels = Record<string, string>;
+
+/** What prom-client's Registry reads from a metric (text and JSON exposition, reset). */
+interface Exposed {
+  name: string;
+  help: string;
+  type: 'counter' | 'histogram';
+  aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; values: object[]; aggregator: string }>;
+  reset(): void;
+}
+
+/** One counter series: created on its first increment, like a prom-client Counter's. */
+interface CounterSeries {
+  labels: Labels;
+  value: number;
+}
+
+/** The request counter, rendered like prom-client's Counter (values `{value, labels}` in first-increment order). */
+class RequestCounter implements Exposed {
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+  /** Series in first-increment order; `byCode` finds one by protocol and status without building a key. */
+  private series: CounterSeries[] = [];
+  private byCode = { v1: new Map<number, CounterSeries>(), v2: new Map<number, CounterSeries>() };
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as never);
+  }
+
+  /** The series of a protocol and status, or undefined until add(). */
+  find(protocol: Protocol, status: number): CounterSeries | undefined {
+    return this.byCode[protocol].get(status);
+  }
+
+  add(protocol: Protocol, status: number, labels: Labels): CounterSeries {
+    const series = { value: 0, labels };
+    this.byCode[protocol].set(status, series);
+    this.series.push(series);
+    return series;
+  }
+
+  get() {
+    const values = this.series.map((s) => ({ value: s.value, labels: s.labels }));
+    return Promise.resolve({ help: this.help, name: this.name, type: this.type, values, aggregator: this.aggregator });
+  }
+
+  reset(): void {
+    this.series = [];
+    this.byCode = { v1: new Map(), v2: new Map() };
+  }
+}
+
+/** One histogram series: bucket counts (not cumulative), sum and count. */
+class HistogramSeries {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Labels,
+    size: number,
+  ) {
+    this.counts = new Float64Array(size);
+  }
+}
+
+/** A histogram rendered like prom-client's Histogram (le first, then the series labels; +Inf, sum, count). */
+class RequestHistogram implements Exposed {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private series: HistogramSeries[] = [];
+  private byKey = new Map<string, HistogramSeries>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as never);
+  }
+
+  /** The series of `key`, or undefined until add(). */
+  find(key: string): HistogramSeries | undefined {
+    return this.byKey.get(key);
+  }
+
+  add(key: string, labels: Labels): HistogramSeries {
+    const series = new HistogramSeries(labels, this.buckets.length);
+    this.byKey.set(key, series);
+    this.series.push(series);
+    return series;
+  }
+
+  observe(series: HistogramSeries, value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      if (value <= buckets[i]!) {
+        series.counts[i]! += 1;
+        break;
+      }
+    }
+    series.sum += value;
+    series.count += 1;
+  }
+
+  get() {
+    const values: object[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const s of this.series) {
+      let cumulative = 0;
+      this.buckets.forEach((le, i) => {
+        cumulative += s.counts[i]!;
+        values.push({ value: cumulative, metricName: bucket, exemplar: null, labels: { le, ...s.labels } });
+      });
+      values.push({ value: s.count, metricName: bucket, exemplar: null, labels: { le: '+Inf', ...s.labels } });
+      values.push({ value: s.sum, metricName: `${this.name}_sum`, labels: { ...s.labels } });
+      values.push({ value: s.count, metricName: `${this.name}_count`, labels: { ...s.labels } });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+  }
+
+  reset(): void {
+    this.series = [];
+    this.byKey = new Map();
+  }
+}
+
 export function createRequestMetrics(registry: Registry, model: string, version: string): RequestMetrics {
-  const requests = new Counter({
-    name: 'cairn_inference_requests_total',
-    help: 'Inference requests by protocol and HTTP status code.',
-    labelNames: ['model', 'version', 'protocol', 'code'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'cairn_inference_duration_seconds',
-    help: 'Inference request duration, from the request to the response, in seconds.',
-    labelNames: ['model', 'version', 'protocol'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
+  const requests = new RequestCounter('cairn_inference_requests_total', 'Inference requests by protocol and HTTP status code.', registry);
+  const duration = new RequestHistogram(
+    'cairn_inference_duration_seconds',
+    'Inference request duration, from the request to the response, in seconds.',
+    DURATION_BUCKETS,
+    registry,
+  );
   const batchSize = new Histogram({
     name: 'cairn_inference_batch_size',
     help: 'Rows in each run of the model (after dynamic batching).',
@@ -38,19 +168,11 @@ export function createRequestMetrics(registry: Registry, model: string, version:
     buckets: BATCH_BUCKETS,
     registers: [registry],
   });
-  const durations = { v1: duration.labels(model, version, 'v1'), v2: duration.labels(model, version, 'v2') };
-  const counters = new Map<string, ReturnType<typeof requests.labels>>();
   const batches = batchSize.labels(model, version);
   return {
     request(protocol, status, seconds) {
-      const key = `${protocol}${status}`;
-      let counter = counters.get(key);
-      if (!counter) {
-        counter = requests.labels(model, version, protocol, String(status));
-        counters.set(key, counter);
-      }
-      counter.inc();
-      durations[protocol].observe(seconds);
+      (requests.find(protocol, status) ?? requests.add(protocol, status, { model, version, protocol, code: String(status) })).value += 1;
+      duration.observe(duration.find(protocol) ?? duration.add(protocol, { model, version, protocol }), seconds);
     },
     batch(rows) {
       batches.observe(rows);
