@@ -15,6 +15,7 @@ export type Route =
   | { kind: 'v1-predict'; model: string; version?: string };
 
 function decode(segment: string): string {
+  if (!segment.includes('%')) return segment; // nothing to decode (the usual case): no try/catch, no copy
   try {
     return decodeURIComponent(segment);
   } catch {
