@@ -98,8 +98,21 @@ export function parseV2Request(body: unknown, signature: ModelSignature, limits:
   return request;
 }
 
+/** JSON string literals of the names a response repeats (model, version, output names): a small bounded cache. */
+const quotedNames = new Map<string, string>();
+
+function quoted(name: string): string {
+  let text = quotedNames.get(name);
+  if (text === undefined) {
+    text = JSON.stringify(name);
+    if (quotedNames.size < 256) quotedNames.set(name, text);
+  }
+  return text;
+}
+
 function outputJson(name: string, value: TensorValue, datatype: string): string {
-  return `{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${value.dims.join(',')}],"data":${encodeElements(value)}}`;
+  const shape = value.dims.length === 2 ? `${value.dims[0]},${value.dims[1]}` : value.dims.join(',');
+  return `{"name":${quoted(name)},"datatype":"${datatype}","shape":[${shape}],"data":${encodeElements(value)}}`;
 }
 
 /** The V2 infer response body. Outputs keep the signature's order; `requested` filters them. */
@@ -110,12 +123,12 @@ export function v2Response(
   outputs: TensorMap,
   signature: ModelSignature,
 ): string {
-  const parts: string[] = [];
+  let parts = '';
   for (const spec of signature.outputs) {
     const value = outputs[spec.name];
     if (value === undefined || (request.outputs && !request.outputs.includes(spec.name))) continue;
-    parts.push(outputJson(spec.name, value, spec.datatype));
+    parts += (parts === '' ? '' : ',') + outputJson(spec.name, value, spec.datatype);
   }
   const id = request.id === undefined ? '' : `,"id":${JSON.stringify(request.id)}`;
-  return `{"model_name":${JSON.stringify(model)},"model_version":${JSON.stringify(version)}${id},"outputs":[${parts.join(',')}]}`;
+  return `{"model_name":${quoted(model)},"model_version":${quoted(version)}${id},"outputs":[${parts}]}`;
 }
