@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `cairn` command. In a checkout it runs the TypeScript sources through tsx; an installed build
 // (dist/, from `npm run build`) runs as plain JavaScript, and so does a checkout with CAIRN_FROM_DIST=1
-// (what the container image and the benchmarks run: no compiler in the process).
+// (what the container image and bench:gitops run: no compiler in the process).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
