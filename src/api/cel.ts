@@ -6,6 +6,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { CelRule } from './schema.js';
 import type { FieldProblem, Path } from './problems.js';
+import { fieldSchema } from './schema-walk.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,9 +42,7 @@ function toCel(schema: Json | undefined, value: unknown): unknown {
   if (schema.type === 'number' && typeof value === 'number') return value;
   if (Array.isArray(value)) return value.map((v) => toCel(schema.items as Json | undefined, v));
   if (typeof value === 'object') {
-    const properties = (schema.properties ?? {}) as Record<string, Json>;
-    const additional = typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as Json) : undefined;
-    return Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, toCel(properties[k] ?? additional, v)]));
+    return Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, toCel(fieldSchema(schema, k), v)]));
   }
   return value;
 }
@@ -72,10 +71,8 @@ export function checkRules(schema: Json, value: unknown, path: Path = []): Field
   if (Array.isArray(value) && schema.items) {
     value.forEach((item, i) => problems.push(...checkRules(schema.items as Json, item, [...path, i])));
   } else if (typeof value === 'object' && !Array.isArray(value)) {
-    const properties = (schema.properties ?? {}) as Record<string, Json>;
-    const additional = typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as Json) : undefined;
     for (const [key, child] of Object.entries(value as Json)) {
-      const childSchema = properties[key] ?? additional;
+      const childSchema = fieldSchema(schema, key);
       if (childSchema) problems.push(...checkRules(childSchema, child, [...path, key]));
     }
   }

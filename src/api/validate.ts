@@ -9,6 +9,7 @@ import { API_VERSION, type KindDefinition } from './kind.js';
 import { kinds } from './kinds/index.js';
 import { formatPath, type FieldProblem, type Path } from './problems.js';
 import { patterns } from './schema.js';
+import { fieldSchema } from './schema-walk.js';
 
 type Json = Record<string, unknown>;
 
@@ -137,10 +138,8 @@ function listMapDuplicates(schema: Json, value: unknown, path: Path, out: FieldP
     if (schema.items) value.forEach((item, i) => listMapDuplicates(schema.items as Json, item, [...path, i], out));
     return;
   }
-  const properties = (schema.properties ?? {}) as Record<string, Json>;
-  const additional = typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as Json) : undefined;
   for (const [key, child] of Object.entries(value as Json)) {
-    const childSchema = properties[key] ?? additional;
+    const childSchema = fieldSchema(schema, key);
     if (childSchema) listMapDuplicates(childSchema, child, [...path, key], out);
   }
 }
