@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
-import { kinds } from '../src/api/kinds/index.js';
 import { cairnResource } from '../src/controllers/resources.js';
+import { installCrds, pollUntil, startOperatorInPlane } from '../src/demo/cluster.js';
 import { githubSignature } from '../src/runtime/http/signature.js';
 import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../src/runtime/kube/object.js';
@@ -28,14 +27,8 @@ const keepAlive = setInterval(() => undefined, 60_000);
 const log = (line: string) => process.stdout.write(line + '\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 300_000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
+function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 300_000, everyMs = 10): Promise<T> {
+  return pollUntil(what, check, { timeoutMs, everyMs });
 }
 
 function percentile(values: number[], p: number): number {
@@ -106,32 +99,18 @@ async function main(): Promise<void> {
   const repos: { remove(): void }[] = [];
   try {
     const kube = new HttpKubeClient(plane.kubeConfig());
-    for (const file of ['cairn.dev_gitsources.yaml', 'cairn.dev_deployments.yaml', 'cairn.dev_modelversions.yaml', 'cairn.dev_datasets.yaml', 'cairn.dev_experiments.yaml', 'cairn.dev_driftmonitors.yaml']) {
-      await kube.apply(builtin.customResourceDefinition, parse(readFileSync(join(root, 'crds', file), 'utf8')) as KubeObject, { fieldManager: 'bench', force: true });
-    }
-    for (const def of kinds) {
-      await until(`CRD ${def.plural}`, async () => {
-        const crd = await kube.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(builtin.customResourceDefinition, `${def.plural}.cairn.dev`);
-        return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-      }, 60_000, 100);
-    }
+    await installCrds(kube, join(root, 'crds'), 'bench', { timeoutMs: 60_000 });
     const ns = 'bench';
     for (const name of [ns, 'bench-kubectl']) await kube.apply(builtin.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'bench' });
     await kube.apply(builtin.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hook', namespace: ns }, stringData: { webhookToken: 'bench' } } as KubeObject, { fieldManager: 'bench' });
 
-    const operatorLog = join(plane.dir, 'logs', 'cairn-operator.log');
-    const operator = plane.spawn({
-      name: 'cairn-operator',
-      command: process.execPath,
-      args: [join(root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', plane.kubeconfigPath, '--namespaces', ns, '--metrics-addr', '127.0.0.1:0', '--allow-file-urls', '--git-cache-dir', join(plane.dir, 'git-cache'), '--log-level', 'info'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', POD_NAME: 'bench', CAIRN_FROM_DIST: '1' },
-      logFile: operatorLog,
+    const { process: operator, address } = await startOperatorInPlane(plane, root, {
+      namespace: ns,
+      podName: 'bench',
+      extraArgs: ['--log-level', 'info'],
+      env: { CAIRN_FROM_DIST: '1' },
+      poll: { timeoutMs: 60_000 },
     });
-    const address = await until('the operator', async () => {
-      if (operator.exitInfo()) throw new Error(`cairn operator exited: ${await operator.tail()}`);
-      const line = readFileSync(operatorLog, 'utf8').split('\n').find((l) => l.includes('"Started operator"'));
-      return line ? String((JSON.parse(line) as { address: string }).address) : undefined;
-    }, 60_000, 50);
     const idleMemory = memory(operator.pid);
 
     const applySource = (name: string, spec: Record<string, unknown>) =>

@@ -4,9 +4,7 @@
  * GitSource pointing at it, shows the sync, then commits a change and shows it applied through the webhook.
  * Ctrl-C (or --once) stops everything it started.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { GitSource } from '../api/kinds/index.js';
 import { kinds } from '../api/kinds/index.js';
 import { cairnResource, cairnResources } from '../controllers/resources.js';
@@ -15,6 +13,7 @@ import { HttpKubeClient } from '../runtime/kube/http-client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin } from '../runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane, type Logger } from '../testenv/index.js';
+import { installCrds, pollUntil, startOperatorInPlane } from './cluster.js';
 import { createDemoRepo, type DemoRepo } from './git.js';
 import { renderTable, shortRevision, type Row } from './table.js';
 
@@ -35,15 +34,9 @@ type Obj = KubeObject & { status?: { conditions?: { type: string; status: string
 
 let stopRequested = false;
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (stopRequested) throw new Error('Interrupted');
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits, but gives up at once on Ctrl-C. */
+function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(what, check, { stopped: () => stopRequested });
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
@@ -62,15 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`Control plane up at ${plane.server} (kubeconfig: ${plane.kubeconfigPath})`);
     const kube = new HttpKubeClient(plane.kubeConfig());
 
-    for (const file of readdirSync(join(options.root, 'crds')).filter((f) => f.endsWith('.yaml')).sort()) {
-      await kube.apply(builtin.customResourceDefinition, parse(readFileSync(join(options.root, 'crds', file), 'utf8')) as KubeObject, { fieldManager: 'cairn-demo', force: true });
-    }
-    for (const def of kinds) {
-      await until(`CRD ${def.plural}`, async () => {
-        const crd = await kube.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(builtin.customResourceDefinition, `${def.plural}.cairn.dev`);
-        return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-      });
-    }
+    await installCrds(kube, join(options.root, 'crds'), 'cairn-demo', { stopped: () => stopRequested });
     say(`Installed the CRDs of ${kinds.map((k) => k.kind).join(', ')}`);
 
     await kube.apply(builtin.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'cairn-demo' });
@@ -78,20 +63,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const first = await repo.head();
     say(`Made a Git repository of examples/ at ${repo.dir} (commit ${first.slice(0, 12)})`);
 
-    const operatorLog = join(plane.dir, 'logs', 'cairn-operator.log');
-    const operator = plane.spawn({
-      name: 'cairn-operator',
-      command: process.execPath,
-      args: [join(options.root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', plane.kubeconfigPath, '--namespaces', namespace, '--metrics-addr', '127.0.0.1:0',
-        '--allow-file-urls', '--git-cache-dir', join(plane.dir, 'git-cache')],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', POD_NAME: 'cairn-demo' },
-      logFile: operatorLog,
-    });
-    const address = await until('the operator to start', async () => {
-      if (operator.exitInfo()) throw new Error(`cairn operator exited: ${await operator.tail()}`);
-      const line = readFileSync(operatorLog, 'utf8').split('\n').find((l) => l.includes('"Started operator"'));
-      return line ? String((JSON.parse(line) as { address: string }).address) : undefined;
-    });
+    const { address, logFile: operatorLog } = await startOperatorInPlane(plane, options.root, { namespace, podName: 'cairn-demo', poll: { stopped: () => stopRequested } });
     say(`Started cairn operator at ${address} (log: ${operatorLog})`);
 
     await kube.apply(builtin.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-auth', namespace }, stringData: { webhookToken } } as KubeObject, { fieldManager: 'cairn-demo' });
