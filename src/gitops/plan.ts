@@ -48,17 +48,34 @@ function problemMessage(p: Problem): string {
   return [p.object, p.field, p.message].filter(Boolean).join(': ');
 }
 
-export function planSync(input: SyncInput): SyncPlan {
-  const errors: SourceError[] = input.problems.filter((p) => p.severity === 'error').map((p) => ({ file: p.file, line: p.line, message: problemMessage(p) }));
+/** The objects of a revision as they will be applied, and the documents refused for their namespace. */
+export interface DesiredSet {
+  apply: DesiredObject[];
+  errors: SourceError[];
+}
+
+/**
+ * The desired objects of a revision: a pure function of the documents, the source and the revision, so a
+ * caller may keep it for as long as those three stay the same (the controller does, per checkout).
+ */
+export function desiredSet(source: SourceRef, revision: string, objects: readonly LoadedObject[]): DesiredSet {
   const apply: DesiredObject[] = [];
-  for (const loaded of input.objects) {
-    if (loaded.namespace !== undefined && loaded.namespace !== input.source.namespace) {
+  const errors: SourceError[] = [];
+  for (const loaded of objects) {
+    if (loaded.namespace !== undefined && loaded.namespace !== source.namespace) {
       // A GitSource writes only into its own namespace: that is the tenancy boundary.
-      errors.push({ file: loaded.file, line: loaded.line, message: `${loaded.kind}/${loaded.name}: metadata.namespace: "${loaded.namespace}" differs from the GitSource's namespace "${input.source.namespace}"; not applied` });
+      errors.push({ file: loaded.file, line: loaded.line, message: `${loaded.kind}/${loaded.name}: metadata.namespace: "${loaded.namespace}" differs from the GitSource's namespace "${source.namespace}"; not applied` });
       continue;
     }
-    apply.push(desiredObject(loaded, input.source, input.revision));
+    apply.push(desiredObject(loaded, source, revision));
   }
+  return { apply, errors };
+}
+
+export function planSync(input: SyncInput, desired: DesiredSet = desiredSet(input.source, input.revision, input.objects)): SyncPlan {
+  const errors: SourceError[] = input.problems.filter((p) => p.severity === 'error').map((p) => ({ file: p.file, line: p.line, message: problemMessage(p) }));
+  errors.push(...desired.errors);
+  const apply = desired.apply;
   const current: InventoryEntry[] = apply.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }));
   const currentKeys = new Set(current.map(entryKey));
   const gone = input.previous.filter((e) => !currentKeys.has(entryKey(e)));

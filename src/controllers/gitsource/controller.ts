@@ -12,7 +12,7 @@ import type { GitSource } from '../../api/kinds/index.js';
 import { makeValidators } from '../../api/validate.js';
 import { annotations, labels } from '../../gitops/desired.js';
 import { credentialsFromSecret, GitError, type GitCredentials, type GitFetcher, type GitRef } from '../../gitops/git/index.js';
-import { planSync, type InventoryEntry } from '../../gitops/plan.js';
+import { desiredSet, planSync, type DesiredSet, type InventoryEntry } from '../../gitops/plan.js';
 import { checkTree, type CheckResult } from '../../manifests/check.js';
 import { resolveInside } from '../../manifests/files.js';
 import type { ControllerDeps, ControllerFactory, ReconcileContext, ReconcileRequest } from '../../runtime/controller.js';
@@ -47,6 +47,8 @@ interface Checkout {
   generation: number | undefined;
   requestedAt: string | undefined;
   loaded: CheckResult;
+  /** The desired objects of this revision, built on the first sync and kept while the revision stays. */
+  desired?: DesiredSet;
 }
 
 const defaultIntervalMs = 60_000;
@@ -126,6 +128,9 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         loaded = await checkTree(root, { validators });
       }
       const next: Checkout = { commit: result.commit, path, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
+      // The same documents at the same revision give the same desired objects: keep them rather than
+      // rebuild (clone, label, digest) every object on each interval.
+      if (previous?.desired && previous.loaded === loaded && previous.revision === result.revision) next.desired = previous.desired;
       checkouts.set(key, next);
       return { checkout: next };
     }
@@ -164,15 +169,20 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
 
     async function sync(source: GitSource, namespace: string, fetched: Checkout, ctx: ReconcileContext): Promise<SyncOutcome> {
       const previous: InventoryEntry[] = (source.status?.inventory?.entries ?? []).map((e) => ({ kind: e.kind, namespace: e.namespace ?? namespace, name: e.name }));
-      const plan = planSync({
-        source: { name: source.metadata.name, namespace },
-        revision: fetched.revision,
-        objects: fetched.loaded.objects,
-        problems: fetched.loaded.problems,
-        previous,
-        prune: source.spec.prune ?? true,
-        allowEmpty: source.spec.allowEmpty ?? false,
-      });
+      const ref = { name: source.metadata.name, namespace };
+      fetched.desired ??= desiredSet(ref, fetched.revision, fetched.loaded.objects);
+      const plan = planSync(
+        {
+          source: ref,
+          revision: fetched.revision,
+          objects: fetched.loaded.objects,
+          problems: fetched.loaded.problems,
+          previous,
+          prune: source.spec.prune ?? true,
+          allowEmpty: source.spec.allowEmpty ?? false,
+        },
+        fetched.desired,
+      );
       const lines = new Map(fetched.loaded.objects.map((o) => [`${o.kind}/${o.name}`, o.line]));
       const writeCtx = { kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, live };
       const applied = await applyObjects(writeCtx, plan.apply, (o) => ({ file: o.metadata.annotations[annotations.path] ?? '', line: lines.get(`${o.kind}/${o.metadata.name}`) ?? 0 }));

@@ -19,6 +19,8 @@ export interface TestRepo {
   url: string;
   /** Writes (string) or deletes (null) files, commits, returns the new commit id. */
   commit(files: Record<string, string | null>, message?: string): Promise<string>;
+  /** Tags the current commit. */
+  tag(name: string): Promise<void>;
   cleanup(): void;
 }
 
@@ -44,6 +46,9 @@ export async function makeRepo(): Promise<TestRepo> {
       await git('add', '-A');
       await git('commit', '-q', '--allow-empty', '-m', message);
       return git('rev-parse', 'HEAD');
+    },
+    async tag(name) {
+      await git('tag', name);
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

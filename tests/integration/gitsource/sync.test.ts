@@ -73,6 +73,21 @@ describe('GitSource sync', () => {
     expect(afterPrune.inventory?.entries).toEqual([{ kind: 'Deployment', namespace, name: 'eta' }]);
   });
 
+  it('a new ref at the same commit re-applies with the new revision', async () => {
+    const repo = await newRepo();
+    const commit = await repo.commit({ 'a.yaml': modelVersionYaml('retag-1', 1) });
+    await repo.tag('v1.0.0');
+    await applySource('retag', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
+    await syncedTo('retag', commit);
+    await applySource('retag', { url: repo.url, ref: { tag: 'v1.0.0' }, interval: '1h' });
+    const annotation = await eventually(async () => {
+      const value = (await get('ModelVersion', 'retag-1'))?.metadata?.annotations?.['cairn.dev/revision'];
+      return value === `v1.0.0@sha1:${commit}` ? value : undefined;
+    });
+    expect(annotation).toBe(`v1.0.0@sha1:${commit}`);
+    expect((await get('GitSource', 'retag'))?.status?.revision).toBe(`v1.0.0@sha1:${commit}`);
+  });
+
   it('keeps objects that left Git when prune is false', async () => {
     const repo = await newRepo();
     const first = await repo.commit({ 'a.yaml': modelVersionYaml('keep-1', 1), 'b.yaml': modelVersionYaml('keep-2', 2) });

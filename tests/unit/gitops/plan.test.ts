@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { desiredObject, isUpToDate } from '../../../src/gitops/desired.js';
-import { planSync, type InventoryEntry, type SyncInput } from '../../../src/gitops/plan.js';
+import { desiredSet, planSync, type InventoryEntry, type SyncInput } from '../../../src/gitops/plan.js';
 import type { LoadedObject, Problem } from '../../../src/manifests/check.js';
 
 const source = { name: 'ml-config', namespace: 'ml' };
@@ -94,6 +94,18 @@ describe('planSync', () => {
     expect(result.apply).toEqual([]);
     expect(result.errors).toEqual([{ file: 'eta.yaml', line: 1, message: 'Deployment/eta: metadata.namespace: "kube-system" differs from the GitSource\'s namespace "ml"; not applied' }]);
     expect(result.prune).toEqual([]);
+  });
+
+  it('plans from a kept desired set exactly as from the documents, refusals included', () => {
+    const objects = [loaded('Deployment', 'eta'), loaded('Dataset', 'd', {}, 'kube-system')];
+    const input = { objects, previous: [entry('Dataset', 'old')] };
+    const kept = desiredSet(source, 'main@sha1:abc', objects);
+    expect(kept.apply.map((o) => o.metadata.name)).toEqual(['eta']);
+    expect(kept.errors).toHaveLength(1);
+    const fromKept = planSync({ source, revision: 'main@sha1:abc', problems: [], prune: true, allowEmpty: false, ...input }, kept);
+    expect(fromKept).toEqual(plan(input));
+    expect(fromKept.apply[0]).toBe(kept.apply[0]); // the kept objects themselves, not rebuilt
+    expect(fromKept.prune).toEqual([]); // the refusal blocks pruning either way
   });
 
   it('reports problems as file, line and message', () => {
