@@ -138,8 +138,9 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
     async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
       const cached = sources.get(req.name, req.namespace);
       if (!cached) {
-        // Deleted: forget its checkout and its revision series. What it applied stays (no finalizer prunes it).
-        checkouts.delete(req.key);
+        // Deleted: forget its checkout and its revision series. What it applied stays (no finalizer prunes it):
+        // deleting a source object must never be able to delete production by accident.
+        if (checkouts.delete(req.key)) ctx.log.info('GitSource deleted; the objects it applied stay in place');
         deps.metrics.gitRevision.delete(req.namespace ?? '', req.name);
         return done;
       }

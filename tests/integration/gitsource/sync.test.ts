@@ -88,6 +88,19 @@ describe('GitSource sync', () => {
     expect((await get('GitSource', 'retag'))?.status?.revision).toBe(`v1.0.0@sha1:${commit}`);
   });
 
+  it('deleting a GitSource leaves the objects it applied in place', async () => {
+    const repo = await newRepo();
+    const commit = await repo.commit({ 'a.yaml': modelVersionYaml('orphan-1', 1), 'd.yaml': deploymentYaml('orphan', 2) });
+    await applySource('orphaned', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
+    await syncedTo('orphaned', commit);
+    await kubectlOk(['-n', namespace, 'delete', 'gitsource', 'orphaned', '--wait']);
+    await eventually(async () => (op.logs.some((l) => l.name === 'orphaned' && l.msg === 'GitSource deleted; the objects it applied stay in place') ? true : undefined));
+    const model = await get('ModelVersion', 'orphan-1');
+    expect(model?.metadata?.deletionTimestamp).toBeUndefined();
+    expect(model?.metadata?.labels?.['cairn.dev/source']).toBe('orphaned');
+    expect(await get('Deployment', 'orphan')).toBeDefined();
+  });
+
   it('keeps objects that left Git when prune is false', async () => {
     const repo = await newRepo();
     const first = await repo.commit({ 'a.yaml': modelVersionYaml('keep-1', 1), 'b.yaml': modelVersionYaml('keep-2', 2) });
