@@ -99,6 +99,10 @@ describe('GitSource sync', () => {
     expect(model?.metadata?.deletionTimestamp).toBeUndefined();
     expect(model?.metadata?.labels?.['cairn.dev/source']).toBe('orphaned');
     expect(await get('Deployment', 'orphan')).toBeDefined();
+    // The README's way to remove them as well: the `cairn` category and the source label.
+    await kubectlOk(['-n', namespace, 'delete', 'cairn', '-l', 'cairn.dev/source=orphaned', '--wait']);
+    expect(await get('ModelVersion', 'orphan-1')).toBeUndefined();
+    expect(await get('Deployment', 'orphan')).toBeUndefined();
   });
 
   it('keeps objects that left Git when prune is false', async () => {
