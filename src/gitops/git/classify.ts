@@ -27,7 +27,9 @@ export function sanitizeGitOutput(output: string, secrets: readonly string[]): s
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
-  const important = lines.filter((l) => /^(fatal|error|remote|ERROR):/i.test(l) || /^(ssh|kex_exchange_identification):/i.test(l));
+  // ssh states why it gave up on lines with no prefix ("Host key verification failed.", "user@host: Permission
+  // denied (publickey)."): keep those too, or the message would only say git could not read from the remote.
+  const important = lines.filter((l) => /^(fatal|error|remote|ERROR):/i.test(l) || /^(ssh|kex_exchange_identification):/i.test(l) || AUTH_PATTERNS.some((p) => p.test(l)));
   const chosen = (important.length ? important : lines.slice(-3)).join('; ');
   const clean = redactString(chosen, secrets);
   return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE - 3)}...` : clean;
