@@ -46,7 +46,7 @@ describe.skipIf(unavailable !== undefined && !sshdRequired)('git over ssh (real 
   const checkout = (credentials: GitCredentials | undefined) => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'cairn-git-cache-'));
     cacheDirs.push(cacheDir);
-    return new GitFetcher({ cacheDir, timeoutMs: 30_000 }).checkout({ key: 'ml/ssh', url: sshd.url(repo.bare), ref: { branch: 'main' }, ...(credentials ? { credentials } : {}) });
+    return new GitFetcher({ cacheDir, allowFileUrls: false, timeoutMs: 30_000 }).checkout({ key: 'ml/ssh', url: sshd.url(repo.bare), ref: { branch: 'main' }, ...(credentials ? { credentials } : {}) });
   };
   const refused = async (credentials: GitCredentials | undefined): Promise<AuthenticationFailedError> => {
     const err = await checkout(credentials).catch((e: unknown) => e);
