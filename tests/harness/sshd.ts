@@ -4,8 +4,8 @@
  * way GitHub and GitLab serve deploy keys). Not a mock: host key checking and public-key authentication are
  * OpenSSH's own.
  *
- * sshd is /usr/sbin/sshd from Debian's openssh-server (`.ci/run` installs it). Without it, `sshdStatus()`
- * says why, and the suites skip unless CAIRN_REQUIRE_SSHD=1 (CI sets it), where they fail instead.
+ * sshd is /usr/sbin/sshd from Debian's openssh-server (`.ci/run` installs it). Without it the suites fail
+ * and say what to install: a tier that cannot run fails loudly rather than skip.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +23,6 @@ export function sshdStatus(): string | undefined {
   if (!existsSync(PRIVSEP_DIR) && process.getuid?.() !== 0) return `${PRIVSEP_DIR} is missing and only root can create it`;
   return undefined;
 }
-
-/** Whether ssh suites must run (CI) rather than skip when sshd cannot. */
-export const sshdRequired = process.env.CAIRN_REQUIRE_SSHD === '1';
 
 export interface KeyPair {
   privateKey: string;

@@ -13,14 +13,12 @@ import { cairnResource } from '../../../src/controllers/resources.js';
 import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk } from '../../harness/kube.js';
-import { generateKey, knownHostsLine, sshdRequired, sshdStatus, startSshd, type TestSshd } from '../../harness/sshd.js';
+import { generateKey, knownHostsLine, startSshd, type TestSshd } from '../../harness/sshd.js';
 import { gitSourceYaml, installCrds, makeRepo, modelVersionYaml, startGitOperator, type TestOperator, type TestRepo } from './support.js';
 
 type Obj = KubeObject & { status?: GitSourceStatus };
 
-const unavailable = sshdStatus();
-
-describe.skipIf(unavailable !== undefined && !sshdRequired)('GitSource over ssh', () => {
+describe('GitSource over ssh', () => {
   let namespace = '';
   let op: TestOperator;
   let sshd: TestSshd;
@@ -81,8 +79,3 @@ describe.skipIf(unavailable !== undefined && !sshdRequired)('GitSource over ssh'
   });
 });
 
-if (unavailable !== undefined && !sshdRequired) {
-  describe('GitSource over ssh', () => {
-    it.skip(`skipped: ${unavailable} (CI sets CAIRN_REQUIRE_SSHD=1 and fails instead)`, () => {});
-  });
-}

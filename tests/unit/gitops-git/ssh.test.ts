@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationFailedError, GitFetcher, type GitCredentials } from '../../../src/gitops/git/index.js';
-import { generateKey, knownHostsLine, sshdRequired, sshdStatus, startSshd, type TestSshd } from '../../harness/sshd.js';
+import { generateKey, knownHostsLine, startSshd, type TestSshd } from '../../harness/sshd.js';
 import { TestRepo } from './repo.js';
 
-const unavailable = sshdStatus();
-
-describe.skipIf(unavailable !== undefined && !sshdRequired)('git over ssh (real sshd on loopback)', () => {
+describe('git over ssh (real sshd on loopback)', () => {
   let sshd: TestSshd;
   let repo: TestRepo;
   let commit: string;
@@ -28,7 +26,7 @@ describe.skipIf(unavailable !== undefined && !sshdRequired)('git over ssh (real 
     // is left behind cannot see another test file's fetch in flight.
     scratch = mkdtempSync(join(tmpdir(), 'cairn-ssh-scratch-'));
     process.env.TMPDIR = scratch;
-    sshd = await startSshd(); // with CAIRN_REQUIRE_SSHD=1 and no sshd, this fails the suite and says why
+    sshd = await startSshd(); // without sshd this fails the suite and says what to install
     repo = new TestRepo();
     commit = repo.commit({ 'apps/model.yaml': 'kind: ModelVersion\n' }, 'first');
     keys = mkdtempSync(join(tmpdir(), 'cairn-ssh-keys-'));
@@ -98,8 +96,3 @@ describe.skipIf(unavailable !== undefined && !sshdRequired)('git over ssh (real 
   });
 });
 
-if (unavailable !== undefined && !sshdRequired) {
-  describe('git over ssh', () => {
-    it.skip(`skipped: ${unavailable} (CI sets CAIRN_REQUIRE_SSHD=1 and fails instead)`, () => {});
-  });
-}
