@@ -101,7 +101,9 @@ function floatCodec(ort: 'float32' | 'float64', allowNonFinite: boolean): Codec 
       if (typeof v === 'number') {
         if (Number.isFinite(v) || allowNonFinite) {
           (target as Float32Array)[i] = v;
-          return undefined;
+          // A finite double beyond float32's range rounds to Infinity when stored: as non-finite as "Infinity".
+          if (allowNonFinite || Number.isFinite((target as Float32Array)[i])) return undefined;
+          return `${v} is out of range for ${datatype}`;
         }
         return `expected a finite number (${datatype}), got ${v}`;
       }

@@ -158,6 +158,7 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'null element', body: { inputs: [{ ...GOOD, data: [1, 2, null] }] }, status: 400, error: 'inputs[0].data[2]: expected a number (FP32), got null' },
   { name: 'NaN', body: { inputs: [{ ...GOOD, data: ['NaN', 2, 3] }] }, status: 400, error: 'inputs[0].data[0]: expected a finite number (FP32), got "NaN"' },
   { name: 'Infinity', body: '{"inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","data":[1,2,1e999]}]}', status: 400, error: 'inputs[0].data[2]: expected a finite number (FP32), got Infinity' },
+  { name: 'beyond float32', body: '{"inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","data":[1,2,3.5e38]}]}', status: 400, error: 'inputs[0].data[2]: 3.5e+38 is out of range for FP32' },
   { name: 'ragged nested data', body: { inputs: [{ ...GOOD, shape: [2, 3], data: [[1, 2, 3], [4, 5]] }] }, status: 400, error: 'inputs[0].data[1]: expected 3 elements, got 2 (ragged or wrong shape)' },
   { name: 'nested element not a number', body: { inputs: [{ ...GOOD, shape: [2, 3], data: [[1, 2, 3], [4, 5, [6]]] }] }, status: 400, error: 'inputs[0].data[1][2]: expected a number (FP32), got an array' },
   { name: 'too many elements', body: { inputs: [{ ...GOOD, shape: [20_000, 3], data: [] }] }, status: 400, error: 'inputs[0].shape: the request has 60000 elements; the limit is 30000' },

@@ -13,6 +13,10 @@ describe('codecs', () => {
     ['float32', -0, -0],
     ['float32', 'NaN', undefined, 'expected a finite number (FP32), got "NaN"'],
     ['float32', Infinity, undefined, 'expected a finite number (FP32), got Infinity'],
+    ['float32', 3.4028234663852886e38, 3.4028234663852886e38], // float32's largest
+    ['float32', 3.5e38, undefined, '3.5e+38 is out of range for FP32'], // finite as a double, Infinity as float32
+    ['float32', -1e39, undefined, '-1e+39 is out of range for FP32'],
+    ['float64', 3.5e38, 3.5e38],
     ['float32', '1.5', undefined, 'expected a number (FP32), got "1.5"'],
     ['float32', true, undefined, 'expected a number (FP32), got boolean true'],
     ['float64', 1e-300, 1e-300],
