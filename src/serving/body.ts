@@ -42,8 +42,16 @@ function onEnd(this: Reading): void {
   resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
 }
 
+/** Not an IANA status, but the one proxies and dashboards know for a request its client abandoned. */
+const CLIENT_CLOSED = 499;
+
+/**
+ * The request stream fails when the client goes away mid-body (Node's "aborted") or the server's request
+ * timeout cuts it off. Either way the client is at fault, not the model: 499 (nginx's "client closed request"),
+ * so it never counts as a 5xx (the canary analysis rolls back on 5xx).
+ */
 function onError(this: Reading, err: Error): void {
-  this[READER]!.reject(err);
+  this[READER]!.reject(new HttpError(CLIENT_CLOSED, `body: the client closed the connection before sending the whole body (${err.message})`));
 }
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

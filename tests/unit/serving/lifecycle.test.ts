@@ -251,4 +251,18 @@ describe('draining and slow clients', () => {
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     stalled.destroy();
   });
+
+  it('a client that goes away mid-body is counted as 499, never as a model failure (5xx)', async () => {
+    server = await startServer('driver_elasticnet', { name: 'driver' });
+    const { port } = new URL(server.url);
+    const abandoned = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/models/driver:predict', headers: { 'content-length': 1000 } });
+    abandoned.on('error', () => undefined);
+    abandoned.write('{"instances": [[0.5, ');
+    await new Promise((r) => setTimeout(r, 50)); // the server has the headers and part of the body
+    abandoned.destroy();
+    const requests = async () => String((await get(`${server!.url}/metrics`)).body.text).split('\n').filter((l) => l.startsWith('cairn_inference_requests_total{'));
+    await expect.poll(requests).toContainEqual(expect.stringMatching(/code="499".* 1$/));
+    expect((await requests()).some((l) => /code="5\d\d"/.test(l))).toBe(false);
+    expect((await post(`${server.url}/v1/models/driver:predict`, { instances: [ROW] })).status).toBe(200);
+  });
 });
