@@ -50,8 +50,32 @@ export function createMirror(options: MirrorOptions): Mirror {
   const pending = new Set<Promise<void>>();
   let lastErrorLog = 0;
 
+  const failed = (err: Error) => {
+    count.error.inc();
+    const now = Date.now();
+    if (now - lastErrorLog > 10_000) {
+      lastErrorLog = now;
+      options.logger.warn({ err: err.message, shadow: redactUri(options.url) }, 'Failed to copy a request to the shadow server');
+    }
+  };
+
+  /**
+   * One copy. It settles exactly once, whichever way it ends: a complete response, an error, a connection that
+   * closes mid-response (neither 'end' nor 'error' fires then), or the deadline for the whole exchange (a
+   * socket idle timeout would let a shadow that trickles bytes hold the slot forever).
+   */
   const send = (path: string, body: Buffer) =>
     new Promise<void>((resolve) => {
+      let settled = false;
+      let response: http.IncomingMessage | undefined;
+      const settle = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        if (err) failed(err);
+        else ((response?.statusCode ?? 0) < 400 ? count.ok : count.error).inc();
+        resolve();
+      };
       const request = client.request(
         {
           agent,
@@ -60,27 +84,19 @@ export function createMirror(options: MirrorOptions): Mirror {
           port: base.port,
           path: prefix + path,
           method: 'POST',
-          timeout: options.timeoutMs,
           headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-cairn-shadow': '1' },
         },
-        (response) => {
-          response.resume();
-          response.on('end', () => {
-            const ok = (response.statusCode ?? 0) < 400;
-            (ok ? count.ok : count.error).inc();
-            resolve();
-          });
+        (res) => {
+          response = res;
+          res.resume();
+          res.on('end', () => settle());
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`timed out after ${options.timeoutMs} ms`)));
-      request.on('error', (err) => {
-        count.error.inc();
-        const now = Date.now();
-        if (now - lastErrorLog > 10_000) {
-          lastErrorLog = now;
-          options.logger.warn({ err: err.message, shadow: redactUri(options.url) }, 'Failed to copy a request to the shadow server');
-        }
-        resolve();
+      const deadline = setTimeout(() => request.destroy(new Error(`timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+      request.on('error', (err) => settle(err));
+      request.on('close', () => {
+        if (response?.complete) settle();
+        else settle(new Error('the shadow closed the connection before its response was complete'));
       });
       request.end(body);
     });
@@ -96,7 +112,10 @@ export function createMirror(options: MirrorOptions): Mirror {
       pending.add(copy);
     },
     async close() {
-      await Promise.all(pending);
+      // Copies in flight get their own deadline; this one only bounds the wait if that somehow fails.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pending), new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))]);
+      clearTimeout(timer);
       agent.destroy();
     },
   };

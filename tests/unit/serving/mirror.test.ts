@@ -95,6 +95,49 @@ describe('shadow mirroring', () => {
   });
 });
 
+/** A shadow that answers with headers and part of a body, then `resets` the connection or `trickles` a byte every 20 ms. */
+async function brokenShadow(mode: 'resets' | 'trickles') {
+  const timers = new Set<NodeJS.Timeout>();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+      res.write('{"outputs": [');
+      if (mode === 'resets') setTimeout(() => req.socket.destroy(), 10);
+      else timers.add(setInterval(() => res.write(' '), 20));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => {
+      timers.forEach(clearInterval);
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('shadow mirroring when the shadow breaks mid-response', () => {
+  it.each(['resets', 'trickles'] as const)('a shadow that %s: each copy fails once, frees its slot, and close() returns', async (mode) => {
+    const shadow = await brokenShadow(mode);
+    const registry = new Registry();
+    mirror = createMirror({ url: shadow.url, percent: 100, timeoutMs: 300, maxInFlight: 1, model: 'driver', version: '1', registry, logger: captureLogger().logger, random: () => 0 });
+    const errors = async () => sample(await registry.metrics(), 'cairn_shadow_requests_total', { result: 'error' }) ?? 0;
+    // One slot: each copy must free it (error counted) before the next can go.
+    for (let i = 1; i <= 3; i++) {
+      mirror.offer('/v2/models/driver/infer', Buffer.from(JSON.stringify(body(i))));
+      await expect.poll(errors, { timeout: 5000 }).toBe(i);
+    }
+    const metrics = await registry.metrics();
+    expect(sample(metrics, 'cairn_shadow_requests_total', { result: 'dropped' }) ?? 0).toBe(0);
+    expect(sample(metrics, 'cairn_shadow_requests_total', { result: 'ok' }) ?? 0).toBe(0);
+    mirror.offer('/v2/models/driver/infer', Buffer.from(JSON.stringify(body(4))));
+    await mirror.close(); // the copy in flight ends at its deadline; before, this never returned
+    await shadow.close();
+  });
+});
+
 describe('sampled request logging', () => {
   it('logs the chosen share of inference requests with request and response bodies', async () => {
     primary = await startServer('driver_elasticnet', { name: 'driver', requestLog: { sample: 0.5, random: sequence([0.3, 0.8]) } });
