@@ -50,6 +50,11 @@ export interface CheckOptions {
   displayPrefix?: string;
   /** Objects already seen under other roots, to report duplicates across roots. */
   seen?: Map<string, LoadedObject>;
+  /**
+   * The namespace objects without metadata.namespace land in (a GitSource's own): one object written with and
+   * without its namespace is then a duplicate too, not two objects that overwrite each other on every sync.
+   */
+  namespace?: string;
 }
 
 /** `file:line: Kind/name: field.path: message`, the line format of `cairn validate`. */
@@ -85,6 +90,11 @@ function checkDocument(file: string, doc: ParsedDocument, validators: Map<string
     return undefined;
   }
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  if (group !== GROUP && /cairn/i.test(group ?? '')) {
+    // Ignoring a misspelt group would make the object look deleted from Git, and pruning would delete it.
+    problems.push({ severity: 'error', file, line: doc.lineOf(['apiVersion']), object: label, field: 'apiVersion', message: `Unsupported value: "${apiVersion}": supported values: "${GROUP}/${VERSION}"` });
+    return undefined;
+  }
   if (group !== GROUP) {
     problems.push({
       severity: options.rejectOtherGroups ? 'error' : 'ignored',
@@ -138,7 +148,7 @@ export async function checkTree(root: string, options: CheckOptions = {}): Promi
     for (const doc of parsed.documents) {
       const loaded = checkDocument(file, doc, validators, options, fileProblems);
       if (!loaded) continue;
-      const key = `${loaded.kind}/${loaded.namespace ?? ''}/${loaded.name}`;
+      const key = `${loaded.kind}/${loaded.namespace ?? options.namespace ?? ''}/${loaded.name}`;
       const first = seen.get(key);
       if (first) {
         fileProblems.push({ severity: 'error', file, line: loaded.line, object: `${loaded.kind}/${loaded.name}`, message: `duplicate of the object at ${first.file}:${first.line}` });

@@ -125,7 +125,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
           if (/leaves the repository/.test(message)) return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message } };
           return { outcome: { type: 'fetchFailed', reason: Reason.GitOperationFailed, message } };
         }
-        loaded = await checkTree(root, { validators });
+        loaded = await checkTree(root, { validators, namespace: source.metadata.namespace });
       }
       const next: Checkout = { commit: result.commit, path, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
       // The same documents at the same revision give the same desired objects: keep them rather than

@@ -24,13 +24,13 @@ spec:
 ${extra}`;
 
 /** Writes `files` into a fresh folder and returns the problem lines `cairn validate` prints for it. */
-async function problemsOf(files: Record<string, string | Buffer>, limits?: { maxFileBytes: number; maxFiles: number }): Promise<string[]> {
+async function problemsOf(files: Record<string, string | Buffer>, limits?: { maxFileBytes: number; maxFiles: number }, namespace?: string): Promise<string[]> {
   const case_ = mkdtempSync(join(dir, 'case-'));
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(case_, name, '..'), { recursive: true });
     writeFileSync(join(case_, name), content);
   }
-  const result = await checkTree(case_, { validators, displayPrefix: 'repo', ...(limits ? { limits } : {}) });
+  const result = await checkTree(case_, { validators, displayPrefix: 'repo', ...(limits ? { limits } : {}), ...(namespace ? { namespace } : {}) });
   return result.problems.map(formatProblem);
 }
 
@@ -153,6 +153,20 @@ describe('hostile input', () => {
   it('the same name in two namespaces is not a duplicate', async () => {
     const inNamespace = (ns: string) => dataset('same').replace('  name: same', `  name: same\n  namespace: ${ns}`);
     expect(await problemsOf({ 'a.yaml': inNamespace('team-a'), 'b.yaml': inNamespace('team-b') })).toEqual([]);
+  });
+
+  it('with the namespace objects default to (a GitSource\'s), the same object with and without it is a duplicate', async () => {
+    const files = { 'base/d.yaml': dataset('same'), 'prod/d.yaml': dataset('same').replace('  name: same', '  name: same\n  namespace: ml') };
+    expect(await problemsOf(files, undefined, 'ml')).toEqual(['repo/prod/d.yaml:1: Dataset/same: duplicate of the object at repo/base/d.yaml:1']);
+    expect(await problemsOf(files, undefined, 'other')).toEqual([]);
+  });
+
+  it('a misspelt cairn group is an error, not an ignored document (ignoring it would prune the live object)', async () => {
+    for (const apiVersion of ['Cairn.dev/v1alpha1', 'cairn.dev.io/v1alpha1', 'cairn/v1alpha1']) {
+      expect(await problemsOf({ 'd.yaml': dataset('typo').replace('cairn.dev/v1alpha1', apiVersion) })).toEqual([
+        `repo/d.yaml:1: Dataset/typo: apiVersion: Unsupported value: "${apiVersion}": supported values: "cairn.dev/v1alpha1"`,
+      ]);
+    }
   });
 
   it('documents of other API groups are ignored, or errors when asked', async () => {
