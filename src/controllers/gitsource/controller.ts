@@ -164,7 +164,8 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       deps.metrics.gitSyncDuration.observe({ namespace, name: req.name, result }, (deps.clock.now() - started) / 1000);
       if (outcome.type === 'synced') deps.metrics.gitRevision.set(namespace, req.name, outcome.revision);
       ctx.log.debug({ outcome: result, ...(outcome.type === 'synced' ? { revision: outcome.revision } : {}) }, 'Reconciled GitSource');
-      if (outcome.type === 'stalled') return done; // nothing to retry until the spec changes
+      // Even a stall is looked at again each interval: it may come from the Secret (not watched) or from the
+      // repository (a symlink a later commit removes), and a look costs a Secret read or a fetch at most.
       return requeueAfter(intervalMs);
     }
 

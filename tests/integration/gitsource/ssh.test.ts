@@ -63,6 +63,25 @@ describe('GitSource over ssh', () => {
     expect((await get('ModelVersion', 'ssh-eta-1'))?.metadata?.labels?.['cairn.dev/source']).toBe('over-ssh');
   });
 
+  it('a Secret without known_hosts stalls the source; fixing the Secret recovers it without touching the source', async () => {
+    const commit = await repo.commit({ 'models/late.yaml': modelVersionYaml('ssh-late-1', 1) });
+    await secret('half-key', { identity: sshd.clientKey.privateKey });
+    await kubectlOk(['apply', '--server-side', '--field-manager=tests', '-f', '-'], {
+      input: gitSourceYaml('half-key', namespace, { url: sshd.url(repo.dir), ref: { branch: 'main' }, interval: '1s', secretRef: { name: 'half-key' } }),
+    });
+    const stalled = await eventually(async () => {
+      const c = (await get('GitSource', 'half-key'))?.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.status === 'False' ? c : undefined;
+    });
+    expect(stalled).toMatchObject({ reason: 'InvalidSpec', message: 'The Secret has an ssh identity but no known_hosts: host key checking cannot be turned off' });
+    await secret('half-key', { identity: sshd.clientKey.privateKey, known_hosts: sshd.knownHosts });
+    const status = await eventually(async () => {
+      const s = (await get('GitSource', 'half-key'))?.status;
+      return s?.revision === `main@sha1:${commit}` ? s : undefined;
+    });
+    expect(status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
   it('a known_hosts that does not match the server: AuthenticationFailed with the reason, nothing applied', async () => {
     await repo.commit({ 'models/other.yaml': modelVersionYaml('ssh-never-1', 1) });
     const impostor = generateKey(keys, 'impostor');
