@@ -49,9 +49,10 @@ export interface ConditionInput {
 /** Kubernetes caps condition messages at 32768 characters; keep them readable well below that. */
 const maxMessage = 4096;
 
-function truncate(message: string): string {
+/** Cuts `message` to at most `max` characters (the API server refuses a longer field, and the whole write with it). */
+export function truncate(message: string, max = maxMessage): string {
   const suffix = '... (truncated)';
-  return message.length <= maxMessage ? message : message.slice(0, maxMessage - suffix.length) + suffix;
+  return message.length <= max ? message : message.slice(0, max - suffix.length) + suffix;
 }
 
 /**

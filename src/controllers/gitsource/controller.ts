@@ -44,6 +44,8 @@ interface Checkout {
   path: string;
   revision: string;
   fetchedAtMs: number;
+  /** The GitSource object it was fetched for: one deleted and re-created under the same name fetches anew. */
+  uid: string | undefined;
   generation: number | undefined;
   requestedAt: string | undefined;
   loaded: CheckResult;
@@ -52,6 +54,19 @@ interface Checkout {
 }
 
 const defaultIntervalMs = 60_000;
+/** `0s` would stop polling (a requeue after 0 is no requeue) and sub-second intervals hammer the Git host. */
+const minIntervalMs = 1_000;
+
+/** The fetch interval of `spec.interval` (default 1m), at least a second. */
+export function syncIntervalMs(interval: string | undefined): number {
+  let ms = defaultIntervalMs;
+  try {
+    ms = parseDuration(interval ?? '1m');
+  } catch {
+    // The CRD pattern makes this unreachable; keep the default rather than stall.
+  }
+  return Math.max(ms, minIntervalMs);
+}
 /** A fetch is due once this share of the interval has passed (requeueAfter's jitter takes up to 10% off). */
 const fetchDueFraction = 0.85;
 
@@ -90,6 +105,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       const due =
         !previous ||
         forced.delete(key) ||
+        previous.uid !== source.metadata.uid ||
         previous.generation !== source.metadata.generation ||
         previous.requestedAt !== requestedAt ||
         // The requeue comes up to 10% early (jitter, so sources spread out); count that as due.
@@ -127,7 +143,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         }
         loaded = await checkTree(root, { validators, namespace: source.metadata.namespace });
       }
-      const next: Checkout = { commit: result.commit, path, revision: result.revision, fetchedAtMs: deps.clock.now(), generation: source.metadata.generation, requestedAt, loaded };
+      const next: Checkout = { commit: result.commit, path, revision: result.revision, fetchedAtMs: deps.clock.now(), uid: source.metadata.uid, generation: source.metadata.generation, requestedAt, loaded };
       // The same documents at the same revision give the same desired objects: keep them rather than
       // rebuild (clone, label, digest) every object on each interval.
       if (previous?.desired && previous.loaded === loaded && previous.revision === result.revision) next.desired = previous.desired;
@@ -140,6 +156,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       if (!cached) {
         // Deleted: forget its checkout and its revision series. What it applied stays (no finalizer prunes it):
         // deleting a source object must never be able to delete production by accident.
+        forced.delete(req.key);
         if (checkouts.delete(req.key)) ctx.log.info('GitSource deleted; the objects it applied stay in place');
         deps.metrics.gitRevision.delete(req.namespace ?? '', req.name);
         return done;
@@ -150,12 +167,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         return done;
       }
       const namespace = source.metadata.namespace!;
-      let intervalMs = defaultIntervalMs;
-      try {
-        intervalMs = parseDuration(source.spec.interval ?? '1m');
-      } catch {
-        // The CRD pattern makes this unreachable; keep the default rather than stall.
-      }
+      const intervalMs = syncIntervalMs(source.spec.interval);
       const started = deps.clock.now();
       const fetched = await checkout(req.key, source, intervalMs, ctx);
       const outcome = 'outcome' in fetched ? fetched.outcome : await sync(source, namespace, fetched.checkout, ctx);

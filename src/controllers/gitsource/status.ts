@@ -4,7 +4,7 @@
  */
 import type { GitSourceStatus } from '../../api/kinds/index.js';
 import type { InventoryEntry, SourceError } from '../../gitops/plan.js';
-import { ConditionType, Reason, markNotReady, markReady, markStalled, removeCondition, setCondition, type Condition } from '../../status/conditions.js';
+import { ConditionType, Reason, markNotReady, markReady, markStalled, removeCondition, setCondition, truncate, type Condition } from '../../status/conditions.js';
 
 export type SyncOutcome =
   | { type: 'stalled'; reason: string; message: string }
@@ -52,7 +52,8 @@ export function nextStatus(previous: GitSourceStatus | undefined, outcome: SyncO
       base.inventory = { count: outcome.inventory.length, entries: outcome.inventory.map((e) => ({ kind: e.kind, ...(e.namespace ? { namespace: e.namespace } : {}), name: e.name })) };
       conditions = removeCondition(conditions, ConditionType.FetchFailed);
       if (outcome.errors.length > 0) {
-        base.errors = outcome.errors.slice(0, maxErrors).map((e) => ({ file: e.file, ...(e.line ? { line: e.line } : {}), message: e.message }));
+        // Within the CRD's limits (file 1024, message 4096): one over-long field would refuse the whole status write.
+        base.errors = outcome.errors.slice(0, maxErrors).map((e) => ({ file: truncate(e.file, 1024), ...(e.line ? { line: e.line } : {}), message: truncate(e.message) }));
         const summary = `Revision ${outcome.revision} has ${outcome.errors.length} problem(s); the valid objects were applied${outcome.pruneBlocked ? ' and nothing was pruned' : ''}. First: ${firstError(outcome.errors)}`;
         const reason = outcome.errors.some((e) => e.message.includes('apply failed')) ? Reason.ApplyFailed : Reason.DocumentsInvalid;
         conditions = markNotReady(conditions, reason, summary, now, generation);

@@ -31,6 +31,15 @@ describe('GitSource status', () => {
     expect(s.conditions?.[0]?.message).toBe('Revision main@sha1:b has 1 problem(s); the valid objects were applied and nothing was pruned. First: x.yaml:4: Dataset/d: spec.source: Required value');
   });
 
+  it('errors stay within the CRD limits (file 1024, message 4096), so the status write is never refused', () => {
+    const s = nextStatus(undefined, synced('main@sha1:b', { errors: [{ file: `${'d/'.repeat(600)}x.yaml`, line: 1, message: `admission webhook denied: ${'x'.repeat(10_000)}` }] }), t0, 1);
+    const [error] = s.errors!;
+    expect(error!.file.length).toBe(1024);
+    expect(error!.message.length).toBe(4096);
+    expect(error!.message.startsWith('admission webhook denied: xxx')).toBe(true);
+    expect(error!.message.endsWith('... (truncated)')).toBe(true);
+  });
+
   it('an apply failure is ApplyFailed', () => {
     const s = nextStatus(undefined, synced('main@sha1:b', { errors: [{ file: 'm.yaml', line: 1, message: 'ModelVersion/m: apply failed: spec is immutable' }] }), t0, 1);
     expect(types(s)[0]).toBe('Ready=False/ApplyFailed');
