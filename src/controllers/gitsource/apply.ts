@@ -17,6 +17,10 @@ export interface WriteContext {
   signal: AbortSignal;
   /** The live object from a cache (or undefined when absent). */
   live(res: ResourceType, name: string, namespace: string): unknown;
+  /** The GitSource applying (the `cairn.dev/source` label it sets). */
+  source: string;
+  /** Whether a GitSource of this name exists in the namespace (the owner of an object labelled for it). */
+  sourceExists(name: string): boolean;
 }
 
 export interface ApplyOutcome {
@@ -40,7 +44,15 @@ export async function applyObjects(ctx: WriteContext, desired: readonly DesiredO
     for (let i = next++; i < desired.length; i = next++) {
       const object = desired[i]!;
       const res = cairnResource(object.kind);
-      if (isUpToDate(object, ctx.live(res, object.metadata.name, object.metadata.namespace))) {
+      const live = ctx.live(res, object.metadata.name, object.metadata.namespace) as { metadata?: { labels?: Record<string, string> } } | undefined;
+      // Two sources declaring one object would take it from each other on every interval, and the one that
+      // drops it would delete it under the other: the source that holds it keeps it until it lets go.
+      const owner = live?.metadata?.labels?.[labels.source];
+      if (owner !== undefined && owner !== ctx.source && ctx.sourceExists(owner)) {
+        failures.set(i, `owned by GitSource "${owner}"; not applied (remove it from one of the two sources)`);
+        continue;
+      }
+      if (isUpToDate(object, live)) {
         outcome.unchanged++;
         continue;
       }

@@ -198,7 +198,14 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         fetched.desired,
       );
       const lines = new Map(fetched.loaded.objects.map((o) => [`${o.kind}/${o.name}`, o.line]));
-      const writeCtx = { kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, live };
+      const writeCtx = {
+        kube: deps.kube,
+        fieldManager: deps.settings.fieldManager,
+        signal: ctx.signal,
+        live,
+        source: source.metadata.name,
+        sourceExists: (name: string) => sources.get(name, namespace) !== undefined,
+      };
       const applied = await applyObjects(writeCtx, plan.apply, (o) => ({ file: o.metadata.annotations[annotations.path] ?? '', line: lines.get(`${o.kind}/${o.metadata.name}`) ?? 0 }));
       const errors = [...plan.errors, ...applied.errors];
       let inventory = plan.inventory;

@@ -105,6 +105,32 @@ describe('GitSource sync', () => {
     expect(await get('Deployment', 'orphan')).toBeUndefined();
   });
 
+  it('two sources declaring one object: the first keeps it, the second reports it, nothing flips; letting go hands it over', async () => {
+    const [first, second] = [await newRepo(), await newRepo()];
+    const a = await first.commit({ 'm.yaml': modelVersionYaml('contested-1', 1) });
+    const b = await second.commit({ 'm.yaml': modelVersionYaml('contested-1', 2) });
+    await applySource('holder', { url: first.url, ref: { branch: 'main' }, interval: '1s' });
+    await syncedTo('holder', a);
+    await applySource('claimant', { url: second.url, ref: { branch: 'main' }, interval: '1s' });
+    const refused = await syncedTo('claimant', b);
+    expect(ready(refused.conditions)).toMatchObject({ status: 'False', reason: 'ApplyFailed' });
+    expect(refused.errors?.[0]?.message).toBe('ModelVersion/contested-1: apply failed: owned by GitSource "holder"; not applied (remove it from one of the two sources)');
+    // Several more intervals of both sources: the object stays the holder's, as the holder's Git has it.
+    const reconciles = () => op.logs.filter((l) => l.name === 'claimant' && l.msg === 'Reconciled GitSource').length;
+    const start = reconciles();
+    await eventually(async () => (reconciles() >= start + 3 ? true : undefined));
+    const kept = await get('ModelVersion', 'contested-1');
+    expect(kept?.metadata?.labels?.['cairn.dev/source']).toBe('holder');
+    expect(kept?.spec?.version).toBe(1);
+    // The holder lets go (prunes it); the claimant then applies its own.
+    await first.commit({ 'm.yaml': null, 'other.yaml': modelVersionYaml('contested-other', 3) });
+    const handedOver = await eventually(async () => {
+      const o = await get('ModelVersion', 'contested-1');
+      return o?.metadata?.labels?.['cairn.dev/source'] === 'claimant' ? o : undefined;
+    });
+    expect(handedOver.spec?.version).toBe(2);
+  });
+
   it('keeps objects that left Git when prune is false', async () => {
     const repo = await newRepo();
     const first = await repo.commit({ 'a.yaml': modelVersionYaml('keep-1', 1), 'b.yaml': modelVersionYaml('keep-2', 2) });
