@@ -80,12 +80,12 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
     const live = (res: (typeof cairnResources)[number], name: string, namespace: string) => deps.informers.for(res).get(name, namespace);
 
     /** Reads the Git credentials; a missing Secret is a dependency not ready yet, never a crash. */
-    async function credentials(source: GitSource): Promise<{ credentials?: GitCredentials } | { outcome: SyncOutcome }> {
+    async function credentials(source: GitSource, signal: AbortSignal): Promise<{ credentials?: GitCredentials } | { outcome: SyncOutcome }> {
       const ref = source.spec.secretRef;
       if (!ref) return {};
       let secret: (KubeObject & { data?: Record<string, string> }) | undefined;
       try {
-        secret = await deps.kube.get<KubeObject & { data?: Record<string, string> }>(builtin.secret, ref.name, source.metadata.namespace);
+        secret = await deps.kube.get<KubeObject & { data?: Record<string, string> }>(builtin.secret, ref.name, source.metadata.namespace, { signal });
       } catch (err) {
         return { outcome: { type: 'waiting', reason: Reason.DependencyNotReady, message: `Could not read Secret ${ref.name}: ${describeError(err)}` } };
       }
@@ -111,7 +111,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         // The requeue comes up to 10% early (jitter, so sources spread out); count that as due.
         deps.clock.now() - previous.fetchedAtMs >= intervalMs * fetchDueFraction;
       if (!due) return { checkout: previous };
-      const creds = await credentials(source);
+      const creds = await credentials(source, ctx.signal);
       if ('outcome' in creds) return creds;
       if (!deps.settings.allowFileUrls && /^file:/i.test(source.spec.url)) {
         return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: 'file:// URLs are refused unless the operator runs with --allow-file-urls (development only)' } };

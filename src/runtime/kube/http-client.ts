@@ -44,10 +44,18 @@ const WATCH_IDLE_MS = 30_000;
 export class HttpKubeClient implements KubeClient {
   private readonly transport: Transport;
 
-  constructor(config: RestConfig | KubeConfig) {
+  private readonly requestTimeoutMs: number;
+
+  /**
+   * `requestTimeoutMs` bounds every request but watches (default 70 s: past kube-apiserver's own 60 s limit, so
+   * its answer comes first). Without it a request sent on a connection that died silently (an API server
+   * failover behind a load balancer) waits for TCP to give up, about 15 minutes, holding a worker.
+   */
+  constructor(config: RestConfig | KubeConfig, options: { requestTimeoutMs?: number } = {}) {
     const rest = isClientNodeKubeConfig(config) ? restConfigFromClientNode(config, readFileSync) : config;
     const auth = rest.credentials.type === 'clientNode' ? clientNodeAuth(rest.credentials.kubeConfig) : nativeAuth(rest);
     this.transport = new Transport(rest.server.replace(/\/+$/, ''), auth);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 70_000;
   }
 
   async get<T extends KubeObject>(res: ResourceType, name: string, namespace?: string, opts?: RequestOptions): Promise<T | undefined> {
@@ -219,14 +227,18 @@ export class HttpKubeClient implements KubeClient {
     if (spec.body !== undefined) headers['Content-Type'] = spec.contentType ?? 'application/json';
     let status: number;
     let text: string;
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
     try {
       ({ status, text } = await this.transport.send(method, path, {
         query: spec.query,
         headers,
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        signal: spec.signal,
+        signal: spec.signal ? AbortSignal.any([spec.signal, deadline]) : deadline,
       }));
     } catch (err) {
+      if (deadline.aborted && !spec.signal?.aborted) {
+        throw new KubeApiError(0, 'Unavailable', `${method} ${path} failed: no answer within ${this.requestTimeoutMs} ms`, { cause: err });
+      }
       throw transportError(err, method, path, spec.signal);
     }
     if (status >= 400) throw statusError(status, text, method, path);
