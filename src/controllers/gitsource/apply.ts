@@ -8,6 +8,7 @@ import { isUpToDate, labels } from '../../gitops/desired.js';
 import type { InventoryEntry, SourceError } from '../../gitops/plan.js';
 import { describeError } from '../../runtime/errors.js';
 import type { KubeClient } from '../../runtime/kube/client.js';
+import type { KubeObject } from '../../runtime/kube/object.js';
 import type { ResourceType } from '../../runtime/kube/resource.js';
 import { cairnResource } from '../resources.js';
 
@@ -96,7 +97,20 @@ export async function pruneObjects(ctx: WriteContext, entries: readonly Inventor
       continue;
     }
     const namespace = entry.namespace ?? '';
-    const live = ctx.live(res, entry.name, namespace) as { metadata?: { uid?: string; labels?: Record<string, string> } } | undefined;
+    type Live = { metadata?: { uid?: string; labels?: Record<string, string> } };
+    let live = ctx.live(res, entry.name, namespace) as Live | undefined;
+    if (!live) {
+      // The cache may lag (a watch being re-established): ask before counting it gone, or an object this
+      // source created a moment ago would leave the inventory while still in the cluster, never to be pruned.
+      try {
+        live = await ctx.kube.get<Live & KubeObject>(res, entry.name, namespace, { signal: ctx.signal });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        outcome.failed.push(entry);
+        outcome.errors.push({ file: '', message: `${entry.kind}/${entry.name}: prune failed: ${describeError(err)}` });
+        continue;
+      }
+    }
     if (!live) {
       outcome.pruned.push(entry); // already gone
       continue;
