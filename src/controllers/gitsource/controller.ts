@@ -57,16 +57,22 @@ const defaultIntervalMs = 60_000;
 /** `0s` would stop polling (a requeue after 0 is no requeue) and sub-second intervals hammer the Git host. */
 const minIntervalMs = 1_000;
 
-/** The fetch interval of `spec.interval` (default 1m), at least a second. */
-export function syncIntervalMs(interval: string | undefined): number {
-  let ms = defaultIntervalMs;
+/** A duration field in ms, at least a second; `fallback` when absent (the CRD pattern makes a bad one unreachable). */
+function durationMs(value: string | undefined, fallbackMs: number): number {
+  let ms = fallbackMs;
   try {
-    ms = parseDuration(interval ?? '1m');
+    if (value !== undefined) ms = parseDuration(value);
   } catch {
-    // The CRD pattern makes this unreachable; keep the default rather than stall.
+    // keep the default rather than stall
   }
   return Math.max(ms, minIntervalMs);
 }
+
+/** The fetch interval of `spec.interval` (default 1m), at least a second. */
+export const syncIntervalMs = (interval: string | undefined): number => durationMs(interval, defaultIntervalMs);
+
+/** The deadline of one fetch, `spec.timeout` (default 60s). */
+export const fetchTimeoutMs = (timeout: string | undefined): number => durationMs(timeout, 60_000);
 /** A fetch is due once this share of the interval has passed (requeueAfter's jitter takes up to 10% off). */
 const fetchDueFraction = 0.85;
 
@@ -118,7 +124,14 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       }
       let result;
       try {
-        result = await options.fetcher.checkout({ key, url: source.spec.url, ref: source.spec.ref as GitRef, credentials: creds.credentials, signal: ctx.signal });
+        result = await options.fetcher.checkout({
+          key,
+          url: source.spec.url,
+          ref: source.spec.ref as GitRef,
+          credentials: creds.credentials,
+          signal: ctx.signal,
+          timeoutMs: fetchTimeoutMs(source.spec.timeout),
+        });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         if (err instanceof GitError) {

@@ -55,7 +55,8 @@ export function nextStatus(previous: GitSourceStatus | undefined, outcome: SyncO
         // Within the CRD's limits (file 1024, message 4096): one over-long field would refuse the whole status write.
         base.errors = outcome.errors.slice(0, maxErrors).map((e) => ({ file: truncate(e.file, 1024), ...(e.line ? { line: e.line } : {}), message: truncate(e.message) }));
         const summary = `Revision ${outcome.revision} has ${outcome.errors.length} problem(s); the valid objects were applied${outcome.pruneBlocked ? ' and nothing was pruned' : ''}. First: ${firstError(outcome.errors)}`;
-        const reason = outcome.errors.some((e) => e.message.includes('apply failed')) ? Reason.ApplyFailed : Reason.DocumentsInvalid;
+        const failed = (what: string) => outcome.errors.some((e) => e.message.includes(`${what} failed:`));
+        const reason = failed('apply') ? Reason.ApplyFailed : failed('prune') ? Reason.PruneFailed : Reason.DocumentsInvalid;
         conditions = markNotReady(conditions, reason, summary, now, generation);
         conditions = setCondition(conditions, { type: ConditionType.ValidationFailed, status: 'True', reason, message: summary }, now, generation);
       } else {

@@ -24,6 +24,8 @@ export interface CheckoutRequest {
   ref: GitRef;
   credentials?: GitCredentials;
   signal?: AbortSignal;
+  /** Deadline of this checkout (the GitSource's spec.timeout); the fetcher's default when absent. */
+  timeoutMs?: number;
 }
 
 export interface Checkout {
@@ -44,6 +46,9 @@ export interface Checkout {
  * (RefNotFoundError for a missing branch, tag or commit), with credential-free messages.
  * Checkouts of one key are serialized; different keys run in parallel.
  */
+/** The deadline behind each checkout's signal, for the "timed out after N s" message. */
+const timeoutOf = new WeakMap<AbortSignal, number>();
+
 export class GitFetcher {
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -74,8 +79,10 @@ export class GitFetcher {
   }
 
   private async checkoutLocked(dir: string, url: GitUrl, ref: ResolvedRef, req: CheckoutRequest): Promise<Checkout> {
-    const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 120_000);
+    const limitMs = req.timeoutMs ?? this.o.timeoutMs ?? 120_000;
+    const timeout = AbortSignal.timeout(limitMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    timeoutOf.set(signal, limitMs);
     const env = await gitEnvironment(url, req.credentials);
     try {
       await this.prepareRepository(dir, env, signal);
@@ -150,7 +157,8 @@ export class GitFetcher {
       if (err instanceof GitError) throw err;
       if (signal.aborted) {
         const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-        throw new GitOperationFailedError(`git ${what}: ${timedOut ? `timed out after ${Math.round((this.o.timeoutMs ?? 120_000) / 1000)} s` : 'aborted'}`);
+        const limit = signal.reason instanceof DOMException ? timeoutOf.get(signal) : undefined;
+        throw new GitOperationFailedError(`git ${what}: ${timedOut ? `timed out after ${limit === undefined ? 'its deadline' : `${Math.round(limit / 1000)} s`}` : 'aborted'}`);
       }
       throw classifyGitFailure(`git ${what}`, err instanceof Error ? err.message : String(err), env.secrets);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syncIntervalMs } from '../../../src/controllers/gitsource/controller.js';
+import { fetchTimeoutMs, syncIntervalMs } from '../../../src/controllers/gitsource/controller.js';
 
 describe('GitSource fetch interval', () => {
   it.each([
@@ -10,5 +10,13 @@ describe('GitSource fetch interval', () => {
     ['100ms', 1_000],
   ])('%s -> %i ms', (interval, ms) => {
     expect(syncIntervalMs(interval)).toBe(ms);
+  });
+
+  it.each([
+    [undefined, 60_000],
+    ['2m', 120_000],
+    ['0s', 1_000],
+  ])('timeout %s -> %i ms', (timeout, ms) => {
+    expect(fetchTimeoutMs(timeout)).toBe(ms);
   });
 });

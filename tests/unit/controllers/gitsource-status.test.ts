@@ -45,6 +45,11 @@ describe('GitSource status', () => {
     expect(types(s)[0]).toBe('Ready=False/ApplyFailed');
   });
 
+  it('a prune failure is PruneFailed', () => {
+    const s = nextStatus(undefined, synced('main@sha1:b', { errors: [{ file: '', message: 'ModelVersion/old: prune failed: connection reset' }] }), t0, 1);
+    expect(types(s)).toEqual(['Ready=False/PruneFailed', 'ValidationFailed=True/PruneFailed']);
+  });
+
   it('a fetch failure keeps the last applied revision and inventory, and says so', () => {
     const before = nextStatus(undefined, synced('main@sha1:a'), t0, 1);
     const s = nextStatus(before, { type: 'fetchFailed', reason: 'AuthenticationFailed', message: 'Authentication failed for https://git.example.com/ml.git' }, t1, 1);

@@ -176,6 +176,11 @@ describe('GitFetcher timeouts', () => {
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GitOperationFailedError);
       expect((err as Error).message).toMatch(/timed out after 1 s/);
+      // A source's own spec.timeout overrides the fetcher's default.
+      const own = await fetcher({ timeoutMs: 60_000 })
+        .checkout({ key: 'ml/slow', url: `https://127.0.0.1:${port}/org/repo.git`, ref: { branch: 'main' }, timeoutMs: 2_000 })
+        .catch((e: unknown) => e);
+      expect((own as Error).message).toMatch(/timed out after 2 s/);
     } finally {
       for (const s of held) s.destroy();
       silent.close();
