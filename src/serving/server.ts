@@ -100,7 +100,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
-      body = protocol === 'v2' ? v2Response(name, version, parsed, outputs, served.signature) : v1Response(outputs, served.signature, parsed.rows);
+      body = protocol === 'v2' ? v2Response(name, version, parsed, outputs, served.signature) : v1Response(outputs, served.signature, parsed.rows, parsed.columnar);
     } catch (err) {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `inference failed: ${(err as Error).message}`);
       status = httpError.status;

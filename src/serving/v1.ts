@@ -92,7 +92,7 @@ export function parseV1Request(body: unknown, signature: ModelSignature, limits:
   const hasInputs = body.inputs !== undefined;
   if (hasInstances === hasInputs) throw badRequest('body: expected exactly one of "instances" (rows) or "inputs" (columns)');
   const feeds = hasInstances ? parseInstances(body.instances, signature, limits) : parseColumnar(body.inputs, signature, limits);
-  return { feeds, rows: rowsOf(feeds) };
+  return { feeds, rows: rowsOf(feeds), ...(hasInputs ? { columnar: true } : {}) };
 }
 
 function stride(dims: readonly number[]): number {
@@ -102,12 +102,19 @@ function stride(dims: readonly number[]): number {
 }
 
 /**
- * `{"predictions": [...]}`: one entry per row of the request; a row is the output's row, or for a model with
- * several outputs an object keyed by output name. An output that does not have one row per request row (a
- * reduction) is returned whole, as the single prediction.
+ * The response in the request's format, as TF Serving answers:
+ * - rows (`instances`): `{"predictions": [...]}`, one entry per row of the request; a row is the output's row,
+ *   or for a model with several outputs an object keyed by output name. An output that does not have one row
+ *   per request row (a reduction) is returned whole, as the single prediction.
+ * - columns (`inputs`): `{"outputs": tensor}` for one output, `{"outputs": {"name": tensor, ...}}` for several.
  */
-export function v1Response(outputs: TensorMap, signature: ModelSignature, rows: number): string {
+export function v1Response(outputs: TensorMap, signature: ModelSignature, rows: number, columnar = false): string {
   const specs = signature.outputs.filter((s) => outputs[s.name] !== undefined);
+  if (columnar) {
+    const whole = (spec: TensorSpec) => encodeNested(outputs[spec.name]!, outputs[spec.name]!.dims);
+    if (specs.length === 1) return `{"outputs":${whole(specs[0]!)}}`;
+    return `{"outputs":{${specs.map((s) => `${JSON.stringify(s.name)}:${whole(s)}`).join(',')}}}`;
+  }
   const perRow = rows >= 0 && specs.every((s) => outputs[s.name]?.dims[0] === rows);
   const entry = (spec: TensorSpec, row: number): string => {
     const value = outputs[spec.name]!;

@@ -19,6 +19,8 @@ export interface InferRequest {
   rows: number;
   /** Outputs the client asked for (V2 `outputs`); all when undefined. */
   outputs?: string[];
+  /** A V1 request in the columnar format (`inputs`), answered as `outputs` rather than `predictions`. */
+  columnar?: boolean;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

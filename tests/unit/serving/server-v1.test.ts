@@ -45,15 +45,15 @@ describe('V1 status and predict', () => {
 
   it('instances keyed by input name, columnar inputs, and the versioned path give the same predictions', async () => {
     const rows = want.driver_elasticnet.inputs;
-    const bodies = [
-      { instances: rows.map((r) => ({ input: r })) },
-      { inputs: rows },
-      { inputs: { input: rows } },
-    ];
-    for (const body of bodies) {
+    const keyed = await post(predict(), { instances: rows.map((r) => ({ input: r })) });
+    expect(keyed.status).toBe(200);
+    expect(close(keyed.body.predictions, want.driver_elasticnet.outputs, 1e-5)).toBe(true);
+    // Columnar requests are answered in TF Serving's columnar form: {"outputs": tensor}.
+    for (const body of [{ inputs: rows }, { inputs: { input: rows } }]) {
       const reply = await post(predict(), body);
       expect(reply.status).toBe(200);
-      expect(close(reply.body.predictions, want.driver_elasticnet.outputs, 1e-5)).toBe(true);
+      expect(Object.keys(reply.body)).toEqual(['outputs']);
+      expect(close(reply.body.outputs, want.driver_elasticnet.outputs, 1e-5)).toBe(true);
     }
     const versioned = await post(predict('/v1/models/driver/versions/3:predict'), { instances: rows.slice(0, 1) });
     expect(close(versioned.body.predictions, want.driver_elasticnet.outputs.slice(0, 1), 1e-5)).toBe(true);
@@ -75,6 +75,16 @@ describe('V1 status and predict', () => {
       expect(p.level_sq).toEqual(want.multi_io.outputs.level_sq![row]);
       expect(p.city_code).toEqual(want.multi_io.outputs.city_code![row]);
     });
+  });
+
+  it('a multi-output model answers a columnar request with every output whole, keyed by name', async () => {
+    const reply = await post(`${multi.url}/v1/models/multi_io:predict`, { inputs: want.multi_io.inputs });
+    expect(reply.status).toBe(200);
+    const outputs = reply.body.outputs as Record<string, unknown>;
+    expect(close(outputs.score, want.multi_io.outputs.score, 1e-6)).toBe(true);
+    expect(outputs.count_x2).toEqual(want.multi_io.outputs.count_x2);
+    expect(outputs.flag_not).toEqual(want.multi_io.outputs.flag_not);
+    expect(outputs.city_code).toEqual(want.multi_io.outputs.city_code);
   });
 
   it('an output that does not scale with the rows (a reduction) is the single prediction', async () => {
