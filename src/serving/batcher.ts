@@ -85,10 +85,10 @@ export function concatRows(parts: readonly TensorMap[], names: readonly string[]
   return out;
 }
 
-/** Slices the rows `start..start+rows` out of every output (the outputs of a merged run). */
-export function sliceRows(outputs: TensorMap, totalRows: number, start: number, rows: number): TensorMap {
+/** Slices the rows `start..start+rows` out of every tensor (`names`, or all of them): a merged run's outputs. */
+export function sliceRows(outputs: TensorMap, totalRows: number, start: number, rows: number, names?: readonly string[]): TensorMap {
   const out: TensorMap = {};
-  for (const name in outputs) {
+  for (const name of names ?? Object.keys(outputs)) {
     const value = outputs[name]!;
     if (value.dims[0] !== totalRows) throw new Error(`output "${name}" has ${value.dims[0]} rows for a batch of ${totalRows}`);
     const rowSize = totalRows === 0 ? 0 : value.data.length / totalRows;
@@ -119,6 +119,8 @@ export class Batcher {
   }
 
   infer(request: BatchRequest): Promise<TensorMap> {
+    const max = this.options.maxBatchSize;
+    if (this.options.batchable && max > 1 && request.rows > max) return this.inferInChunks(request);
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`));
     }
@@ -126,6 +128,23 @@ export class Batcher {
       this.queue.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject));
       this.schedule();
     });
+  }
+
+  /**
+   * A request with more rows than a batch runs as batches of maxBatchSize rows, and the outputs are joined
+   * back: no run is larger than the size the model was measured at (auto mode's inline-or-worker choice), and
+   * between runs the event loop answers other requests and health probes.
+   */
+  private async inferInChunks(request: BatchRequest): Promise<TensorMap> {
+    const max = this.options.maxBatchSize;
+    const names = this.options.inputNames;
+    const parts: Promise<TensorMap>[] = [];
+    for (let start = 0; start < request.rows; start += max) {
+      const rows = Math.min(max, request.rows - start);
+      parts.push(this.infer({ feeds: sliceRows(request.feeds, request.rows, start, rows, names), rows }));
+    }
+    const outputs = await Promise.all(parts);
+    return concatRows(outputs, Object.keys(outputs[0]!));
   }
 
   /** Requests merge only with requests whose inputs have the same dimensions after the first. */

@@ -139,6 +139,21 @@ describe('Batcher', () => {
     expect(executor.runs.slice(1).map((r) => r.feeds.x!.dims)).toEqual([[2, 2], [1, 3], [3, 2]]);
   });
 
+  it('runs a request of more than maxBatchSize rows as full batches and joins the outputs in order', async () => {
+    const executor = new FakeExecutor();
+    const batcher = new Batcher(executor, options({ maxBatchSize: 4 }));
+    const rows = Array.from({ length: 10 }, (_, i) => [i, i + 0.5]);
+    const reply = batcher.infer(request(rows));
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      executor.finish(i);
+    }
+    const outputs = await reply;
+    expect(executor.runs.map((r) => r.feeds.x!.dims)).toEqual([[4, 2], [4, 2], [2, 2]]);
+    expect(outputs.y!.dims).toEqual([10, 2]);
+    expect(values(outputs)).toEqual(rows.flat().map((v) => 2 * v));
+  });
+
   it('does not merge when the model is not batchable', async () => {
     const executor = new FakeExecutor();
     const batcher = new Batcher(executor, options({ batchable: false }));
