@@ -64,10 +64,11 @@ describe('GitSource over ssh', () => {
   });
 
   it('a Secret without known_hosts stalls the source; fixing the Secret recovers it without touching the source', async () => {
-    const commit = await repo.commit({ 'models/late.yaml': modelVersionYaml('ssh-late-1', 1) });
+    // Its own path: the objects under models/ belong to the first source.
+    const commit = await repo.commit({ 'late/m.yaml': modelVersionYaml('ssh-late-1', 1) });
     await secret('half-key', { identity: sshd.clientKey.privateKey });
     await kubectlOk(['apply', '--server-side', '--field-manager=tests', '-f', '-'], {
-      input: gitSourceYaml('half-key', namespace, { url: sshd.url(repo.dir), ref: { branch: 'main' }, interval: '1s', secretRef: { name: 'half-key' } }),
+      input: gitSourceYaml('half-key', namespace, { url: sshd.url(repo.dir), ref: { branch: 'main' }, path: 'late', interval: '1s', secretRef: { name: 'half-key' } }),
     });
     const stalled = await eventually(async () => {
       const c = (await get('GitSource', 'half-key'))?.status?.conditions?.find((x) => x.type === 'Ready');
