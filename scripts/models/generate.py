@@ -11,6 +11,10 @@ Writes into the output folder:
                           INT32, BYTES), several outputs, to exercise every V2 datatype.
   reduce_sum.onnx         FP32 [N,3] -> FP32 [1]: its output does not scale with the batch, so the server
                           must not merge requests for it.
+  gram.onnx               FP32 x [N,3] -> MatMul(x, Transpose(x)) [N,N]: the first output dimension scales
+                          with the batch but the second does too, so merged requests would see each other's rows.
+  center.onnx             FP32 x [N,3] -> x - ReduceMean(x, axes=[0]) [N,3]: the shapes scale with the batch but
+                          every row depends on the others, so the server must not merge requests for it.
   mlp.onnx                a tiny MLP 32->64->10 (FP32) with fixed random weights (benchmark fixture).
   heavy_mlp.onnx          4 layers of 512x512 MatMul (FP32): a model whose run takes milliseconds, to measure
                           the event-loop cost of running inference on the main thread.
@@ -234,6 +238,34 @@ def reduce_sum(out: str) -> dict:
     return {"note": "total = sum of every element of x; not batchable across requests"}
 
 
+def gram(out: str) -> dict:
+    graph = helper.make_graph(
+        [
+            helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0]),
+            helper.make_node("MatMul", ["x", "xt"], ["g"]),
+        ],
+        "gram",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [helper.make_tensor_value_info("g", TensorProto.FLOAT, ["N", "N"])],
+    )
+    save(make_model(graph), os.path.join(out, "gram.onnx"))
+    return {"note": "g = x @ x.T [N,N]: output dimension 1 grows with the batch; not batchable across requests"}
+
+
+def center(out: str) -> dict:
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMean", ["x"], ["mean"], axes=[0], keepdims=1),
+            helper.make_node("Sub", ["x", "mean"], ["centered"]),
+        ],
+        "center",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [helper.make_tensor_value_info("centered", TensorProto.FLOAT, ["N", 3])],
+    )
+    save(make_model(graph), os.path.join(out, "center.onnx"))
+    return {"note": "centered = x - mean of x over the rows [N,3]: each row depends on the others; not batchable across requests"}
+
+
 def mlp(out: str, rng: np.random.Generator, name: str, sizes: list[int], relu_last: bool = False) -> dict:
     nodes, inits = [], []
     prev = "x"
@@ -279,6 +311,8 @@ def main() -> None:
         "driver_elasticnet": driver,
         "multi_io": multi_io(args.out),
         "reduce_sum": reduce_sum(args.out),
+        "gram": gram(args.out),
+        "center": center(args.out),
         "mlp": mlp(args.out, np.random.default_rng(SEED + 1), "mlp", [32, 64, 10]),
         "heavy_mlp": mlp(args.out, np.random.default_rng(SEED + 2), "heavy_mlp", [512, 512, 512, 512, 512]),
     }
@@ -287,7 +321,7 @@ def main() -> None:
     write_atomic(os.path.join(args.out, "driver_profile.json"), (json.dumps(profile, indent=1) + "\n").encode())
     # written last: its presence (with this generator's hash) means every model above is in place
     write_atomic(os.path.join(args.out, "expected.json"), (json.dumps(expected, indent=1) + "\n").encode())
-    for name in ["driver_elasticnet", "multi_io", "reduce_sum", "mlp", "heavy_mlp"]:
+    for name in ["driver_elasticnet", "multi_io", "reduce_sum", "gram", "center", "mlp", "heavy_mlp"]:
         path = os.path.join(args.out, f"{name}.onnx")
         with open(path, "rb") as f:
             print(f"{hashlib.sha256(f.read()).hexdigest()}  {os.path.relpath(path)}")

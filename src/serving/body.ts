@@ -1,9 +1,10 @@
 /**
  * Reading a request body under a byte limit. A declared Content-Length over the limit is refused before any
  * byte is read; a chunked body is cut off as soon as it passes the limit. Either way the answer is 413 and the
- * connection is closed afterwards (the rest of the body is never buffered).
+ * connection is closed afterwards (the rest of the body is never buffered). Bodies are JSON: Triton's binary
+ * tensor data extension is refused up front.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 
 function tooLarge(limit: number, size: string): HttpError {
@@ -63,6 +64,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', onEnd);
     req.on('error', onError);
   });
+}
+
+/**
+ * Triton's binary tensor data extension: the header gives the length of a JSON part that raw tensor bytes follow.
+ * 400 before the body is read, saying how to send JSON instead (tritonclient sends binary inputs by default).
+ */
+export function refuseBinaryData(headers: IncomingHttpHeaders): void {
+  if (headers['inference-header-content-length'] === undefined) return;
+  throw new HttpError(
+    400,
+    'body: the binary tensor data extension (Inference-Header-Content-Length) is not supported; send the tensors as JSON "data" ' +
+      '(tritonclient: binary_data=False)',
+  );
 }
 
 /** Parses a JSON body; 400 naming the body when it is empty or not JSON. */

@@ -1,23 +1,27 @@
 /**
- * Loading a verified model: an ONNX Runtime session, its signature, a warm-up inference, a probe of whether its
- * outputs scale with the batch dimension (else requests are never merged), and the choice of where inference
- * runs: on the main thread when a full batch runs in well under a millisecond, in worker threads otherwise
- * (ONNX Runtime's run blocks the thread it runs on; see bench/serve.ts for the figures behind the threshold).
+ * Loading a verified model: an ONNX Runtime session, its signature, a warm-up inference, a probe of whether
+ * requests may be merged into one batch (batch-probe.ts; else they are never merged), and the choice of where
+ * inference runs: on the main thread when a full batch runs in well under a millisecond, in worker threads
+ * otherwise (ONNX Runtime's run blocks the thread it runs on; see bench/serve.ts for the figures behind the
+ * threshold).
  */
-import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { probeBatching } from './batch-probe.js';
+import { cpuBudget } from './cpu-budget.js';
 import type { TensorMap } from './datatypes.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { createSession, runSession, type Session } from './ort-session.js';
-import { mayBatch, signatureOf, syntheticFeeds, type ModelSignature } from './signature.js';
+import { signatureOf, syntheticFeeds, type ModelSignature } from './signature.js';
 import { WorkerPool } from './worker-pool.js';
 
 export type ExecutionMode = 'auto' | 'inline' | 'worker';
 
 export interface LoadOptions {
   execution: ExecutionMode;
-  /** Worker threads in worker mode (0: one per core, at least 1). */
+  /** Worker threads in worker mode (0: one per CPU the process may use, see `cpus`). */
   workers: number;
+  /** CPUs the process may use (default: cpuBudget(), the cores capped by the container's CPU quota). */
+  cpus?(): number;
   /** ONNX Runtime intra-op threads per session (0: ONNX Runtime's default). */
   intraOpThreads: number;
   maxBatchSize: number;
@@ -35,19 +39,6 @@ export interface LoadedModel {
   batchable: boolean;
   /** Median warm-up run time of the largest batch, in ms (what auto mode decided on). */
   runMs: number;
-}
-
-/** Whether every output has `rows` rows when every input has `rows` rows, for rows 1 and 2. */
-async function probeBatching(session: Session, signature: ModelSignature): Promise<string | undefined> {
-  if (!mayBatch(signature)) return 'not every input and output has a dynamic first dimension';
-  for (const rows of [1, 2]) {
-    const outputs = await runSession(session, syntheticFeeds(signature, rows));
-    for (const spec of signature.outputs) {
-      const got = outputs[spec.name]?.dims[0];
-      if (got !== rows) return `output "${spec.name}" has ${got} rows for ${rows} input rows`;
-    }
-  }
-  return undefined;
 }
 
 async function medianRunMs(session: Session, feeds: () => TensorMap, now: () => number): Promise<number> {
@@ -75,7 +66,7 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions): Promis
     } catch (err) {
       throw new Error(`the warm-up inference failed: ${(err as Error).message}`, { cause: err });
     }
-    const notBatchable = options.maxBatchSize > 1 ? await probeBatching(session, signature) : 'maxBatchSize is 1';
+    const notBatchable = options.maxBatchSize > 1 ? await probeBatching(signature, (feeds) => runSession(session, feeds)) : 'maxBatchSize is 1';
     if (notBatchable) log.info({ reason: notBatchable }, 'Disabled dynamic batching for this model');
     const rows = notBatchable ? 1 : options.maxBatchSize;
     const runMs = await medianRunMs(session, () => syntheticFeeds(signature, rows), now);
@@ -85,7 +76,7 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions): Promis
       executor = new InlineExecutor(session);
     } else {
       await session.release();
-      const size = options.workers > 0 ? options.workers : Math.max(1, availableParallelism());
+      const size = options.workers > 0 ? options.workers : Math.max(1, options.cpus ? options.cpus() : cpuBudget());
       executor = await WorkerPool.start({ size, modelBytes: bytes, intraOpThreads, logger: log });
     }
     log.info({ execution: executor.kind, concurrency: executor.concurrency, runMs: Number(runMs.toFixed(3)), batchRows: rows }, 'Chose where inference runs');

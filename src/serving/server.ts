@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { parseJson, readBody } from './body.js';
+import { parseJson, readBody, refuseBinaryData } from './body.js';
 import { HttpError } from './errors.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
 import type { Mirror } from './mirror.js';
@@ -94,6 +94,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     let body: string;
     try {
       const served = checkModel(r);
+      refuseBinaryData(req.headers);
       raw = await readBody(req, limits.maxBodyBytes);
       json = parseJson(raw);
       const parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);

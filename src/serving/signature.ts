@@ -2,7 +2,7 @@
  * A model's signature: the names, element types and shapes of its inputs and outputs, read from ONNX Runtime's
  * session metadata. Dynamic dimensions (symbolic like "N", or unnamed) are -1, as the V2 metadata reports them.
  */
-import { allocData, datatypeOf, type Datatype, type OrtType, type TensorMap } from './datatypes.js';
+import { allocData, datatypeOf, isFloat, type Datatype, type OrtType, type TensorData, type TensorMap } from './datatypes.js';
 
 export interface TensorSpec {
   name: string;
@@ -64,13 +64,40 @@ export function v2Metadata(name: string, version: string, signature: ModelSignat
   };
 }
 
-/** Zeros (false, "") for every input, dynamic dimensions set to `rows` (first) and 1 (others). */
-export function syntheticFeeds(signature: ModelSignature, rows: number): TensorMap {
+/** Array.prototype.fill and TypedArray.prototype.fill, with the value rowValue chose for the element type. */
+type Fillable = { fill(value: number | bigint | string, start: number, end: number): unknown };
+
+/** Fills the synthetic rows with values that differ from row to row instead of zeros (the batching probe). */
+export interface DistinctRows {
+  /** Row r of the feeds gets the values of row `firstRow + r` (see rowValue). */
+  firstRow: number;
+}
+
+/** The value of every element of row `r`: (r+1)*0.25 for floats, r+1 for integers, r odd for bool, "r" for strings. */
+export function rowValue(type: OrtType, r: number): number | bigint | string {
+  if (isFloat(type)) return (r + 1) * 0.25;
+  if (type === 'int64' || type === 'uint64') return BigInt(r + 1);
+  if (type === 'bool') return r % 2;
+  if (type === 'string') return String(r);
+  return r + 1;
+}
+
+/**
+ * Zeros (false, "") for every input, dynamic dimensions set to `rows` (first) and 1 (others); with `distinct`,
+ * each row is filled with its own rowValue instead.
+ */
+export function syntheticFeeds(signature: ModelSignature, rows: number, distinct?: DistinctRows): TensorMap {
   const feeds: TensorMap = {};
   for (const spec of signature.inputs) {
     const dims = spec.shape.map((d, i) => (d !== -1 ? d : i === 0 ? rows : 1));
     const length = dims.reduce((a, b) => a * b, 1);
-    feeds[spec.name] = { type: spec.type, dims, data: allocData(spec.type, length) };
+    const data = allocData(spec.type, length) as TensorData & Fillable;
+    const n = dims[0] ?? 1;
+    if (distinct && n > 0) {
+      const perRow = length / n;
+      for (let r = 0; r < n; r++) data.fill(rowValue(spec.type, distinct.firstRow + r), r * perRow, (r + 1) * perRow);
+    }
+    feeds[spec.name] = { type: spec.type, dims, data };
   }
   return feeds;
 }

@@ -150,6 +150,54 @@ describe('models that cannot batch', () => {
   });
 });
 
+/** x @ x.T of the float32 rows (what gram.onnx computes). */
+function gramOf(rows: number[][]): number[][] {
+  const x = rows.map((row) => row.map(Math.fround));
+  return x.map((a) => x.map((b) => a.reduce((sum, v, j) => sum + v * b[j]!, 0)));
+}
+
+/** x minus the mean of x over its rows (what center.onnx computes). */
+function centerOf(rows: number[][]): number[][] {
+  const x = rows.map((row) => row.map(Math.fround));
+  const mean = x[0]!.map((_, j) => x.reduce((sum, row) => sum + row[j]!, 0) / x.length);
+  return x.map((row) => row.map((v, j) => v - mean[j]!));
+}
+
+describe('models whose rows interact', () => {
+  it.each([
+    { model: 'gram' as const, output: 'g', compute: gramOf, shape: (rows: number) => [rows, rows] },
+    { model: 'center' as const, output: 'centered', compute: centerOf, shape: (rows: number) => [rows, 3] },
+  ])('never merges requests for $model, whose outputs scale with the rows but mix them', async ({ model, output, compute, shape }) => {
+    const release = deferred();
+    const allArrived = deferred();
+    const runs: number[] = [];
+    const count = 6;
+    server = await startServer(model, {
+      maxBatchSize: 64,
+      wrapExecutor: heldExecutor(release.promise, runs),
+      wrap: countArrivals(count, allArrived.resolve),
+    });
+    expect(server.loaded.batchable).toBe(false);
+    expect(server.log.lines).toContainEqual(
+      expect.objectContaining({ msg: 'Disabled dynamic batching for this model', reason: expect.stringContaining(`output "${output}"`) }),
+    );
+    const inputs = Array.from({ length: count }, (_, i) => rowsFor(i));
+    const replies = inputs.map((rows) =>
+      post(`${server!.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', shape: [rows.length, 3], datatype: 'FP32', data: rows }] }),
+    );
+    await allArrived.promise;
+    release.resolve();
+    const done = await Promise.all(replies);
+    done.forEach((reply, i) => {
+      expect(reply.status, `request ${i}`).toBe(200);
+      const [out] = reply.body.outputs as { name: string; shape: number[]; data: number[] }[];
+      expect(out).toMatchObject({ name: output, shape: shape(inputs[i]!.length) });
+      expect(close(out!.data, compute(inputs[i]!).flat(), 1e-5), `request ${i}`).toBe(true);
+    });
+    expect(runs).toEqual(inputs.map((rows) => rows.length));
+  });
+});
+
 describe('worker threads', () => {
   it('serve many concurrent distinct requests on two workers, each with its own result', async () => {
     server = await startServer('driver_elasticnet', { name: 'driver', execution: 'worker', workers: 2 });

@@ -126,7 +126,7 @@ export async function post(url: string, body: unknown, init: RequestInit = {}): 
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
     ...init,
   });
   const text = await response.text();

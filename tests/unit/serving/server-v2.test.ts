@@ -126,10 +126,25 @@ describe('V2 infer', () => {
 
 const GOOD = { name: 'input', shape: [1, 3], datatype: 'FP32', data: [0.5, 0.9, 280] };
 
+/** What tritonclient.http sends by default (binary_data=True): a JSON header, then the tensors' raw bytes. */
+function tritonBinaryRequest(): { body: Uint8Array; headers: Record<string, string> } {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } }],
+      outputs: [{ name: 'variable', parameters: { binary_data: true } }],
+    }),
+  );
+  const body = new Uint8Array(header.length + 12);
+  body.set(header);
+  body.set(new Uint8Array(Float32Array.from(GOOD.data).buffer), header.length);
+  return { body, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } };
+}
+
 interface ErrorCase {
   name: string;
   path?: string;
   method?: string;
+  headers?: Record<string, string>;
   body: unknown;
   status: number;
   error: string;
@@ -165,12 +180,19 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'absurd shape', body: { inputs: [{ ...GOOD, shape: [2 ** 52, 2 ** 52, 3], data: [] }] }, status: 400, error: 'inputs[0].shape: input "input" needs rank 2' },
   { name: 'unknown requested output', body: { inputs: [GOOD], outputs: [{ name: 'proba' }] }, status: 400, error: 'outputs[0].name: the model has no output "proba"; its outputs are variable' },
   { name: 'id not a string', body: { id: 7, inputs: [GOOD] }, status: 400, error: 'id: expected a string' },
+  {
+    name: 'Triton binary tensor data',
+    ...tritonBinaryRequest(),
+    status: 400,
+    error:
+      'body: the binary tensor data extension (Inference-Header-Content-Length) is not supported; send the tensors as JSON "data" (tritonclient: binary_data=False)',
+  },
   { name: 'body too large', body: { inputs: [GOOD], padding: 'x'.repeat(70_000) }, status: 413, error: 'exceeds the limit of 65536 bytes' },
 ];
 
 describe('V2 errors', () => {
   it.each(ERROR_CASES)('$name: $status with a message naming the field, then a correct answer', async (c) => {
-    const reply = await post(infer(c.path), c.body, c.method ? { method: c.method } : {});
+    const reply = await post(infer(c.path), c.body, { ...(c.method ? { method: c.method } : {}), ...(c.headers ? { headers: c.headers } : {}) });
     expect(reply.status).toBe(c.status);
     expect(reply.body.error).toContain(c.error);
     await expectCorrectAnswer();
