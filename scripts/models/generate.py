@@ -266,6 +266,18 @@ def center(out: str) -> dict:
     return {"note": "centered = x - mean of x over the rows [N,3]: each row depends on the others; not batchable across requests"}
 
 
+def row_sum(out: str) -> dict:
+    graph = helper.make_graph(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["total"], keepdims=1)],
+        "row_sum",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "L"])],
+        [helper.make_tensor_value_info("total", TensorProto.FLOAT, ["N", 1])],
+        [helper.make_tensor("axes", TensorProto.INT64, [1], [1])],
+    )
+    save(make_model(graph), os.path.join(out, "row_sum.onnx"))
+    return {"note": "total = sum of each row of x [N,L] -> [N,1]: its second input dimension is dynamic (a sequence length)"}
+
+
 def mlp(out: str, rng: np.random.Generator, name: str, sizes: list[int], relu_last: bool = False) -> dict:
     nodes, inits = [], []
     prev = "x"
@@ -313,6 +325,7 @@ def main() -> None:
         "reduce_sum": reduce_sum(args.out),
         "gram": gram(args.out),
         "center": center(args.out),
+        "row_sum": row_sum(args.out),
         "mlp": mlp(args.out, np.random.default_rng(SEED + 1), "mlp", [32, 64, 10]),
         "heavy_mlp": mlp(args.out, np.random.default_rng(SEED + 2), "heavy_mlp", [512, 512, 512, 512, 512]),
     }
@@ -321,7 +334,7 @@ def main() -> None:
     write_atomic(os.path.join(args.out, "driver_profile.json"), (json.dumps(profile, indent=1) + "\n").encode())
     # written last: its presence (with this generator's hash) means every model above is in place
     write_atomic(os.path.join(args.out, "expected.json"), (json.dumps(expected, indent=1) + "\n").encode())
-    for name in ["driver_elasticnet", "multi_io", "reduce_sum", "gram", "center", "mlp", "heavy_mlp"]:
+    for name in ["driver_elasticnet", "multi_io", "reduce_sum", "gram", "center", "row_sum", "mlp", "heavy_mlp"]:
         path = os.path.join(args.out, f"{name}.onnx")
         with open(path, "rb") as f:
             print(f"{hashlib.sha256(f.read()).hexdigest()}  {os.path.relpath(path)}")

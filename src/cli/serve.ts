@@ -28,13 +28,16 @@ Network:
   --allow-nan              accept NaN and Infinity (as "NaN", "Infinity", "-Infinity") in FP32/FP64 inputs
   --drain-timeout-s N      on SIGTERM, longest wait for requests in flight (default 30)
 Inference:
-  --max-batch-size N       dynamic batching: most rows merged into one run; 1 disables it (default 64)
+  --max-batch-size N       dynamic batching: most rows in one run (larger requests run in batches of this
+                           many rows); 1 disables merging (default 64)
   --max-delay-ms N         longest a request waits for others to batch with (default 0: batch what is queued)
   --max-queue N            requests waiting beyond this get 503 (default 4096)
   --execution MODE         auto | inline | worker (default auto: inline when a full batch runs in under
-                           --inline-max-run-ms, else worker threads)
+                           --inline-max-run-ms and every input dimension after the first is fixed, else
+                           worker threads)
   --inline-max-run-ms N    auto mode threshold (default 1)
-  --workers N              worker threads in worker mode (default: one per core)
+  --workers N              worker threads in worker mode (default: one per CPU of the container's CPU
+                           quota, else one per core)
   --intra-op-threads N     ONNX Runtime threads per session (default 1; 0 = ONNX Runtime's choice)
 Observability:
   --profile FILE           Dataset profile JSON (drift baseline): feature histogram buckets and categories

@@ -70,7 +70,10 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions): Promis
     if (notBatchable) log.info({ reason: notBatchable }, 'Disabled dynamic batching for this model');
     const rows = notBatchable ? 1 : options.maxBatchSize;
     const runMs = await medianRunMs(session, () => syntheticFeeds(signature, rows), now);
-    const inline = options.execution === 'inline' || (options.execution === 'auto' && runMs <= options.inlineMaxRunMs);
+    // The timing ran with every dynamic dimension after the first at 1: it says nothing of a request with a
+    // 512-long sequence, so auto keeps a model inline only when those dimensions are fixed.
+    const measured = signature.inputs.every((s) => s.shape.slice(1).every((d) => d !== -1));
+    const inline = options.execution === 'inline' || (options.execution === 'auto' && measured && runMs <= options.inlineMaxRunMs);
     let executor: Executor;
     if (inline) {
       executor = new InlineExecutor(session);

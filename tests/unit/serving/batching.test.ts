@@ -219,4 +219,12 @@ describe('worker threads', () => {
     server = await startServer('driver_elasticnet', { execution: 'auto', inlineMaxRunMs: 60_000 });
     expect(server.loaded.executor.kind).toBe('inline');
   });
+
+  it('auto mode never runs inline a model with a dynamic dimension after the first: its timing says nothing of long inputs', async () => {
+    server = await startServer('row_sum', { execution: 'auto', inlineMaxRunMs: 60_000, workers: 1 });
+    expect(server.loaded.executor.kind).toBe('worker');
+    const reply = await post(`${server.url}/v2/models/row_sum/infer`, { inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4, 0.5, 0.5, 0.5, 0.5] }] });
+    expect(reply.status).toBe(200);
+    expect((reply.body.outputs as { data: number[] }[])[0]!.data).toEqual([10, 2]);
+  });
 });

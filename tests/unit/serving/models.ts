@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const modelsDir = `${root}tests/models`;
 const generator = `${root}scripts/models/generate.py`;
-export const MODELS = ['driver_elasticnet', 'multi_io', 'reduce_sum', 'gram', 'center', 'mlp', 'heavy_mlp'] as const;
+export const MODELS = ['driver_elasticnet', 'multi_io', 'reduce_sum', 'gram', 'center', 'row_sum', 'mlp', 'heavy_mlp'] as const;
 export type ModelName = (typeof MODELS)[number];
 
 export function modelPath(name: ModelName): string {
