@@ -13,6 +13,8 @@ export interface Executor {
   /** How many batches may run at once. */
   readonly concurrency: number;
   run(feeds: TensorMap): Promise<TensorMap>;
+  /** False while it cannot run anything (every worker dead and none can start): the pod is then not ready. */
+  available?(): boolean;
   close(): Promise<void>;
 }
 

@@ -14,6 +14,8 @@ export interface ServedModel {
   signature: ModelSignature;
   infer(request: InferRequest): Promise<TensorMap>;
   tap?: FeatureTap;
+  /** Whether it can serve now (false while no inference worker can run): /v2/health/ready follows it. */
+  available?(): boolean;
   /** Stops the executor (after the server drained). */
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export function createServedModel(loaded: LoadedModel, batching: BatchingOptions
   const served: ServedModel = {
     signature: loaded.signature,
     infer: (request) => batcher.infer(request),
+    available: () => loaded.executor.available?.() ?? true,
     close: () => loaded.executor.close(),
   };
   if (tap) served.tap = tap;

@@ -69,7 +69,9 @@ export function buildServer(options: ServerOptions): ServingServer {
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  const isReady = () => model !== undefined && !draining;
+  // Not ready while the model cannot run anything (its workers died and none can start): Kubernetes then routes
+  // requests to other replicas instead of this one answering 503.
+  const isReady = () => model !== undefined && !draining && (model.available?.() ?? true);
   /** Every response while draining tells the client to reconnect (to another replica). */
   const send = (res: http.ServerResponse, status: number, body: string, type = JSON_TYPE) => write(res, status, body, type, draining || status === 413);
 

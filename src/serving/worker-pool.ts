@@ -199,6 +199,10 @@ export class WorkerPool implements Executor {
     }
   }
 
+  available(): boolean {
+    return !this.closing && (this.slots.length > 0 || this.spawnError === undefined);
+  }
+
   run(feeds: TensorMap): Promise<TensorMap> {
     if (this.closing) return Promise.reject(closedError());
     if (this.slots.length === 0 && this.spawnError) return Promise.reject(this.unavailable(this.spawnError));

@@ -112,6 +112,7 @@ describe('WorkerPool', () => {
       await expect(within(10_000, pool.run(feeds([0.5, 0.9, 280])))).rejects.toMatchObject(unavailable);
       // refused at once while the retries keep failing
       await expect(within(1000, pool.run(feeds([0.5, 0.9, 280])))).rejects.toMatchObject(unavailable);
+      expect(pool.available()).toBe(false); // the server reports not ready meanwhile
       expect(log.lines).toContainEqual(expect.objectContaining({ msg: 'Failed to start a replacement inference worker', retryInMs: 20 }));
 
       corrupt = false;
@@ -123,6 +124,7 @@ describe('WorkerPool', () => {
         { timeout: 15_000, interval: 50 },
       );
       expect(log.lines).toContainEqual(expect.objectContaining({ msg: 'Started a replacement inference worker' }));
+      expect(pool.available()).toBe(true);
     } finally {
       await pool.close();
       await Promise.all(factory.created.map((worker) => worker.terminate()));
