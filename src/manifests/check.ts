@@ -76,6 +76,9 @@ function objectLabel(doc: Record<string, unknown>): string | undefined {
   return `${kind}/${name ?? '<no name>'}`;
 }
 
+/** Problems listed per document: enough to fix it, and a document of 80,000 junk fields stays a short report. */
+export const maxProblemsPerDocument = 100;
+
 function checkDocument(file: string, doc: ParsedDocument, validators: Map<string, KindValidator>, options: CheckOptions, problems: Problem[]): LoadedObject | undefined {
   const value = doc.value;
   if (!isRecord(value)) {
@@ -115,8 +118,12 @@ function checkDocument(file: string, doc: ParsedDocument, validators: Map<string
     return undefined;
   }
   const fieldProblems = validator.validate(value);
-  for (const p of fieldProblems) {
+  for (const p of fieldProblems.slice(0, maxProblemsPerDocument)) {
     problems.push({ severity: 'error', file, line: doc.lineOf(p.path), object: label, field: formatPath(p.path), message: p.message });
+  }
+  if (fieldProblems.length > maxProblemsPerDocument) {
+    const from = doc.lineOf(fieldProblems[maxProblemsPerDocument]!.path);
+    problems.push({ severity: 'error', file, line: from, object: label, message: `${fieldProblems.length - maxProblemsPerDocument} more problem(s) in this document from here on, not listed` });
   }
   if (fieldProblems.length > 0) return undefined;
   const metadata = value.metadata as { name: string; namespace?: string };
@@ -134,6 +141,8 @@ export async function checkTree(root: string, options: CheckOptions = {}): Promi
   for (const issue of issues) problems.push({ severity: 'error', file: display(issue.file), line: 1, message: issue.message });
   const seen = options.seen ?? new Map<string, LoadedObject>();
   for (const found of files) {
+    // Let the event loop breathe between files: the operator answers probes and renews its lease meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
     const file = display(found.file);
     const absolute = found.absolute;
     const fileProblems: Problem[] = [];

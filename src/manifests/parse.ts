@@ -3,7 +3,7 @@
  * problem can be reported at its line. Alias expansion is bounded (billion laughs), and syntax errors
  * carry line and column.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Path } from '../api/problems.js';
 
 export interface ParsedDocument {
@@ -76,13 +76,26 @@ function nodeLine(node: Node | null | undefined, lines: LineCounter): number | u
   return offset === undefined ? undefined : lines.linePos(offset).line;
 }
 
+/** The pairs of a map by key, built once per map: a lookup per problem must not scan a map of 80,000 keys. */
+const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  let index = pairsByKey.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items as Pair[]) {
+      const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      if (!index.has(key)) index.set(key, pair);
+    }
+    pairsByKey.set(map, index);
+  }
+  return index;
+}
+
 function childNode(node: unknown, key: string | number): { keyNode?: Node; valueNode?: Node } | undefined {
   if (isMap(node)) {
-    for (const pair of node.items) {
-      const k = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (String(k) === String(key)) return { keyNode: pair.key as Node, valueNode: pair.value as Node };
-    }
-    return undefined;
+    const pair = pairsOf(node).get(String(key));
+    return pair ? { keyNode: pair.key as Node, valueNode: pair.value as Node } : undefined;
   }
   if (isSeq(node) && typeof key === 'number') {
     const item = node.items[key];
@@ -106,6 +119,34 @@ function makeLineOf(doc: Document, lines: LineCounter, fallback: number): (path:
   };
 }
 
+/**
+ * The offset of the first key that repeats a key of its own map, or undefined. One pass with a set per map:
+ * the parser's own `uniqueKeys` compares every pair of keys, minutes of CPU for a map of 80,000 keys.
+ * Keys are equal as the parser defines it: the same scalar value (so `1` and `"1"` differ).
+ */
+function firstDuplicateKey(root: unknown): number | undefined {
+  let first: number | undefined;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items as Pair[]) {
+        if (isScalar(pair.key)) {
+          const key = `${typeof pair.key.value}:${String(pair.key.value)}`;
+          const offset = pair.key.range?.[0];
+          if (seen.has(key) && offset !== undefined && (first === undefined || offset < first)) first = offset;
+          seen.add(key);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return first;
+}
+
 export function parseYaml(text: string): ParsedFile {
   const lines = new LineCounter();
   const result: ParsedFile = { documents: [], empty: [], issues: [] };
@@ -114,7 +155,7 @@ export function parseYaml(text: string): ParsedFile {
     result.issues.push({ line: deepLine, message: `YAML nested deeper than ${maxNestingDepth} levels; refusing to parse the file` });
     return result;
   }
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: false });
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, merge: false });
   if (!Array.isArray(docs)) {
     // An empty stream parses to an EmptyStream: nothing to validate.
     return result;
@@ -127,6 +168,12 @@ export function parseYaml(text: string): ParsedFile {
       // Later errors of a document mostly follow from the first one; report that one, where it is.
       const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
       result.issues.push({ line: pos.line, column: pos.col, message: `YAML syntax error: ${error.message.split('\n')[0]}` });
+      return;
+    }
+    const duplicate = firstDuplicateKey(doc.contents);
+    if (duplicate !== undefined) {
+      const pos = lines.linePos(duplicate);
+      result.issues.push({ line: pos.line, column: pos.col, message: 'YAML syntax error: Map keys must be unique' });
       return;
     }
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {

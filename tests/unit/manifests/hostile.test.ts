@@ -50,6 +50,20 @@ describe('hostile input', () => {
     expect(await problemsOf({ 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n' })).toEqual(['repo/a.yaml:4:1: YAML syntax error: Tabs are not allowed as indentation']);
   });
 
+  it('a map of 80,000 keys (just under the size limit) is checked in linear time, with a bounded report', { timeout: 60_000 }, async () => {
+    // The parser's own duplicate-key check and a per-problem scan of the map took minutes here (and blocked
+    // the operator's event loop all that time); the test times out if that comes back.
+    const keys = Array.from({ length: 80_000 }, (_, i) => `  k${i}: 1`).join('\n');
+    const doc = dataset('big').replace('spec:\n', `spec:\n${keys}\n`);
+    const problems = await problemsOf({ 'big.yaml': doc });
+    expect(problems).toHaveLength(101);
+    expect(problems[0]).toBe('repo/big.yaml:6: Dataset/big: spec.k0: unknown field');
+    expect(problems[99]).toBe('repo/big.yaml:105: Dataset/big: spec.k99: unknown field');
+    expect(problems[100]).toBe('repo/big.yaml:106: Dataset/big: 79900 more problem(s) in this document from here on, not listed');
+    const duplicate = await problemsOf({ 'big.yaml': `${doc}  k5: 2\n` });
+    expect(duplicate).toEqual(['repo/big.yaml:80009:3: YAML syntax error: Map keys must be unique']);
+  });
+
   it('a duplicate key is an error, not a silent overwrite', async () => {
     expect(await problemsOf({ 'a.yaml': 'apiVersion: cairn.dev/v1alpha1\nkind: Dataset\nkind: Experiment\n' })).toEqual(['repo/a.yaml:3:1: YAML syntax error: Map keys must be unique']);
   });
