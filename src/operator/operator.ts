@@ -96,7 +96,12 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
     identity,
     stop: () =>
       (stopping ??= (async () => {
-        await server.close();
+        // Stop taking requests, but never wait on a slow client before draining the controllers and releasing
+        // the lease: connections still open after a moment are cut.
+        const closed = server.close();
+        const cut = setTimeout(() => server.server.closeAllConnections(), 2_000);
+        await closed;
+        clearTimeout(cut);
         await manager.stop();
         log.info('Stopped operator');
       })()),

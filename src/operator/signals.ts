@@ -8,9 +8,10 @@ export interface SignalSource {
 
 /**
  * Waits for SIGTERM or SIGINT, then runs `stop` and resolves with the exit code: 0 after a clean stop, 1 if
- * stop failed. A second signal while stopping gives up waiting and resolves 1 at once.
+ * stop failed. A second signal while stopping gives up waiting: it calls `exit(1)` (the process's, by default:
+ * the open sockets and timers of a stop still under way would otherwise keep it alive) and resolves 1.
  */
-export function stopOnSignal(signals: SignalSource, log: Logger, stop: () => Promise<void>): Promise<number> {
+export function stopOnSignal(signals: SignalSource, log: Logger, stop: () => Promise<void>, exit: (code: number) => void = (code) => process.exit(code)): Promise<number> {
   return new Promise((resolve) => {
     const first = (name: string) => () => {
       signals.removeListener('SIGTERM', onTerm);
@@ -18,6 +19,7 @@ export function stopOnSignal(signals: SignalSource, log: Logger, stop: () => Pro
       const again = (): void => {
         log.warn('Received a second signal, exiting without waiting');
         resolve(1);
+        exit(1);
       };
       signals.once('SIGTERM', again);
       signals.once('SIGINT', again);

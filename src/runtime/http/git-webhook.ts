@@ -55,7 +55,12 @@ export function gitWebhookRoutes(o: GitWebhookOptions): FastifyPluginAsync {
         o.log.info({ namespace, name, reason: verdict.reason }, 'Rejected Git webhook for GitSource');
         return answer(401, { error: 'invalid signature' });
       }
-      await o.callbacks.triggerSync(namespace, name);
+      try {
+        await o.callbacks.triggerSync(namespace, name);
+      } catch (err) {
+        o.log.warn({ namespace, name, err: describeError(err) }, 'Failed to trigger a sync of GitSource from a Git webhook');
+        return answer(503, { error: 'could not trigger the sync; the provider will retry' });
+      }
       o.log.info({ namespace, name, provider: verdict.provider }, 'Accepted Git webhook for GitSource');
       return answer(202, { status: 'sync triggered' });
     });

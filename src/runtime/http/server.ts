@@ -22,7 +22,22 @@ export interface ServerOptions {
  * `GET /healthz`, `GET /readyz` (503 until ready), `GET /metrics` (Prometheus text), plus the route plugins.
  */
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    return503OnClosing: true,
+    // A client that trickles a request (the webhook is reachable without credentials) must not hold a
+    // connection, nor the operator's shutdown, for ever.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    // GitSource names are DNS subdomains, up to 253 characters (Fastify's default cuts path parameters at 100).
+    maxParamLength: 253,
+  });
+  // Before the routes: a plugin keeps the error handler of the scope it was registered in.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) o.log.error({ err, url: req.url }, 'HTTP request failed');
+    return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
+  });
   app.get('/healthz', async (_req, reply) => (o.health.live() ? reply.send('ok') : reply.code(500).send('not ok')));
   app.get('/readyz', async (_req, reply) => {
     const state = o.health.ready();
@@ -30,10 +45,5 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', o.registry.contentType).send(await o.registry.metrics()));
   for (const routes of o.routes ?? []) await app.register(routes);
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) o.log.error({ err, url: req.url }, 'HTTP request failed');
-    return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
-  });
   return app;
 }

@@ -73,17 +73,27 @@ describe('stopOnSignal', () => {
     expect(stopped).toBe(1);
   });
 
-  it('resolves 1 at once on a second signal while stopping, and 1 when stop fails', async () => {
+  it('exits 1 at once on a second signal while stopping (a hung stop must not keep the process alive), and resolves 1 when stop fails', async () => {
     const signals = new EventEmitter() as unknown as SignalSource & EventEmitter;
-    const code = stopOnSignal(signals, captureLogger('silent').log, () => new Promise(() => undefined));
+    const exits: number[] = [];
+    const code = stopOnSignal(signals, captureLogger('silent').log, () => new Promise(() => undefined), (c) => exits.push(c));
     signals.emit('SIGINT');
+    expect(exits).toEqual([]);
     signals.emit('SIGINT');
     expect(await code).toBe(1);
+    expect(exits).toEqual([1]);
     const failing = new EventEmitter() as unknown as SignalSource & EventEmitter;
-    const code2 = stopOnSignal(failing, captureLogger('silent').log, async () => {
-      throw new Error('lease release failed');
-    });
+    const failedExits: number[] = [];
+    const code2 = stopOnSignal(
+      failing,
+      captureLogger('silent').log,
+      async () => {
+        throw new Error('lease release failed');
+      },
+      (c) => failedExits.push(c),
+    );
     failing.emit('SIGTERM');
     expect(await code2).toBe(1);
+    expect(failedExits).toEqual([]); // a failed stop returns its code the normal way
   });
 });

@@ -4,17 +4,20 @@ import { buildServer } from '../../../src/runtime/http/server.js';
 import { githubSignature } from '../../../src/runtime/http/signature.js';
 import { captureLogger, metrics } from './helpers.js';
 
-async function server(opts: { ready?: boolean; secret?: string; lookupFails?: boolean } = {}) {
+async function server(opts: { ready?: boolean; secret?: string; lookupFails?: boolean; triggerFails?: boolean; name?: string } = {}) {
   const m = metrics();
   const triggered: string[] = [];
   const callbacks: GitWebhookCallbacks = {
     lookupSecret: async (ns, name) => {
       if (opts.lookupFails) throw new Error('secrets "x" is forbidden');
-      return ns === 'ml' && name === 'cfg' ? opts.secret : undefined;
+      return ns === 'ml' && name === (opts.name ?? 'cfg') ? opts.secret : undefined;
     },
-    triggerSync: (ns, name) => void triggered.push(`${ns}/${name}`),
+    triggerSync: async (ns, name) => {
+      if (opts.triggerFails) throw new Error('the server could not find the requested resource (patch gitsources.cairn.dev cfg)');
+      triggered.push(`${ns}/${name}`);
+    },
   };
-  const { log } = captureLogger('silent');
+  const { log, lines } = captureLogger('info');
   m.metrics.reconcileTotal.inc({ controller: 'gitsource', result: 'success' });
   const app = await buildServer({
     registry: m.registry,
@@ -22,7 +25,7 @@ async function server(opts: { ready?: boolean; secret?: string; lookupFails?: bo
     health: { live: () => true, ready: () => ({ ready: opts.ready ?? true, informersSynced: opts.ready ?? true }) },
     routes: [gitWebhookRoutes({ callbacks, log, metrics: m.metrics })],
   });
-  return { app, triggered, registry: m.registry };
+  return { app, triggered, registry: m.registry, lines };
 }
 
 const payload = JSON.stringify({ ref: 'refs/heads/main', after: '3f2a' });
@@ -88,5 +91,22 @@ describe('POST /hooks/git/{namespace}/{name}', () => {
     const down = await server({ lookupFails: true });
     expect((await down.app.inject(post({ 'x-gitlab-token': 's3cret' }))).statusCode).toBe(503);
     expect(down.triggered).toEqual([]);
+  });
+
+  it('a sync that cannot be triggered is a logged, counted 503 that tells the provider to retry, not a raw 500', async () => {
+    const { app, registry, lines } = await server({ secret: 's3cret', triggerFails: true });
+    const res = await app.inject(post({ 'x-gitlab-token': 's3cret' }));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: 'could not trigger the sync; the provider will retry' });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'Failed to trigger a sync of GitSource from a Git webhook', name: 'cfg' }));
+    expect(await registry.metrics()).toContain('cairn_webhook_requests_total{code="503"} 1');
+  });
+
+  it('accepts a GitSource name of 253 characters (the longest Kubernetes allows)', async () => {
+    const name = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(name).toHaveLength(253);
+    const { app, triggered } = await server({ secret: 's3cret', name });
+    expect((await app.inject(post({ 'x-gitlab-token': 's3cret' }, `/hooks/git/ml/${name}`))).statusCode).toBe(202);
+    expect(triggered).toEqual([`ml/${name}`]);
   });
 });
