@@ -15,3 +15,8 @@ export function formatPath(path: Path): string {
   }
   return out;
 }
+
+/** A value as Kubernetes prints it in `Invalid value: ...`: strings quoted, lists and maps as JSON. */
+export function describeValue(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}

@@ -7,22 +7,11 @@ import { checkRules } from './cel.js';
 import { resourceSchema } from './crd.js';
 import { API_VERSION, type KindDefinition } from './kind.js';
 import { kinds } from './kinds/index.js';
-import { formatPath, type FieldProblem, type Path } from './problems.js';
-import { patterns } from './schema.js';
+import { checkObjectMeta, metadataSchema } from './metadata.js';
+import { describeValue, formatPath, type FieldProblem, type Path } from './problems.js';
 import { fieldSchema } from './schema-walk.js';
 
 type Json = Record<string, unknown>;
-
-const metadataSchema = {
-  type: 'object',
-  required: ['name'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 253, pattern: patterns.dnsSubdomain },
-    namespace: { type: 'string', minLength: 1, maxLength: 63, pattern: patterns.dnsLabel },
-    labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 63 } },
-    annotations: { type: 'object', additionalProperties: { type: 'string' } },
-  },
-};
 
 /** The document schema: the CRD's, with closed objects (unknown fields are errors, as with kubectl's strict validation). */
 function documentSchema(def: KindDefinition): Json {
@@ -57,10 +46,6 @@ function makeAjv(): Ajv {
 export interface KindValidator {
   def: KindDefinition;
   validate(object: unknown): FieldProblem[];
-}
-
-function describeValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
 }
 
 function pointerToPath(pointer: string): Path {
@@ -163,6 +148,7 @@ export function makeValidator(def: KindDefinition, ajv: Ajv = makeAjv()): KindVa
           if (problem) problems.push(problem);
         }
       }
+      problems.push(...checkObjectMeta(valueAt(object, ['metadata'])));
       listMapDuplicates(schema, object, [], problems);
       if (object && typeof object === 'object') problems.push(...checkRules(schema, object));
       return sortProblems(problems);
