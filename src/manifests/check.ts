@@ -140,6 +140,8 @@ export async function checkTree(root: string, options: CheckOptions = {}): Promi
   const { files, issues } = await findYamlFiles(root, limits);
   for (const issue of issues) problems.push({ severity: 'error', file: display(issue.file), line: 1, message: issue.message });
   const seen = options.seen ?? new Map<string, LoadedObject>();
+  const maxTotalBytes = limits.maxTotalBytes ?? defaultFileLimits.maxTotalBytes!;
+  let totalBytes = 0;
   for (const found of files) {
     // Let the event loop breathe between files: the operator answers probes and renews its lease meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
@@ -150,6 +152,12 @@ export async function checkTree(root: string, options: CheckOptions = {}): Promi
     if ('issue' in read) {
       problems.push({ severity: 'error', file, line: 1, message: read.issue });
       continue;
+    }
+    totalBytes += Buffer.byteLength(read.text);
+    if (totalBytes > maxTotalBytes) {
+      // An error, so nothing is pruned on the strength of files that were never read.
+      problems.push({ severity: 'error', file, line: 1, message: `the YAML files pass ${maxTotalBytes} bytes in total here; this file and the rest are not read` });
+      break;
     }
     const parsed = parseYaml(read.text);
     for (const issue of parsed.issues) fileProblems.push({ severity: 'error', file, line: issue.line, column: issue.column, message: issue.message });

@@ -10,9 +10,11 @@ export interface FileLimits {
   maxFileBytes: number;
   /** Most YAML files read under one root. */
   maxFiles: number;
+  /** Most bytes read under one root, all files together (10,000 files of 1 MiB would be 10 GiB to parse). */
+  maxTotalBytes?: number;
 }
 
-export const defaultFileLimits: FileLimits = { maxFileBytes: 1024 * 1024, maxFiles: 10_000 };
+export const defaultFileLimits: FileLimits = { maxFileBytes: 1024 * 1024, maxFiles: 10_000, maxTotalBytes: 64 * 1024 * 1024 };
 
 /** A file problem that is not about a document: unreadable, too large, outside the root. */
 export interface FileIssue {

@@ -24,7 +24,7 @@ spec:
 ${extra}`;
 
 /** Writes `files` into a fresh folder and returns the problem lines `cairn validate` prints for it. */
-async function problemsOf(files: Record<string, string | Buffer>, limits?: { maxFileBytes: number; maxFiles: number }, namespace?: string): Promise<string[]> {
+async function problemsOf(files: Record<string, string | Buffer>, limits?: { maxFileBytes: number; maxFiles: number; maxTotalBytes?: number }, namespace?: string): Promise<string[]> {
   const case_ = mkdtempSync(join(dir, 'case-'));
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(case_, name, '..'), { recursive: true });
@@ -97,6 +97,11 @@ describe('hostile input', () => {
   it('too many files: the rest are not read, and that is an error', async () => {
     const files = Object.fromEntries([1, 2, 3].map((i) => [`f${i}.yaml`, dataset(`d${i}`)]));
     expect(await problemsOf(files, { maxFileBytes: 10_000, maxFiles: 2 })).toEqual(['repo/f3.yaml:1: more than 2 YAML files; the rest are not read']);
+    // All files together are bounded too (the defaults allow 10,000 files but 64 MiB in all).
+    const total = dataset('t1').length + dataset('t2').length;
+    expect(await problemsOf({ 'a.yaml': dataset('t1'), 'b.yaml': dataset('t2'), 'c.yaml': dataset('t3') }, { maxFileBytes: 10_000, maxFiles: 10, maxTotalBytes: total })).toEqual([
+      `repo/c.yaml:1: the YAML files pass ${total} bytes in total here; this file and the rest are not read`,
+    ]);
   });
 
   it('a symlink that leaves the root is not followed', async () => {
