@@ -24,8 +24,10 @@ export const metadataSchema = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 253, pattern: patterns.dnsSubdomain },
     namespace: { type: 'string', minLength: 1, maxLength: 63, pattern: patterns.dnsLabel },
-    labels: { type: 'object', additionalProperties: { type: 'string' } },
-    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+    // null is what YAML makes of `labels:` left empty; the API server accepts it. (It accepts a null label value
+    // too, but what server-side apply then does with it is not obvious: refused here, write `""`.)
+    labels: { type: 'object', nullable: true, additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', nullable: true, additionalProperties: { type: 'string' } },
     finalizers: { type: 'array', nullable: true, items: { type: 'string' } },
     generateName: {},
     selfLink: {},
