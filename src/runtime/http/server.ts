@@ -30,7 +30,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     // GitSource names are DNS subdomains, up to 253 characters (Fastify's default cuts path parameters at 100).
-    maxParamLength: 253,
+    routerOptions: { maxParamLength: 253 },
   });
   // Before the routes: a plugin keeps the error handler of the scope it was registered in.
   app.setErrorHandler((err: FastifyError, req, reply) => {
