@@ -85,10 +85,10 @@ export function concatRows(parts: readonly TensorMap[], names: readonly string[]
   return out;
 }
 
-/** Slices the rows `start..start+rows` out of every tensor (`names`, or all of them): a merged run's outputs. */
-export function sliceRows(outputs: TensorMap, totalRows: number, start: number, rows: number, names?: readonly string[]): TensorMap {
+/** Slices the rows `start..start+rows` out of every tensor (the outputs of a merged run, the feeds of a chunk). */
+export function sliceRows(outputs: TensorMap, totalRows: number, start: number, rows: number): TensorMap {
   const out: TensorMap = {};
-  for (const name of names ?? Object.keys(outputs)) {
+  for (const name in outputs) {
     const value = outputs[name]!;
     if (value.dims[0] !== totalRows) throw new Error(`output "${name}" has ${value.dims[0]} rows for a batch of ${totalRows}`);
     const rowSize = totalRows === 0 ? 0 : value.data.length / totalRows;
@@ -137,11 +137,10 @@ export class Batcher {
    */
   private async inferInChunks(request: BatchRequest): Promise<TensorMap> {
     const max = this.options.maxBatchSize;
-    const names = this.options.inputNames;
     const parts: Promise<TensorMap>[] = [];
     for (let start = 0; start < request.rows; start += max) {
       const rows = Math.min(max, request.rows - start);
-      parts.push(this.infer({ feeds: sliceRows(request.feeds, request.rows, start, rows, names), rows }));
+      parts.push(this.infer({ feeds: sliceRows(request.feeds, request.rows, start, rows), rows }));
     }
     const outputs = await Promise.all(parts);
     return concatRows(outputs, Object.keys(outputs[0]!));

@@ -38,6 +38,9 @@ export interface Checkout {
   ref: ResolvedRef;
 }
 
+/** The deadline behind each checkout's signal, for the "timed out after N s" message. */
+const timeoutOf = new WeakMap<AbortSignal, number>();
+
 /**
  * Clone/fetch/checkout with simple-git into a per-source cache directory. Every user-supplied string is
  * validated first (URL, ref) and passed after `--` or inside a `refs/...` refspec, never where git reads
@@ -46,9 +49,6 @@ export interface Checkout {
  * (RefNotFoundError for a missing branch, tag or commit), with credential-free messages.
  * Checkouts of one key are serialized; different keys run in parallel.
  */
-/** The deadline behind each checkout's signal, for the "timed out after N s" message. */
-const timeoutOf = new WeakMap<AbortSignal, number>();
-
 export class GitFetcher {
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -157,7 +157,7 @@ export class GitFetcher {
       if (err instanceof GitError) throw err;
       if (signal.aborted) {
         const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-        const limit = signal.reason instanceof DOMException ? timeoutOf.get(signal) : undefined;
+        const limit = timeoutOf.get(signal);
         throw new GitOperationFailedError(`git ${what}: ${timedOut ? `timed out after ${limit === undefined ? 'its deadline' : `${Math.round(limit / 1000)} s`}` : 'aborted'}`);
       }
       throw classifyGitFailure(`git ${what}`, err instanceof Error ? err.message : String(err), env.secrets);
