@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { pruneObjects, type WriteContext } from '../../../src/controllers/gitsource/apply.js';
 import { cairnResource } from '../../../src/controllers/resources.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
+import { FakeKube } from '../../support/index.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 
 const model = (name: string, source: string): KubeObject =>

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gitSourceComponents, webhookTokenTtlMs } from '../../../src/controllers/gitsource/index.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
+import { FakeKube } from '../../support/index.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import type { Manager } from '../../../src/runtime/manager.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReconcileContext, ReconcileRequest } from '../../../src/runtime/controller.js';
 import { ControllerRunner } from '../../../src/runtime/controller-runner.js';
 import { StalledError, WaitingError } from '../../../src/runtime/errors.js';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { FakeClock } from '../../support/index.js';
 import type { Result } from '../../../src/runtime/result.js';
 import { captureLogger, metrics, widgets } from './helpers.js';
 

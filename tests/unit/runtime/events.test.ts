@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../../src/runtime/events.js';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
+import { FakeClock, FakeKube } from '../../support/index.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { captureLogger, metrics } from './helpers.js';

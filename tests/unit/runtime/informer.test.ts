@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { FakeClock, FakeKube } from '../../support/index.js';
 import { Informer, type InformerEvent } from '../../../src/runtime/informer.js';
 import { KubeApiError } from '../../../src/runtime/kube/errors.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { captureLogger, metrics, settle, widget, widgets } from './helpers.js';
 

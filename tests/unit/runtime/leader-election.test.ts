@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { FakeClock, FakeKube } from '../../support/index.js';
 import type { KubeClient } from '../../../src/runtime/kube/client.js';
 import { KubeApiError } from '../../../src/runtime/kube/errors.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { LeaderElector, type Lease } from '../../../src/runtime/leader-election.js';
 import { captureLogger, settle } from './helpers.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerFactory, ReconcileRequest } from '../../../src/runtime/controller.js';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
+import { FakeClock, FakeKube } from '../../support/index.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { Manager } from '../../../src/runtime/manager.js';
 import { generationChanged } from '../../../src/runtime/predicates.js';

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseOperatorArgs } from '../../../src/cli/operator.js';
 import { startOperator } from '../../../src/operator/operator.js';
-import { FakeKube } from '../../../src/runtime/kube/fake.js';
+import { FakeKube } from '../../support/index.js';
 import { captureLogger } from './helpers.js';
 
 describe('operator stop', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { FakeClock } from '../../support/index.js';
 import { WorkQueue } from '../../../src/runtime/workqueue.js';
 
 function queue(clock = new FakeClock()) {

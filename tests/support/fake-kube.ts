@@ -12,11 +12,11 @@ import type {
   WatchHandler,
   WatchOptions,
   WriteOptions,
-} from './client.js';
-import { KubeApiError } from './errors.js';
-import type { KubeObject } from './object.js';
+} from '../../src/runtime/kube/client.js';
+import { KubeApiError } from '../../src/runtime/kube/errors.js';
+import type { KubeObject } from '../../src/runtime/kube/object.js';
+import { apiVersionOf, resourceId, type ResourceType } from '../../src/runtime/kube/resource.js';
 import { jsonPatch, matchesLabelSelector, mergePatch, type JsonPatchOp } from './patches.js';
-import { apiVersionOf, resourceId, type ResourceType } from './resource.js';
 
 /** One call recorded by {@link FakeKube}, in order: what a unit test asserts on (argo-rollouts' fixture style). */
 export interface FakeAction {
