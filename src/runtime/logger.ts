@@ -35,8 +35,3 @@ export function createLogger(config: LoggerConfig = {}, destination?: Destinatio
   };
   return destination ? pino(options, destination) : pino(options);
 }
-
-/** A logger that writes nothing, for tests and library defaults. */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}

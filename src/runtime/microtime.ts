@@ -5,8 +5,3 @@
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
-
-/** Parses a MicroTime or Time string; NaN when absent or malformed. */
-export function parseTime(text: string | undefined): number {
-  return text ? Date.parse(text) : Number.NaN;
-}

@@ -32,7 +32,7 @@ export function redactString(text: string, extraSecrets: readonly string[] = [])
 }
 
 /** True if `key` names a credential (password, token, authorization, privateKey, ...). */
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 

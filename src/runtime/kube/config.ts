@@ -31,7 +31,7 @@ export function loadRestConfig(source: KubeConfigSource = {}, env: NodeJS.Proces
 }
 
 /** Reads and merges kubeconfig files (the first to define a name wins); a file that cannot be read throws. */
-export function readKubeconfigs(files: string[], readFile: ReadFile = readFileSync): Kubeconfig {
+function readKubeconfigs(files: string[], readFile: ReadFile = readFileSync): Kubeconfig {
   return mergeKubeconfigs(
     files.map((file) => {
       let text: string;

@@ -3,7 +3,7 @@ import type { ReadFile } from './kubeconfig.js';
 import type { RestConfig } from './rest-config.js';
 
 /** Where Kubernetes mounts a pod's service account. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** True when the process runs in a pod (the kubelet sets KUBERNETES_SERVICE_HOST and _PORT). */
 export function isInCluster(env: NodeJS.ProcessEnv): boolean {
