@@ -1,10 +1,11 @@
 /**
- * vitest globalSetup for the serving tests: generates the ONNX test models once, before any test file runs
- * (fails the run loudly when python3 or the packages of scripts/models/requirements.txt are missing).
+ * vitest globalSetup for the serving tests: builds or reuses the Python environment of
+ * scripts/models/requirements.txt (src/testenv/python-env.ts, cached) and generates the ONNX test models
+ * once, before any test file runs. Fails the run loudly, naming the step, when either cannot be done.
  * Without it, each serving test file generates them on first use (ensureModels in its beforeAll).
  */
-import { ensureModels } from './models.js';
+import { prepareModels } from './models.js';
 
-export default function setup(): void {
-  ensureModels();
+export default async function setup(): Promise<void> {
+  await prepareModels();
 }
