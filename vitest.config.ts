@@ -9,8 +9,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
-          // Generates the test ONNX models (scripts/models) when missing; fails loudly without Python.
-          globalSetup: ['tests/unit/serving/global-setup.ts'],
+          // provision.ts (shared, once per run): installs what the tests need from the machine (openssh-server).
+          // serving/global-setup.ts: builds the Python environment of scripts/models (cached) and generates the
+          // test ONNX models when missing. Either fails the run loudly, naming the step, when it cannot be done.
+          globalSetup: ['tests/setup/provision.ts', 'tests/unit/serving/global-setup.ts'],
           testTimeout: 30_000,
         },
       },
@@ -18,8 +20,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
-          // Builds the binaries when missing, starts the control plane and the local node agent (tests/harness).
-          globalSetup: ['tests/harness/global-setup.ts'],
+          // provision.ts as above (a no-op when the unit tier already ran it); then builds the binaries when
+          // missing, starts the control plane and the local node agent (tests/harness).
+          globalSetup: ['tests/setup/provision.ts', 'tests/harness/global-setup.ts'],
           // Lets @kubernetes/client-node 2.x load on Node 20 in the test workers (see the file).
           setupFiles: ['src/testenv/node-compat.ts'],
           // The files mostly wait on the cluster: run a few at once even on 2 cores (each uses its own namespace).

@@ -4,23 +4,27 @@
  * way GitHub and GitLab serve deploy keys). Not a mock: host key checking and public-key authentication are
  * OpenSSH's own.
  *
- * sshd is /usr/sbin/sshd from Debian's openssh-server (`.ci/run` installs it). Without it the suites fail
- * and say what to install: a tier that cannot run fails loudly rather than skip.
+ * sshd is /usr/sbin/sshd from Debian's openssh-server, which the test run installs itself when root
+ * (tests/setup/provision.ts, a globalSetup of both projects). Without it the suites fail and say what to
+ * run: a tier that cannot run fails loudly rather than skip.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { OPENSSH_SERVER } from '../setup/system-packages.js';
 
-const SSHD = '/usr/sbin/sshd';
+const SSHD = OPENSSH_SERVER.file;
 /** sshd's privilege separation directory (systemd creates it; a bare container does not). */
 const PRIVSEP_DIR = '/run/sshd';
 
 /** Undefined when an sshd can run here, else why not. */
 export function sshdStatus(): string | undefined {
-  if (!existsSync(SSHD)) return `${SSHD} is missing: install openssh-server (apt-get install openssh-server)`;
-  if (!existsSync(PRIVSEP_DIR) && process.getuid?.() !== 0) return `${PRIVSEP_DIR} is missing and only root can create it`;
+  if (!existsSync(SSHD)) {
+    return `${SSHD} is missing: tests/setup/provision.ts (the globalSetup of vitest.config.ts) installs openssh-server when run as root; otherwise run \`sudo apt-get install -y openssh-server\``;
+  }
+  if (!existsSync(PRIVSEP_DIR) && process.getuid?.() !== 0) return `${PRIVSEP_DIR} is missing and only root can create it: run \`sudo mkdir -p -m 755 ${PRIVSEP_DIR}\``;
   return undefined;
 }
 
