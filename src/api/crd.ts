@@ -8,7 +8,7 @@ import { API_VERSION, CATEGORY, GROUP, VERSION, type KindDefinition } from './ki
 type Json = Record<string, unknown>;
 
 /** Plain JSON of a TypeBox schema (its symbol keys dropped), with the ajv-only keywords removed. */
-export function toStructural(schema: unknown): Json {
+function toStructural(schema: unknown): Json {
   const plain = JSON.parse(JSON.stringify(schema)) as Json;
   return strip(plain);
 }

@@ -14,9 +14,9 @@ const qualifiedNameRegexp = new RegExp(`^${qualifiedNameFmt}$`);
 const labelValueRegexp = new RegExp(`^${labelValueFmt}$`);
 const dns1123SubdomainRegexp = new RegExp(`^${dns1123SubdomainFmt}$`);
 
-export const qualifiedNameMaxLength = 63;
-export const labelValueMaxLength = 63;
-export const dns1123SubdomainMaxLength = 253;
+const qualifiedNameMaxLength = 63;
+const labelValueMaxLength = 63;
+const dns1123SubdomainMaxLength = 253;
 
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
 const maxLenError = (length: number) => `must be no more than ${length} bytes`;

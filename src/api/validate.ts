@@ -67,7 +67,7 @@ function valueAt(object: unknown, path: Path): unknown {
 }
 
 /** One ajv error in the words of Kubernetes field validation. */
-export function toProblem(error: ErrorObject, object: unknown): FieldProblem | undefined {
+function toProblem(error: ErrorObject, object: unknown): FieldProblem | undefined {
   const path = pointerToPath(error.instancePath);
   const value = valueAt(object, path);
   const p = error.params as Record<string, unknown>;

@@ -30,16 +30,16 @@ export interface ParsedFile {
 }
 
 /** Aliases allowed per document; far above any real manifest, far below an exponential blow-up. */
-export const maxAliasCount = 100;
+const maxAliasCount = 100;
 
 /** Deepest nesting accepted. Real manifests stay under 20; the parser recurses per level and can exhaust the process. */
-export const maxNestingDepth = 64;
+const maxNestingDepth = 64;
 
 /**
  * The line of the first flow collection (`[`, `{`) nested deeper than `limit`, ignoring quoted
  * strings and comments; undefined when there is none. Runs before the parser, which must never see it.
  */
-export function tooDeepAt(text: string, limit = maxNestingDepth): number | undefined {
+function tooDeepAt(text: string, limit = maxNestingDepth): number | undefined {
   let depth = 0;
   let line = 1;
   let quote: string | undefined;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /** The cgroup v2 CPU bandwidth limit of the process's own cgroup (a container sees its own at this path). */
-export const CPU_MAX_PATH = '/sys/fs/cgroup/cpu.max';
+const CPU_MAX_PATH = '/sys/fs/cgroup/cpu.max';
 
 const POSITIVE_INTEGER = /^[1-9]\d*$/;
 

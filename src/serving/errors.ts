@@ -17,11 +17,6 @@ export function badRequest(message: string): HttpError {
   return new HttpError(400, message);
 }
 
-/** 404: unknown model, version or route. */
-export function notFound(message: string): HttpError {
-  return new HttpError(404, message);
-}
-
 /** Renders a value for an error message: short, JSON-like, never the whole payload. */
 export function show(value: unknown): string {
   if (value === undefined) return 'undefined';

@@ -18,7 +18,7 @@ export interface FeatureBinding {
 }
 
 /** Prediction buckets when the profile gives no target bins: a symmetric log scale. */
-export const PREDICTION_BUCKETS = [-1000, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1000];
+const PREDICTION_BUCKETS = [-1000, -100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1000];
 
 const lastDim = (spec: TensorSpec) => spec.shape[spec.shape.length - 1];
 

@@ -9,8 +9,8 @@ import { Histogram, type Registry } from 'prom-client';
 export type Protocol = 'v1' | 'v2';
 
 /** Latency buckets in seconds, dense below a millisecond where a small model's requests land. */
-export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 export interface RequestMetrics {
   /** One finished inference request: its protocol, HTTP status and duration in seconds. */

@@ -74,7 +74,7 @@ export interface DistinctRows {
 }
 
 /** The value of every element of row `r`: (r+1)*0.25 for floats, r+1 for integers, r odd for bool, "r" for strings. */
-export function rowValue(type: OrtType, r: number): number | bigint | string {
+function rowValue(type: OrtType, r: number): number | bigint | string {
   if (isFloat(type)) return (r + 1) * 0.25;
   if (type === 'int64' || type === 'uint64') return BigInt(r + 1);
   if (type === 'bool') return r % 2;

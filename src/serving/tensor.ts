@@ -13,7 +13,7 @@ export interface TensorLimits {
   allowNonFinite: boolean;
 }
 
-export function formatShape(shape: readonly number[]): string {
+function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 

@@ -22,7 +22,7 @@ const MAX_MESSAGE = 600;
  * The useful, credential-free part of git's stderr: its fatal:/error:/remote: lines (or the last lines),
  * with URLs' userinfo, auth headers and the exact secrets of this fetch removed.
  */
-export function sanitizeGitOutput(output: string, secrets: readonly string[]): string {
+function sanitizeGitOutput(output: string, secrets: readonly string[]): string {
   const lines = output
     .split(/\r?\n/)
     .map((l) => l.trim())

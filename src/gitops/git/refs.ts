@@ -10,7 +10,7 @@ export type ResolvedRef = { kind: 'branch'; name: string } | { kind: 'tag'; name
  * be read as an option or escape `refs/heads/` / `refs/tags/`. A `refs/heads/` or `refs/tags/` prefix is
  * accepted and removed.
  */
-export function validateRefName(kind: 'branch' | 'tag', input: unknown): string {
+function validateRefName(kind: 'branch' | 'tag', input: unknown): string {
   if (typeof input !== 'string' || input.length === 0) throw new InvalidGitSpecError(`The ${kind} name is empty`);
   const name = input.replace(kind === 'branch' ? /^refs\/heads\// : /^refs\/tags\//, '');
   const bad = (why: string): never => {
