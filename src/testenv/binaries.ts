@@ -9,16 +9,16 @@ import type { Logger } from './logger.js';
 export const REQUIRED_FILES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok', 'kwok-stages.yaml', 'helm'];
 
 /** The checkout this module lives in (src/testenv/ -> ../..). */
-export function checkoutRoot(): string {
+function checkoutRoot(): string {
   return fileURLToPath(new URL('../..', import.meta.url));
 }
 
-export function buildScript(root: string): string {
+function buildScript(root: string): string {
   return join(root, 'scripts', 'testenv', 'build.sh');
 }
 
 /** The bin directory: `$CAIRN_TESTENV_BIN`, else what `build.sh --print` says (it knows the pinned versions). */
-export async function resolveBinDir(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+async function resolveBinDir(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.CAIRN_TESTENV_BIN) return env.CAIRN_TESTENV_BIN;
   const { stdout } = await promisify(execFile)('bash', [buildScript(root), '--print'], { env });
   return stdout.trim();
@@ -42,7 +42,7 @@ export async function missingBinaries(binDir: string): Promise<string[]> {
  * Runs scripts/testenv/build.sh with its progress lines on `progress` (stderr by default) and throws when it
  * fails. A cold build compiles Kubernetes from source: tens of minutes on 2 cores.
  */
-export async function buildBinaries(root: string, options: { logger: Logger; progress?: NodeJS.WritableStream; env?: NodeJS.ProcessEnv }): Promise<void> {
+async function buildBinaries(root: string, options: { logger: Logger; progress?: NodeJS.WritableStream; env?: NodeJS.ProcessEnv }): Promise<void> {
   const progress = options.progress ?? process.stderr;
   options.logger.info({ script: buildScript(root) }, 'Building the test environment binaries');
   const child = spawn('bash', [buildScript(root)], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,10 +5,10 @@ import type { ManagedProcess } from './process.js';
 import { waitFor } from './wait.js';
 
 /** Label every kwok node carries, for node selectors that want the fake nodes explicitly. */
-export const KWOK_NODE_TYPE_LABEL = 'type';
+const KWOK_NODE_TYPE_LABEL = 'type';
 
 /** The Node object of fake node `name` (kwok's documented example, without its NoSchedule taint). */
-export function fakeNode(name: string): V1Node {
+function fakeNode(name: string): V1Node {
   const resources = { cpu: '32', memory: '256Gi', pods: '110' };
   return {
     apiVersion: 'v1',

@@ -13,7 +13,7 @@ export interface KubeconfigSpec {
 }
 
 /** Renders a self-contained kubeconfig (certificates embedded) as YAML. */
-export async function renderKubeconfig(spec: KubeconfigSpec): Promise<string> {
+async function renderKubeconfig(spec: KubeconfigSpec): Promise<string> {
   const b64 = async (path: string): Promise<string> => (await readFile(path)).toString('base64');
   const user =
     'token' in spec.credentials

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -26,7 +26,7 @@ export interface Pki {
 }
 
 /** The admin identity in the generated client certificate. */
-export const ADMIN_USER = 'cairn-testenv-admin';
+const ADMIN_USER = 'cairn-testenv-admin';
 
 function ecKey(): { key: string; pub: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -105,9 +105,4 @@ export async function generatePki(dir: string): Promise<Pki> {
     serviceAccountKey,
     serviceAccountPub,
   };
-}
-
-/** Reads a PEM file as the base64 string kubeconfigs embed. */
-export async function pemData(path: string): Promise<string> {
-  return (await readFile(path)).toString('base64');
 }

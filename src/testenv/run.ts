@@ -7,7 +7,7 @@ import { isRunning, markedProcesses, readStat, RUN_MARKER_ENV, signalAll } from 
 import { startWatchdog, type Watchdog } from './watchdog.js';
 
 /** Where runs keep their directories: `$CAIRN_TESTENV_STATE`, else `<tmpdir>/cairn-testenv`. */
-export function defaultStateRoot(env: NodeJS.ProcessEnv = process.env): string {
+function defaultStateRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.CAIRN_TESTENV_STATE ?? join(tmpdir(), 'cairn-testenv');
 }
 

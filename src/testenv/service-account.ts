@@ -12,7 +12,7 @@ export interface ServiceAccountTokenOptions {
 }
 
 /** Requests a ServiceAccount token through the TokenRequest API (the admin client must be allowed to). */
-export async function requestServiceAccountToken(admin: KubeConfig, options: ServiceAccountTokenOptions): Promise<string> {
+async function requestServiceAccountToken(admin: KubeConfig, options: ServiceAccountTokenOptions): Promise<string> {
   const core = admin.makeApiClient(CoreV1Api);
   const response = await core.createNamespacedServiceAccountToken({
     name: options.serviceAccount,

@@ -4,7 +4,7 @@ import type { ManagedProcess } from './process.js';
 import { describeExit } from './process.js';
 import { errorMessage } from './errors.js';
 
-export class StartupError extends Error {}
+class StartupError extends Error {}
 
 export interface WaitOptions {
   /** What is awaited, for the error message. */

@@ -12,8 +12,8 @@ export interface ApiServer {
 }
 
 /** The service CIDR; its first address (10.0.0.1) is the `kubernetes` Service and is in the serving cert. */
-export const SERVICE_CIDR = '10.0.0.0/24';
-export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+const SERVICE_CIDR = '10.0.0.0/24';
+const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /**
  * kube-apiserver with envtest's flags, except: RBAC (plus the Node authorizer, as kubeadm), the default admission

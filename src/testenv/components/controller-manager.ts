@@ -10,7 +10,7 @@ import { LOOPBACK, type ComponentContext } from './context.js';
  * agent both renew their Leases, so nodes stay Ready, and a node that stops heartbeating is handled as in a
  * real cluster.
  */
-export const CONTROLLERS = [
+const CONTROLLERS = [
   'serviceaccount-token-controller',
   'serviceaccount-controller',
   'root-ca-certificate-publisher-controller',

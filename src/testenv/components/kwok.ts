@@ -7,7 +7,7 @@ import { LOOPBACK, type ComponentContext } from './context.js';
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
 /** Pod IPs kwok hands out; distinct from the service CIDR and from the node agent's 127.0.1.0/24. */
-export const KWOK_POD_CIDR = '10.244.0.0/16';
+const KWOK_POD_CIDR = '10.244.0.0/16';
 
 /**
  * The kwok controller, out of cluster: it plays the node-initialize, heartbeat-with-lease, pod-ready,
