@@ -19,8 +19,8 @@ export interface RunnerOptions {
 
 /**
  * One controller during one term of leadership: a {@link WorkQueue} and `concurrency` workers that take keys
- * and call the reconciler, turning its result or error into the next requeue (STYLE.md §6):
- * `{requeueAfterMs}` -> addAfter; StalledError -> not retried; WaitingError -> addAfter(its delay), logged at
+ * and call the reconciler, turning its result or error into the next requeue (docs/style.md §6):
+ * `{requeueAfterMs}` -> addAfter; StalledError -> not retried (but looked at again after its retryAfterMs); WaitingError -> addAfter(its delay), logged at
  * debug; other errors -> per-key backoff, logged as errors. Success forgets the key's backoff.
  */
 export class ControllerRunner {
@@ -100,7 +100,8 @@ export class ControllerRunner {
     } catch (err) {
       if (isStalled(err)) {
         this.queue.forget(key);
-        log.info({ reason: err.reason, err: err.message }, 'Reconciliation stalled, not retrying until the object changes');
+        if (err.retryAfterMs !== undefined && err.retryAfterMs > 0) this.queue.addAfter(key, err.retryAfterMs);
+        log.info({ reason: err.reason, err: err.message, ...(err.retryAfterMs ? { lookAgainInMs: err.retryAfterMs } : {}) }, 'Reconciliation stalled, not retrying until the object changes');
         outcome = 'stalled';
       } else if (isWaiting(err)) {
         this.queue.forget(key);

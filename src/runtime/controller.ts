@@ -30,7 +30,7 @@ export interface ReconcileContext {
 }
 
 /**
- * Reconciles one object, level-triggered (STYLE.md §1): read the current state (from the informer caches),
+ * Reconciles one object, level-triggered (docs/style.md §1): read the current state (from the informer caches),
  * compute, write only what differs. Throw {@link StalledError} / {@link WaitingError} / anything else to choose
  * the requeue; return `{requeueAfterMs}` to be called again after a delay (periodic sync).
  */
@@ -46,16 +46,9 @@ export interface WatchSpec<T extends KubeObject = KubeObject> {
 }
 
 /**
- * A controller, declared (kubebuilder's builder: For / Owns / Watches), not wired by hand:
- *
- * ```ts
- * export const gitSourceController: ControllerFactory = (deps) => ({
- *   name: 'gitsource',
- *   for: gitSourceResource,
- *   predicate: generationOrAnnotationChanged,
- *   reconcile: async (req, ctx) => { ... },
- * });
- * ```
+ * A controller, declared (kubebuilder's builder: For / Owns / Watches), not wired by hand. Cairn's controllers
+ * do not write this by hand either: `kindController` of src/controllers/kit/ builds it from a kind's ordered
+ * steps and conditions (docs/adding-a-controller.md).
  */
 export interface ControllerDefinition {
   /** Lower-case name for logs and metric labels, e.g. `gitsource`. */
@@ -66,7 +59,7 @@ export interface ControllerDefinition {
   predicate?: (event: InformerEvent<KubeObject>) => boolean;
   /** Child kinds: a change of a child enqueues the key of its controller ownerReference of the `for` kind. */
   owns?: ResourceType[];
-  /** Other kinds mapped to primary keys (cross-kind references, STYLE.md §7). */
+  /** Other kinds mapped to primary keys (cross-kind references, docs/style.md §7). */
   watches?: WatchSpec[];
   reconcile: Reconciler;
   /** Workers, i.e. reconciles running at once (each on a different key). Default 2. */
@@ -76,7 +69,7 @@ export interface ControllerDefinition {
 }
 
 /**
- * Everything a controller may use, injected (STYLE.md §10). `kube` refuses writes while this replica is not
+ * Everything a controller may use, injected (docs/style.md §10). `kube` refuses writes while this replica is not
  * the leader; `informers` gives shared caches (`deps.informers.for(res).get(name, ns)`); `events` records
  * Kubernetes Events whose reason is the condition reason.
  */

@@ -17,7 +17,7 @@ export const done: Result = Object.freeze({});
 
 /**
  * Reconcile again after `ms`, minus up to `jitter` of it (default 10%), so objects created together do not
- * resync together (STYLE.md §6: on success, requeue at spec.interval with jitter).
+ * resync together (docs/style.md §6: on success, requeue at spec.interval with jitter).
  */
 export function requeueAfter(ms: number, jitter = 0.1, random: () => number = Math.random): Result {
   return { requeueAfterMs: withJitter(ms, jitter, random) };

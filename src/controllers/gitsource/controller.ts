@@ -6,28 +6,26 @@
  * Git-managed object reverts at once (self-heal) from the checkout already on disk, without a fetch;
  * a fetch happens once per interval, on a spec change, or when a webhook asks for it.
  */
-import { isDeepStrictEqual } from 'node:util';
 import { parseDuration } from '../../api/duration.js';
-import type { GitSource } from '../../api/kinds/index.js';
+import type { GitSource, GitSourceStatus } from '../../api/kinds/index.js';
 import { makeValidators } from '../../api/validate.js';
 import { annotations, labels } from '../../gitops/desired.js';
 import { credentialsFromSecret, GitError, type GitCredentials, type GitFetcher, type GitRef } from '../../gitops/git/index.js';
 import { desiredSet, planSync, type DesiredSet, type InventoryEntry } from '../../gitops/plan.js';
 import { checkTree, type CheckResult } from '../../manifests/check.js';
 import { resolveInside } from '../../manifests/files.js';
-import type { ControllerDeps, ControllerFactory, ReconcileContext, ReconcileRequest } from '../../runtime/controller.js';
+import type { ControllerDeps, ControllerFactory } from '../../runtime/controller.js';
 import { describeError } from '../../runtime/errors.js';
 import type { InformerEvent } from '../../runtime/informer.js';
 import { keyOf } from '../../runtime/keys.js';
-import { isNotFound } from '../../runtime/kube/errors.js';
-import { mutableCopy, type Frozen, type KubeObject } from '../../runtime/kube/object.js';
+import type { Frozen, KubeObject } from '../../runtime/kube/object.js';
 import { builtin } from '../../runtime/kube/resource.js';
 import { anyOf, generationChanged, metadataChanged } from '../../runtime/predicates.js';
-import { done, requeueAfter, type Result } from '../../runtime/result.js';
-import { Reason } from '../../status/conditions.js';
+import { kindController, KitReason, StalledError, WaitingError, type Scope } from '../kit/index.js';
 import { cairnResource, cairnResources } from '../resources.js';
 import { applyObjects, pruneObjects } from './apply.js';
-import { nextStatus, readyTransition, type SyncOutcome } from './status.js';
+import { GitSourceCondition, gitSourceConditions, GitSourceReason } from './reasons.js';
+import { recordFetchFailure, recordSync, type SyncOutcome } from './status.js';
 
 export const gitSourceResource = cairnResource('GitSource');
 
@@ -76,36 +74,46 @@ export const fetchTimeoutMs = (timeout: string | undefined): number => durationM
 /** A fetch is due once this share of the interval has passed (requeueAfter's jitter takes up to 10% off). */
 const fetchDueFraction = 0.85;
 
+type Source = GitSource & KubeObject & { metadata: { name: string }; status?: GitSourceStatus };
+
 export function gitSourceController(options: GitSourceControllerOptions): ControllerFactory & { requestSync(namespace: string, name: string): void } {
   const checkouts = new Map<string, Checkout>();
   const forced = new Set<string>();
   const validators = makeValidators();
 
   const factory = (deps: ControllerDeps) => {
-    const sources = deps.informers.for<GitSource & KubeObject>(gitSourceResource);
+    const sources = deps.informers.for<Source>(gitSourceResource);
     const live = (res: (typeof cairnResources)[number], name: string, namespace: string) => deps.informers.for(res).get(name, namespace);
 
-    /** Reads the Git credentials; a missing Secret is a dependency not ready yet, never a crash. */
-    async function credentials(source: GitSource, signal: AbortSignal): Promise<{ credentials?: GitCredentials } | { outcome: SyncOutcome }> {
+    /** Reads the Git credentials: a missing Secret is a dependency not ready yet, a malformed one a stall. */
+    async function credentials(scope: Scope<Source>, intervalMs: number): Promise<GitCredentials | undefined> {
+      const source = scope.object;
       const ref = source.spec.secretRef;
-      if (!ref) return {};
+      if (!ref) return undefined;
       let secret: (KubeObject & { data?: Record<string, string> }) | undefined;
       try {
-        secret = await deps.kube.get<KubeObject & { data?: Record<string, string> }>(builtin.secret, ref.name, source.metadata.namespace, { signal });
+        secret = await deps.kube.get<KubeObject & { data?: Record<string, string> }>(builtin.secret, ref.name, source.metadata.namespace, { signal: scope.signal });
       } catch (err) {
-        return { outcome: { type: 'waiting', reason: Reason.DependencyNotReady, message: `Could not read Secret ${ref.name}: ${describeError(err)}` } };
+        if (scope.signal.aborted) throw err;
+        throw new WaitingError(KitReason.DependencyNotReady, `Could not read Secret ${ref.name}: ${describeError(err)}`, intervalMs);
       }
-      if (!secret) return { outcome: { type: 'waiting', reason: Reason.DependencyNotReady, message: `Secret ${ref.name} not found` } };
+      if (!secret) throw new WaitingError(KitReason.DependencyNotReady, `Secret ${ref.name} not found`, intervalMs);
       const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
       try {
-        return { credentials: credentialsFromSecret(data) };
+        return credentialsFromSecret(data);
       } catch (err) {
-        return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: describeError(err) } };
+        throw new StalledError(KitReason.InvalidSpec, `Secret ${ref.name}: ${describeError(err)}`);
       }
     }
 
-    /** Fetches when due and loads the files; otherwise reuses the last checkout. */
-    async function checkout(key: string, source: GitSource, intervalMs: number, ctx: ReconcileContext): Promise<{ checkout: Checkout } | { outcome: SyncOutcome }> {
+    /**
+     * Step 1: fetch the commit when due (first time, spec or uid change, a requested sync, the interval) and
+     * load its files; otherwise keep the last checkout. A fetch failure sets FetchFailed and stops: the last
+     * applied state stays. Stalls on a spec that can never work; waits on a missing Secret.
+     */
+    async function fetchRevision(scope: Scope<Source>): Promise<'stop' | void> {
+      const { object: source, key } = scope;
+      const intervalMs = syncIntervalMs(source.spec.interval);
       const previous = checkouts.get(key);
       const requestedAt = source.metadata.annotations?.[requestedAtAnnotation];
       const due =
@@ -116,11 +124,10 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         previous.requestedAt !== requestedAt ||
         // The requeue comes up to 10% early (jitter, so sources spread out); count that as due.
         deps.clock.now() - previous.fetchedAtMs >= intervalMs * fetchDueFraction;
-      if (!due) return { checkout: previous };
-      const creds = await credentials(source, ctx.signal);
-      if ('outcome' in creds) return creds;
+      if (!due) return;
+      const creds = await credentials(scope, intervalMs);
       if (!deps.settings.allowFileUrls && /^file:/i.test(source.spec.url)) {
-        return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: 'file:// URLs are refused unless the operator runs with --allow-file-urls (development only)' } };
+        throw new StalledError(KitReason.InvalidSpec, 'file:// URLs are refused unless the operator runs with --allow-file-urls (development only)');
       }
       let result;
       try {
@@ -128,17 +135,15 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
           key,
           url: source.spec.url,
           ref: source.spec.ref as GitRef,
-          credentials: creds.credentials,
-          signal: ctx.signal,
+          credentials: creds,
+          signal: scope.signal,
           timeoutMs: fetchTimeoutMs(source.spec.timeout),
         });
       } catch (err) {
-        if (ctx.signal.aborted) throw err;
-        if (err instanceof GitError) {
-          if (err.reason === 'InvalidSpec') return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message: err.message } };
-          return { outcome: { type: 'fetchFailed', reason: err.reason, message: err.message } };
-        }
-        return { outcome: { type: 'fetchFailed', reason: Reason.GitOperationFailed, message: describeError(err) } };
+        if (scope.signal.aborted) throw err;
+        if (err instanceof GitError && err.reason === 'InvalidSpec') throw new StalledError(KitReason.InvalidSpec, err.message);
+        recordFetchFailure(scope.conditions, err instanceof GitError ? err.reason : GitSourceReason.GitOperationFailed, err instanceof GitError ? err.message : describeError(err));
+        return 'stop';
       }
       const path = source.spec.path ?? '.';
       let loaded: CheckResult;
@@ -151,8 +156,9 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         } catch (err) {
           const message = `spec.path: ${describeError(err)} at ${result.revision}`;
           // A path that leaves the repository never works; one that is missing may appear in a later commit.
-          if (/leaves the repository/.test(message)) return { outcome: { type: 'stalled', reason: Reason.InvalidSpec, message } };
-          return { outcome: { type: 'fetchFailed', reason: Reason.GitOperationFailed, message } };
+          if (/leaves the repository/.test(message)) throw new StalledError(KitReason.InvalidSpec, message);
+          recordFetchFailure(scope.conditions, GitSourceReason.GitOperationFailed, message);
+          return 'stop';
         }
         loaded = await checkTree(root, { validators, namespace: source.metadata.namespace });
       }
@@ -161,40 +167,19 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       // rebuild (clone, label, digest) every object on each interval.
       if (previous?.desired && previous.loaded === loaded && previous.revision === result.revision) next.desired = previous.desired;
       checkouts.set(key, next);
-      return { checkout: next };
     }
 
-    async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
-      const cached = sources.get(req.name, req.namespace);
-      if (!cached) {
-        // Deleted: forget its checkout and its revision series. What it applied stays (no finalizer prunes it):
-        // deleting a source object must never be able to delete production by accident.
-        forced.delete(req.key);
-        if (checkouts.delete(req.key)) ctx.log.info('GitSource deleted; the objects it applied stay in place');
-        deps.metrics.gitRevision.delete(req.namespace ?? '', req.name);
-        return done;
-      }
-      const source = mutableCopy(cached) as GitSource;
-      if (source.spec.suspend) {
-        ctx.log.debug('Skipped suspended GitSource');
-        return done;
-      }
-      const namespace = source.metadata.namespace!;
-      const intervalMs = syncIntervalMs(source.spec.interval);
-      const started = deps.clock.now();
-      const fetched = await checkout(req.key, source, intervalMs, ctx);
-      const outcome = 'outcome' in fetched ? fetched.outcome : await sync(source, namespace, fetched.checkout, ctx);
-      await writeStatus(source, outcome, ctx);
-      const result = outcome.type === 'synced' && outcome.errors.length === 0 ? 'success' : outcome.type;
-      deps.metrics.gitSyncDuration.observe({ namespace, name: req.name, result }, (deps.clock.now() - started) / 1000);
-      if (outcome.type === 'synced') deps.metrics.gitRevision.set(namespace, req.name, outcome.revision);
-      ctx.log.debug({ outcome: result, ...(outcome.type === 'synced' ? { revision: outcome.revision } : {}) }, 'Reconciled GitSource');
-      // Even a stall is looked at again each interval: it may come from the Secret (not watched) or from the
-      // repository (a symlink a later commit removes), and a look costs a Secret read or a fetch at most.
-      return requeueAfter(intervalMs);
+    /** Step 2: apply what differs from the checkout, prune what left Git (never when the revision has problems). */
+    async function syncRevision(scope: Scope<Source>): Promise<void> {
+      const { object: source } = scope;
+      const fetched = checkouts.get(scope.key);
+      if (!fetched) return; // unreachable: the fetch step stops without a checkout
+      const outcome = await sync(source, source.metadata.namespace!, fetched, scope);
+      recordSync(scope.status, scope.conditions, outcome);
+      deps.metrics.gitRevision.set(source.metadata.namespace!, source.metadata.name, outcome.revision);
     }
 
-    async function sync(source: GitSource, namespace: string, fetched: Checkout, ctx: ReconcileContext): Promise<SyncOutcome> {
+    async function sync(source: Source, namespace: string, fetched: Checkout, scope: Scope<Source>): Promise<SyncOutcome> {
       const previous: InventoryEntry[] = (source.status?.inventory?.entries ?? []).map((e) => ({ kind: e.kind, namespace: e.namespace ?? namespace, name: e.name }));
       const ref = { name: source.metadata.name, namespace };
       fetched.desired ??= desiredSet(ref, fetched.revision, fetched.loaded.objects);
@@ -214,7 +199,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       const writeCtx = {
         kube: deps.kube,
         fieldManager: deps.settings.fieldManager,
-        signal: ctx.signal,
+        signal: scope.signal,
         live,
         source: source.metadata.name,
         sourceExists: (name: string) => sources.get(name, namespace) !== undefined,
@@ -232,32 +217,12 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
         pruned = outcome.pruned.length;
         inventory = [...inventory, ...outcome.failed];
         errors.push(...outcome.errors);
-        if (outcome.pruned.length > 0) {
-          deps.events.record(source, 'Normal', Reason.Pruned, `Pruned ${outcome.pruned.map((e) => `${e.kind}/${e.name}`).join(', ')}`);
-        }
+        if (outcome.pruned.length > 0) scope.event('Normal', GitSourceReason.Pruned, `Pruned ${outcome.pruned.map((e) => `${e.kind}/${e.name}`).join(', ')}`);
       }
       if (applied.applied > 0 || pruned > 0) {
-        ctx.log.info({ revision: fetched.revision, applied: applied.applied, unchanged: applied.unchanged, pruned, problems: errors.length }, 'Synced GitSource');
+        scope.log.info({ revision: fetched.revision, applied: applied.applied, unchanged: applied.unchanged, pruned, problems: errors.length }, 'Synced GitSource');
       }
-      return { type: 'synced', revision: fetched.revision, inventory, errors, applied: applied.applied, unchanged: applied.unchanged, pruned, ...(pruneBlocked ? { pruneBlocked } : {}) };
-    }
-
-    /** Computes the status in memory and writes it once, only when it changed (STYLE.md §4). */
-    async function writeStatus(source: GitSource, outcome: SyncOutcome, ctx: ReconcileContext): Promise<void> {
-      const status = nextStatus(source.status, outcome, new Date(deps.clock.now()).toISOString(), source.metadata.generation);
-      if (isDeepStrictEqual(status, source.status ?? {})) return;
-      try {
-        await deps.kube.applyStatus(
-          gitSourceResource,
-          { apiVersion: source.apiVersion, kind: source.kind, metadata: { name: source.metadata.name, namespace: source.metadata.namespace }, status } as KubeObject,
-          { fieldManager: deps.settings.fieldManager, force: true, signal: ctx.signal },
-        );
-      } catch (err) {
-        if (isNotFound(err)) return; // deleted meanwhile
-        throw err;
-      }
-      const transition = readyTransition(source.status, status);
-      if (transition) deps.events.record(source, transition.status === 'True' ? 'Normal' : 'Warning', transition.reason, transition.message);
+      return { revision: fetched.revision, inventory, errors, applied: applied.applied, unchanged: applied.unchanged, pruned, ...(pruneBlocked ? { pruneBlocked } : {}) };
     }
 
     /** A change of an object this source applied (a hand edit, a deletion) maps back to the source. */
@@ -267,13 +232,29 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
     };
     const specOrMetadataChanged = anyOf(generationChanged, metadataChanged) as (e: InformerEvent<KubeObject>) => boolean;
 
-    return {
+    return kindController<Source>(deps, {
       name: 'gitsource',
-      for: gitSourceResource,
+      resource: gitSourceResource,
+      conditions: gitSourceConditions,
+      steps: [fetchRevision, syncRevision],
       predicate: specOrMetadataChanged,
       watches: cairnResources.map((resource) => ({ resource, map: ownedByLabel, predicate: specOrMetadataChanged })),
-      reconcile,
-    };
+      // Even a stall is looked at again each interval: it may come from the Secret (not watched) or from the
+      // repository (a symlink a later commit removes), and a look costs a Secret read or a fetch at most.
+      resyncAfterMs: (source) => syncIntervalMs(source.spec.interval),
+      forget: (req) => {
+        // What it applied stays (no finalizer prunes it): deleting a source object must never be able to delete
+        // production by accident.
+        forced.delete(req.key);
+        if (checkouts.delete(req.key)) deps.log.info({ namespace: req.namespace, name: req.name }, 'GitSource deleted; the objects it applied stay in place');
+        deps.metrics.gitRevision.delete(req.namespace ?? '', req.name);
+      },
+      after: (scope, outcome) => {
+        const result = outcome === 'stalled' || outcome === 'waiting' || outcome === 'error' ? outcome : scope.conditions.get(GitSourceCondition.FetchFailed) ? 'fetchFailed' : scope.conditions.get(GitSourceCondition.ValidationFailed) ? 'synced' : 'success';
+        deps.metrics.gitSyncDuration.observe({ namespace: scope.object.metadata.namespace ?? '', name: scope.object.metadata.name, result }, (deps.clock.now() - scope.startedAt) / 1000);
+        scope.log.debug({ outcome: result, ...(scope.status.revision ? { revision: scope.status.revision } : {}) }, 'Reconciled GitSource');
+      },
+    });
   };
 
   return Object.assign(factory, {

@@ -1,9 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { nextStatus, readyTransition, type SyncOutcome } from '../../../src/controllers/gitsource/status.js';
+import type { GitSourceStatus } from '../../../src/api/kinds/index.js';
+import { gitSourceConditions } from '../../../src/controllers/gitsource/reasons.js';
+import { recordFetchFailure, recordSync, type SyncOutcome as Synced } from '../../../src/controllers/gitsource/status.js';
+import { ConditionSet, transitions, type Condition, type Failure } from '../../../src/controllers/kit/index.js';
+
+type SyncOutcome = ({ type: 'synced' } & Synced) | { type: 'fetchFailed' | 'stalled' | 'waiting'; reason: string; message: string };
+
+/** What the kit's driver does with the GitSource's steps, for one outcome: the status it would write. */
+function nextStatus(previous: GitSourceStatus | undefined, outcome: SyncOutcome, now: string, generation: number): GitSourceStatus {
+  const { conditions: before, ...rest } = previous ?? {};
+  const status: GitSourceStatus = structuredClone(rest);
+  const conditions = new ConditionSet(before as Condition[] | undefined, gitSourceConditions, now, generation);
+  let failure: Failure | undefined;
+  if (outcome.type === 'synced') recordSync(status, conditions, outcome);
+  else if (outcome.type === 'fetchFailed') recordFetchFailure(conditions, outcome.reason, outcome.message);
+  else failure = { kind: outcome.type, reason: outcome.reason, message: outcome.message };
+  return { ...status, observedGeneration: generation, conditions: conditions.result(failure) as GitSourceStatus['conditions'] };
+}
+
+/** The Event the driver records for Ready, if any. */
+const readyTransition = (previous: GitSourceStatus | undefined, next: GitSourceStatus) =>
+  transitions(previous?.conditions as Condition[] | undefined, next.conditions as Condition[], gitSourceConditions).find((t) => t.condition.type === 'Ready')?.condition;
 
 const t0 = '2026-11-23T10:00:00.000Z';
 const t1 = '2026-11-23T10:01:00.000Z';
-const synced = (revision: string, extra: Partial<Extract<SyncOutcome, { type: 'synced' }>> = {}): SyncOutcome => ({
+const synced = (revision: string, extra: Partial<Synced> = {}): SyncOutcome => ({
   type: 'synced',
   revision,
   inventory: [{ kind: 'Deployment', namespace: 'ml', name: 'eta' }],

@@ -74,6 +74,18 @@ describe('ControllerRunner.process', () => {
     expect(lines.find((l) => l.reason === 'InvalidSpec')?.level).toBe('info');
   });
 
+  it('looks at a Stalled error again after its retryAfterMs, without backoff', async () => {
+    const { r, clock } = runner(async () => {
+      throw new StalledError('InvalidSpec', 'Secret s: no identity', { retryAfterMs: 60_000 });
+    });
+    expect(await r.process('ns/a')).toBe('stalled');
+    expect(r.queue.retries('ns/a')).toBe(0);
+    clock.advance(59_999);
+    expect(r.queue.len()).toBe(0);
+    clock.advance(1);
+    expect(r.queue.len()).toBe(1);
+  });
+
   it('requeues a Waiting error after its own delay, without an error log or error count', async () => {
     const { r, clock, lines, registry } = runner(async () => {
       throw new WaitingError('DependencyNotReady', 'Dataset driver-stats is not Ready', 15_000);

@@ -1,0 +1,141 @@
+/**
+ * applyChildren: makes the children of one owner (the Jobs of an Experiment, the ConfigMap of a Dataset's
+ * profile) what the renderers say, with server-side apply, and deletes the owner's children that are no longer
+ * desired. Only what differs is written: each child carries the digest of what Cairn applied (the same digest
+ * the Git sync uses), so a reconcile with nothing to change makes no request. Failures are collected per child,
+ * never thrown, so one bad child cannot stop the others; the caller turns them into a condition.
+ */
+import { annotations, digestOf, isSubset } from '../../gitops/desired.js';
+import { describeError } from '../../runtime/errors.js';
+import type { Cache } from '../../runtime/informer.js';
+import type { KubeClient } from '../../runtime/kube/client.js';
+import type { KubeObject } from '../../runtime/kube/object.js';
+import { apiVersionOf, type ResourceType } from '../../runtime/kube/resource.js';
+
+/** The label selector of every child informer: Cairn's children only, so watching Jobs and Pods stays small. */
+export const childSelector = 'app.kubernetes.io/managed-by=cairn';
+
+export interface ChildrenIO {
+  kube: KubeClient;
+  fieldManager: string;
+  signal: AbortSignal;
+  /** The informer cache of a child kind (selected by {@link childSelector}). */
+  cache(res: ResourceType): Pick<Cache<KubeObject>, 'get' | 'list'>;
+}
+
+export interface Owner {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string };
+}
+
+export interface ChildError {
+  kind: string;
+  name: string;
+  action: 'apply' | 'prune';
+  message: string;
+}
+
+export interface ChildrenOutcome {
+  /** Children created or changed. */
+  applied: number;
+  unchanged: number;
+  pruned: number;
+  errors: ChildError[];
+}
+
+/** Writes in flight at once: enough to hide the API server's round trip, few enough not to crowd it. */
+const concurrency = 8;
+
+const isControlledBy = (child: KubeObject, uid: string): boolean => (child.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === uid);
+
+/**
+ * Applies `desired` (complete objects from src/render/, each with a controller ownerReference to `owner`) and
+ * prunes the children of `owner`, among the kinds `kinds`, that are not desired. A desired object of a kind
+ * outside `kinds`, or not controlled by `owner`, is an error for that child: pruning relies on both.
+ */
+export async function applyChildren(io: ChildrenIO, owner: Owner, desired: readonly KubeObject[], kinds: readonly ResourceType[]): Promise<ChildrenOutcome> {
+  const outcome: ChildrenOutcome = { applied: 0, unchanged: 0, pruned: 0, errors: [] };
+  const uid = owner.metadata?.uid;
+  const namespace = owner.metadata?.namespace;
+  if (!uid) throw new Error(`${owner.kind}/${owner.metadata?.name} has no uid: only an object read from the API server can own children`);
+  const typeOf = (o: KubeObject) => kinds.find((k) => apiVersionOf(k) === o.apiVersion && k.kind === o.kind);
+  const wanted = new Set<string>();
+  const jobs: Array<() => Promise<void>> = [];
+  for (const child of desired) {
+    const res = typeOf(child);
+    const name = child.metadata?.name ?? '';
+    const fail = (message: string) => outcome.errors.push({ kind: child.kind ?? '', name, action: 'apply', message });
+    if (!res) {
+      fail(`${child.apiVersion}/${child.kind} is not among the child kinds of this controller`);
+      continue;
+    }
+    wanted.add(`${res.kind}/${name}`);
+    if (!isControlledBy(child, uid)) {
+      fail(`has no controller ownerReference to ${owner.kind}/${owner.metadata?.name}`);
+      continue;
+    }
+    if (res.namespaced && child.metadata?.namespace !== namespace) {
+      fail(`is in namespace ${child.metadata?.namespace}, not its owner's (${namespace})`);
+      continue;
+    }
+    const withDigest = stamped(child);
+    const live = io.cache(res).get(name, namespace);
+    if (upToDate(withDigest, live)) {
+      outcome.unchanged++;
+      continue;
+    }
+    jobs.push(async () => {
+      try {
+        // force: the operator owns every field it renders, even one someone edited by hand.
+        await io.kube.apply(res, withDigest, { fieldManager: io.fieldManager, force: true, signal: io.signal });
+        outcome.applied++;
+      } catch (err) {
+        if (io.signal.aborted) throw err;
+        fail(`apply failed: ${describeError(err)}`);
+      }
+    });
+  }
+  for (const res of kinds) {
+    for (const live of io.cache(res).list(namespace)) {
+      const name = live.metadata?.name ?? '';
+      if (wanted.has(`${res.kind}/${name}`) || !isControlledBy(live as KubeObject, uid)) continue;
+      jobs.push(async () => {
+        try {
+          // The uid precondition: never delete a child re-created under the same name meanwhile.
+          const childUid = live.metadata?.uid;
+          await io.kube.delete(res, name, namespace, { signal: io.signal, propagationPolicy: 'Background', ...(childUid ? { preconditions: { uid: childUid } } : {}) });
+          outcome.pruned++;
+        } catch (err) {
+          if (io.signal.aborted) throw err;
+          outcome.errors.push({ kind: res.kind, name, action: 'prune', message: `prune failed: ${describeError(err)}` });
+        }
+      });
+    }
+  }
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < jobs.length; i = next++) await jobs[i]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  outcome.errors.sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1));
+  return outcome;
+}
+
+/** A copy of `child` carrying the digest of itself (without that annotation). */
+function stamped(child: KubeObject): KubeObject {
+  const copy = structuredClone(child);
+  const digest = digestOf(copy);
+  copy.metadata = { ...copy.metadata, annotations: { ...(copy.metadata?.annotations ?? {}), [annotations.digest]: digest } };
+  return copy;
+}
+
+/**
+ * Whether applying would change nothing: the live child carries the digest of the same desired object (no
+ * field was dropped since) and still holds every desired value (nobody edited one by hand).
+ */
+function upToDate(desired: KubeObject, live: unknown): boolean {
+  if (!live) return false;
+  const liveDigest = (live as KubeObject).metadata?.annotations?.[annotations.digest];
+  return liveDigest === desired.metadata?.annotations?.[annotations.digest] && isSubset(desired, live);
+}

@@ -1,0 +1,193 @@
+/**
+ * The reconcile driver every Cairn controller runs on (docs/adding-a-controller.md). A kind declares its
+ * conditions and an ordered list of steps; the driver does the rest, the same way for every kind:
+ *
+ * 1. read the object from the informer cache; gone (or being deleted) -> forget its in-memory state, done;
+ * 2. `spec.suspend: true` -> say so (a `Suspended` Event), touch nothing;
+ * 3. run the steps in order over one in-memory copy (docs/style.md §2); a step returns `'stop'` to end early
+ *    or throws a typed error (src/runtime/errors.ts) to say why it cannot go on;
+ * 4. turn the outcome into conditions (Ready summarised from the others), set observedGeneration, and write
+ *    status once, only when it changed (docs/style.md §4);
+ * 5. record an Event on each condition transition, its reason the condition's reason;
+ * 6. hand the requeue to the work queue: the earliest a step asked for, or the kind's resync interval;
+ *    typed errors are rethrown so the runner applies their requeue and counts them in the metrics.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { ControllerDefinition, ControllerDeps, ReconcileContext, ReconcileRequest, WatchSpec } from '../../runtime/controller.js';
+import { describeError, StalledError, TransientError, WaitingError, isStalled, isWaiting } from '../../runtime/errors.js';
+import type { InformerEvent } from '../../runtime/informer.js';
+import { isNotFound } from '../../runtime/kube/errors.js';
+import { mutableCopy, type KubeObject, type ObjectMeta } from '../../runtime/kube/object.js';
+import type { ResourceType } from '../../runtime/kube/resource.js';
+import { controllerOwnerKeys } from '../../runtime/predicates.js';
+import { done, requeueAfter, type Outcome, type Result } from '../../runtime/result.js';
+import type { BackoffPolicy } from '../../runtime/backoff.js';
+import { applyChildren, childSelector, type ChildrenOutcome } from './children.js';
+import { ConditionSet, KitReason, transitions, type Condition, type Failure, type KindConditions } from './conditions.js';
+
+/** The shape the driver needs of a cairn.dev object. */
+export interface ReconciledObject extends KubeObject {
+  metadata: ObjectMeta & { name: string };
+  spec?: unknown;
+  status?: { observedGeneration?: number; conditions?: readonly Condition[] };
+}
+
+type StatusOf<T extends ReconciledObject> = NonNullable<T['status']>;
+
+/** What a step works on: one object, its status draft and conditions, and the controller's I/O. */
+export interface Scope<T extends ReconciledObject> {
+  /** A mutable copy of the cached object; read the spec here. */
+  readonly object: T;
+  /** The status to write, starting as a copy of the last written one; change it in place. */
+  readonly status: StatusOf<T>;
+  readonly conditions: ConditionSet;
+  readonly deps: ControllerDeps;
+  readonly log: Logger;
+  /** Aborted when leadership is lost or at shutdown: pass it to every long I/O. */
+  readonly signal: AbortSignal;
+  readonly key: string;
+  /** When this reconcile started (the injected clock, ms). */
+  readonly startedAt: number;
+  /** Reconcile again after `ms` at the latest (several calls: the earliest wins). */
+  requeueAfter(ms: number): void;
+  /** An Event besides the condition transitions the driver records (e.g. `Pruned`). */
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** applyChildren for this object, over the kind's child informers. */
+  applyChildren(desired: readonly KubeObject[]): Promise<ChildrenOutcome>;
+}
+
+/** A step's verdict: nothing (go on) or `'stop'` (the rest has nothing to do this time). */
+export type StepResult = void | 'stop';
+export type Step<T extends ReconciledObject> = (scope: Scope<T>) => Promise<StepResult> | StepResult;
+
+export interface KindController<T extends ReconciledObject> {
+  /** Lower-case controller name, for logs and metric labels. */
+  name: string;
+  resource: ResourceType;
+  conditions: KindConditions;
+  /** Run in order; named functions, since a failure is logged with the step's name. */
+  steps: ReadonlyArray<Step<T>>;
+  /** Filters events of the kind itself (default: every event). */
+  predicate?: (event: InformerEvent<KubeObject>) => boolean;
+  /** Kinds this one creates: watched through {@link childSelector}, mapped to their controlling owner, pruned by applyChildren. */
+  children?: readonly ResourceType[];
+  watches?: WatchSpec[];
+  concurrency?: number;
+  backoff?: BackoffPolicy;
+  /** The object is gone: drop what is kept in memory for it. */
+  forget?(req: ReconcileRequest): void;
+  /** Look again after this long even if nothing changes (e.g. `spec.interval`); also after a stall. */
+  resyncAfterMs?(object: T): number | undefined;
+  /** Default: `spec.suspend === true`. */
+  suspended?(object: T): boolean;
+  /** Called once the status is written, with how the reconcile ended (kind-specific metrics). */
+  after?(scope: Scope<T>, outcome: Outcome): void;
+}
+
+const isSuspendedSpec = (object: ReconciledObject): boolean => (object.spec as { suspend?: unknown } | undefined)?.suspend === true;
+
+/** Builds the runtime's ControllerDefinition for a kind from its steps. */
+export function kindController<T extends ReconciledObject>(deps: ControllerDeps, kind: KindController<T>): ControllerDefinition {
+  const cache = deps.informers.for<T>(kind.resource);
+  const children = kind.children ?? [];
+  // Touch every child informer now, so a term waits for their caches before the first reconcile.
+  for (const res of children) deps.informers.for(res, { labelSelector: childSelector });
+
+  async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
+    const cached = cache.get(req.name, req.namespace);
+    if (!cached || cached.metadata?.deletionTimestamp) {
+      kind.forget?.(req);
+      return done;
+    }
+    const object = mutableCopy(cached) as T;
+    if ((kind.suspended ?? isSuspendedSpec)(object)) {
+      ctx.log.debug(`Skipped suspended ${object.kind}`);
+      deps.events.record(object, 'Normal', KitReason.Suspended, `Reconciliation is suspended (spec.suspend); nothing is changed until it is resumed`);
+      return done;
+    }
+    const generation = object.metadata.generation;
+    const { conditions: previousConditions, ...rest } = (object.status ?? {}) as StatusOf<T>;
+    const status = structuredClone(rest) as StatusOf<T>;
+    const conditions = new ConditionSet(previousConditions as Condition[] | undefined, kind.conditions, new Date(deps.clock.now()).toISOString(), generation);
+    let requeueMs: number | undefined;
+    const scope: Scope<T> = {
+      object,
+      status,
+      conditions,
+      deps,
+      log: ctx.log,
+      signal: ctx.signal,
+      key: req.key,
+      startedAt: deps.clock.now(),
+      requeueAfter: (ms) => {
+        requeueMs = requeueMs === undefined ? ms : Math.min(requeueMs, ms);
+      },
+      event: (type, reason, message) => deps.events.record(object, type, reason, message),
+      applyChildren: (desired) =>
+        applyChildren({ kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, cache: (res) => deps.informers.for(res, { labelSelector: childSelector }) }, object, desired, children),
+    };
+
+    let error: unknown;
+    for (const step of kind.steps) {
+      try {
+        if ((await step(scope)) === 'stop') break;
+      } catch (err) {
+        if (ctx.signal.aborted) throw err; // shutting down or no longer leading: write nothing
+        error = err;
+        if (!isStalled(err) && !isWaiting(err)) ctx.log.debug({ step: step.name, err: describeError(err) }, 'Step failed');
+        break;
+      }
+    }
+
+    const failure = failureOf(error);
+    const next = { ...status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: conditions.result(failure) } as StatusOf<T>;
+    await writeStatus(object, next, ctx);
+    for (const t of transitions(previousConditions, next.conditions as Condition[], kind.conditions)) deps.events.record(object, t.type, t.condition.reason, t.condition.message);
+
+    const resync = kind.resyncAfterMs?.(object);
+    const outcome: Outcome = isStalled(error) ? 'stalled' : isWaiting(error) ? 'waiting' : error ? 'error' : requeueMs !== undefined || resync !== undefined ? 'requeue' : 'success';
+    kind.after?.(scope, outcome);
+    if (isStalled(error)) {
+      if (resync !== undefined && error.retryAfterMs === undefined) throw new StalledError(error.reason, error.message, { cause: error, retryAfterMs: resync });
+      throw error;
+    }
+    if (error) throw error;
+    const after = [requeueMs, resync].filter((ms): ms is number => ms !== undefined);
+    return after.length > 0 ? requeueAfter(Math.min(...after)) : done;
+  }
+
+  /** Server-side apply of the whole status, only when it differs from what the cache holds. */
+  async function writeStatus(object: T, next: StatusOf<T>, ctx: ReconcileContext): Promise<void> {
+    if (isDeepStrictEqual(next, object.status ?? {})) return;
+    try {
+      await deps.kube.applyStatus(
+        kind.resource,
+        { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, status: next } as KubeObject,
+        { fieldManager: deps.settings.fieldManager, force: true, signal: ctx.signal },
+      );
+    } catch (err) {
+      if (isNotFound(err)) return; // deleted meanwhile
+      throw err;
+    }
+  }
+
+  return {
+    name: kind.name,
+    for: kind.resource,
+    ...(kind.predicate ? { predicate: kind.predicate } : {}),
+    watches: [...children.map((resource) => ({ resource, labelSelector: childSelector, map: controllerOwnerKeys(kind.resource) })), ...(kind.watches ?? [])],
+    reconcile,
+    ...(kind.concurrency !== undefined ? { concurrency: kind.concurrency } : {}),
+    ...(kind.backoff ? { backoff: kind.backoff } : {}),
+  };
+}
+
+/** The conditions a thrown error stands for: its own reason when typed, ReconcileFailed otherwise. */
+export function failureOf(error: unknown): Failure | undefined {
+  if (error === undefined) return undefined;
+  if (error instanceof StalledError) return { kind: 'stalled', reason: error.reason, message: error.message };
+  if (error instanceof WaitingError) return { kind: 'waiting', reason: error.reason, message: error.message };
+  if (error instanceof TransientError) return { kind: 'error', reason: error.reason, message: error.message };
+  return { kind: 'error', reason: KitReason.ReconcileFailed, message: describeError(error) };
+}
