@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (shared/design/TESTING.md): unit = pure code and the serving runtime over real HTTP;
+// Two tiers (docs/testing.md): unit = pure code and the serving runtime over real HTTP;
 // integration = against the real control plane that tests/harness starts.
 export default defineConfig({
   test: {

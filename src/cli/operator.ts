@@ -1,5 +1,5 @@
 /**
- * `cairn operator`: the controllers, the Git sync and the webhook receiver (CONTRACTS.md section 3). Parses
+ * `cairn operator`: the controllers, the Git sync and the webhook receiver (docs/contracts.md §3). Parses
  * arguments and wires the process's I/O (stdout JSON logger, signals) into src/operator/operator.ts.
  */
 import { tmpdir } from 'node:os';

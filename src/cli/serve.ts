@@ -1,5 +1,5 @@
 /**
- * `cairn serve`: the ONNX serving runtime of every serving pod (CONTRACTS.md section 2). Parses arguments and
+ * `cairn serve`: the ONNX serving runtime of every serving pod (docs/contracts.md §2). Parses arguments and
  * wires the process's I/O (stdout logger, signals, metrics registry) into src/serving/runtime.ts.
  */
 import { parseArgs } from 'node:util';

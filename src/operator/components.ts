@@ -6,7 +6,7 @@ import type { Manager } from '../runtime/manager.js';
 import type { OperatorOptions } from './options.js';
 
 /**
- * What `cairn operator` runs. The only place that imports src/controllers/ (ARCHITECTURE.md): add a controller
+ * What `cairn operator` runs. The only place that imports src/controllers/ (docs/architecture.md): add a controller
  * by appending its factory here. The Git webhook route is mounted when `gitWebhook` is set.
  */
 export interface OperatorComponents {

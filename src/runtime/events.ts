@@ -48,7 +48,7 @@ const MAX_NOTE = 1024;
 const MAX_TRACKED = 4096;
 
 /**
- * Records events.k8s.io/v1 Events (STYLE.md §5: reason = the condition reason; notes are redacted).
+ * Records events.k8s.io/v1 Events (docs/style.md §5: reason = the condition reason; notes are redacted).
  * Duplicates (same object, type, reason, note) within the aggregation window become one Event whose
  * `series.count` grows, written at most once per seriesUpdateIntervalMs; each object has a token bucket so a
  * hot loop cannot flood the API server. Recording never throws and never blocks a reconcile: writes are queued

@@ -15,7 +15,7 @@ export interface LoggerConfig {
  * are replaced at any depth, and the final line is scrubbed of URL userinfo, auth headers and key=value
  * secrets (which also covers the message and child bindings). `destination` is injectable so tests read lines.
  *
- * Conventions (STYLE.md §12): messages capitalized, past tense, naming the object type, no trailing period;
+ * Conventions (docs/style.md §12): messages capitalized, past tense, naming the object type, no trailing period;
  * per-reconcile children carry `controller`, `namespace`, `name`, `reconcileID`.
  */
 export function createLogger(config: LoggerConfig = {}, destination?: DestinationStream): Logger {

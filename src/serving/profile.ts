@@ -1,5 +1,5 @@
 /**
- * The Dataset profile (CONTRACTS.md section 4): the drift baseline whose bin edges become the buckets of the
+ * The Dataset profile (docs/contracts.md §4): the drift baseline whose bin edges become the buckets of the
  * live feature histograms, and whose categories bound the category counters.
  */
 

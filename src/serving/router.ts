@@ -1,5 +1,5 @@
 /**
- * Routing of the serving endpoints (CONTRACTS.md section 2), pure: method + URL in, a Route or an HttpError out.
+ * Routing of the serving endpoints (docs/contracts.md §2), pure: method + URL in, a Route or an HttpError out.
  */
 import { HttpError } from './errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Typed Git errors. `reason` is the GitSource condition reason (API.md) and `message` is safe to show in
+ * Typed Git errors. `reason` is the GitSource condition reason (docs/api.md) and `message` is safe to show in
  * status, Events and logs: it never contains a credential.
  */
 export type GitErrorReason = 'GitOperationFailed' | 'AuthenticationFailed' | 'InvalidSpec';

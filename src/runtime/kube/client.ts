@@ -2,7 +2,7 @@ import type { KubeObject } from './object.js';
 import type { ResourceType } from './resource.js';
 
 /**
- * The narrow Kubernetes client every part of the operator uses (STYLE.md §10: injected, never a singleton).
+ * The narrow Kubernetes client every part of the operator uses (docs/style.md §10: injected, never a singleton).
  * {@link HttpKubeClient} talks to the API server; {@link FakeKube} keeps objects in memory for unit tests.
  * Objects are plain JSON. Failures throw {@link KubeApiError}.
  */
