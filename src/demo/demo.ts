@@ -15,6 +15,7 @@ import { builtin } from '../runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane, type Logger } from '../testenv/index.js';
 import { installCrds, pollUntil, startOperatorInPlane } from './cluster.js';
 import { createDemoRepo, type DemoRepo } from './git.js';
+import { demoLogger, step } from './progress.js';
 import { renderTable, shortRevision, type Row } from './table.js';
 
 export interface DemoOptions {
@@ -44,26 +45,32 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   stopRequested = false;
   void options.interrupted.then(() => (stopRequested = true));
   const say = (line: string) => options.out(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
-  const quiet: Logger = { info: () => undefined, warn: (msg) => options.out(`  warning: ${msg}`), error: (msg) => options.out(`  error: ${msg}`) };
+  const quiet: Logger = demoLogger(options.out);
   let plane: ControlPlane | undefined;
   let repo: DemoRepo | undefined;
   try {
     say('Checking the control-plane binaries (built from upstream Go modules on first use: ~15 min on 2 cores)');
-    const binDir = await ensureBinaries({ root: options.root, logger: { ...quiet, info: (msg) => say(`  ${msg}`) } });
+    // Its progress: the entries below through `say`, build.sh's own timestamped lines on stderr.
+    const binDir = await step('building the control-plane binaries (bash scripts/testenv/build.sh)', () =>
+      ensureBinaries({ root: options.root, logger: demoLogger(say, { info: true }) }),
+    );
     say(`Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok`);
-    plane = await startControlPlane({ binDir, logger: quiet, kwokNodes: 1 });
+    plane = await step('starting the control plane', () => startControlPlane({ binDir, logger: quiet, kwokNodes: 1 }));
     say(`Control plane up at ${plane.server} (kubeconfig: ${plane.kubeconfigPath})`);
     const kube = new HttpKubeClient(plane.kubeConfig());
 
-    await installCrds(kube, join(options.root, 'crds'), 'cairn-demo', { stopped: () => stopRequested });
+    await step('installing the CRDs of crds/', () => installCrds(kube, join(options.root, 'crds'), 'cairn-demo', { stopped: () => stopRequested }));
     say(`Installed the CRDs of ${kinds.map((k) => k.kind).join(', ')}`);
 
     await kube.apply(builtin.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'cairn-demo' });
-    repo = await createDemoRepo(join(options.root, 'examples'));
+    repo = await step('making a Git repository of examples/ (git init, git commit)', () => createDemoRepo(join(options.root, 'examples')));
     const first = await repo.head();
     say(`Made a Git repository of examples/ at ${repo.dir} (commit ${first.slice(0, 12)})`);
 
-    const { address, logFile: operatorLog } = await startOperatorInPlane(plane, options.root, { namespace, podName: 'cairn-demo', poll: { stopped: () => stopRequested } });
+    const running = plane;
+    const { address, logFile: operatorLog } = await step('starting cairn operator', () =>
+      startOperatorInPlane(running, options.root, { namespace, podName: 'cairn-demo', poll: { stopped: () => stopRequested } }),
+    );
     say(`Started cairn operator at ${address} (log: ${operatorLog})`);
 
     await kube.apply(builtin.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-auth', namespace }, stringData: { webhookToken } } as KubeObject, { fieldManager: 'cairn-demo' });
