@@ -75,7 +75,7 @@ export class Reflector {
         if (!this.resourceVersion) {
           const list = await kube.list(resource, { namespace, labelSelector, signal: this.stop$.signal });
           if (this.stopped) return;
-          this.o.sink.replace(namespace, list.items.map((i) => deepFreeze(i)));
+          this.o.sink.replace(namespace, list.items.map((i) => deepFreeze(withoutManagedFields(i))));
           this.resourceVersion = list.resourceVersion;
           this.o.onSynced?.();
         }
@@ -133,7 +133,7 @@ export class Reflector {
         this.lastError = undefined;
         const rv = obj.metadata?.resourceVersion;
         if (type !== 'BOOKMARK') {
-          const frozen = deepFreeze(obj);
+          const frozen = deepFreeze(withoutManagedFields(obj));
           if (type === 'DELETED') sink.remove(frozen);
           else sink.upsert(frozen);
         }
@@ -157,4 +157,16 @@ export class Reflector {
         .catch((err: unknown) => finish({ kind: 'error', err }));
     });
   }
+}
+
+/**
+ * The object without metadata.managedFields, which no reconciler reads (server-side apply computes ownership on
+ * the server) and which is often the largest part of an object: a cache of Jobs or Pods holds a fraction of the
+ * memory without it (controller-runtime's TransformStripManagedFields).
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata as (T['metadata'] & { managedFields?: unknown }) | undefined;
+  if (meta?.managedFields === undefined) return obj;
+  delete meta.managedFields;
+  return obj;
 }

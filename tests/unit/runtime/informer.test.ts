@@ -34,6 +34,22 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('caches objects without managedFields, from the list and from the watch', async () => {
+    const { kube, informer } = setup();
+    const managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }];
+    kube.seed(widgets, { ...widget('a', 'one'), metadata: { name: 'one', namespace: 'a', managedFields } } as KubeObject);
+    informer.start();
+    await informer.waitForSync();
+    await kube.create(widgets, { ...widget('a', 'two'), metadata: { name: 'two', namespace: 'a', labels: { x: 'y' }, managedFields } } as KubeObject);
+    await settle();
+    for (const name of ['one', 'two']) {
+      expect(informer.get(name, 'a')?.metadata?.name).toBe(name);
+      expect(informer.get(name, 'a')?.metadata).not.toHaveProperty('managedFields');
+    }
+    expect(informer.get('two', 'a')?.metadata?.labels).toEqual({ x: 'y' });
+    await informer.stop();
+  });
+
   it('hands out frozen objects: a reconciler cannot mutate the cache', async () => {
     const { kube, informer } = setup();
     kube.seed(widgets, widget('a', 'one', { size: 1 }));
