@@ -20,7 +20,7 @@ Writes into the output folder:
                           the event-loop cost of running inference on the main thread.
   expected.json           test inputs and the outputs computed independently with numpy (float64), plus the
                           ElasticNet coefficients: tests compare ONNX Runtime-over-HTTP results with these.
-  driver_profile.json     the Dataset profile (CONTRACTS.md section 4) of the training data, for --profile.
+  driver_profile.json     the Dataset profile (docs/contracts.md §4) of the training data, for --profile.
 
 Prints one `sha256  file` line per model (the --sha256 argument of `cairn serve`).
 """
@@ -103,7 +103,7 @@ def elasticnet(out: str, rng: np.random.Generator) -> dict:
 
 
 def dataset_profile(x: np.ndarray, y: np.ndarray) -> dict:
-    """The Dataset profile of CONTRACTS.md section 4: 10 quantile bins per numeric feature, duplicates merged."""
+    """The Dataset profile of docs/contracts.md §4: 10 quantile bins per numeric feature, duplicates merged."""
 
     def bins(col: np.ndarray) -> dict:
         edges = np.unique(np.quantile(col, np.linspace(0, 1, 11)))

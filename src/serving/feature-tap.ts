@@ -1,7 +1,7 @@
 /**
  * The drift tap: live feature values and predictions counted into histograms whose buckets are the baseline
  * profile's bin edges, and categories into counters bounded by the profile's categories (plus __other__), so
- * drift is computed from counters alone and no raw request data leaves the pod (CONTRACTS.md section 2).
+ * drift is computed from counters alone and no raw request data leaves the pod (docs/contracts.md §2).
  */
 import { Counter, type Registry } from 'prom-client';
 import type { TensorData, TensorMap } from './datatypes.js';

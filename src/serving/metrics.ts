@@ -1,5 +1,5 @@
 /**
- * Request metrics of CONTRACTS.md section 2, registered in an injected prom-client Registry. The request counter
+ * Request metrics of docs/contracts.md §2, registered in an injected prom-client Registry. The request counter
  * and duration histogram are observed on every inference request, so they are plain counters here (a
  * prom-client child still validates and hashes its labels on every observation) that render exactly as
  * prom-client's Counter and Histogram do: same series, same order (first observed first), same labels.
