@@ -1,6 +1,6 @@
 /**
  * Helpers for integration tests: the environment handed over by the globalSetup, API clients, kubectl,
- * namespaces, and waiting on the cluster (bounded by the test timeout, never asserting on time).
+ * namespaces, and waiting on the cluster (`eventually`: a deadline bounds each wait, never an assertion on time).
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { TestenvInfo } from './context.js';
 import './context.js';
+import { eventually } from './eventually.js';
+
+export { eventually, GiveUp } from './eventually.js';
 
 export function testenv(): TestenvInfo {
   return inject('testenv');
@@ -51,18 +54,6 @@ export async function kubectlOk(args: string[], options: { kubeconfig?: string; 
 }
 
 /**
- * Polls `check` until it returns something other than undefined. No deadline of its own: the test's timeout
- * bounds it, so a slow machine makes a test slower, never flaky.
- */
-export async function eventually<T>(check: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/**
  * Creates a namespace with a generated name and waits for its `default` ServiceAccount (the ServiceAccount
  * admission plugin rejects Pods until the controller has created it).
  */
@@ -70,13 +61,7 @@ export async function createNamespace(prefix: string): Promise<string> {
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
   const ns = await core.createNamespace({ body: { metadata: { generateName: `${prefix}-` } } });
   const name = ns.metadata?.name ?? '';
-  await eventually(async () => {
-    try {
-      return await core.readNamespacedServiceAccount({ name: 'default', namespace: name });
-    } catch {
-      return undefined;
-    }
-  });
+  await eventually(`ServiceAccount default in new namespace ${name}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }));
   return name;
 }
 

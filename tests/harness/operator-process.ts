@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { eventually, testenv } from './kube.js';
+import { eventually, GiveUp, testenv } from './kube.js';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -30,8 +30,8 @@ export async function startOperatorProcess(args: string[]): Promise<OperatorProc
     }
   });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const started = await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`cairn operator exited with ${child.exitCode} before it started`);
+  const started = await eventually('cairn operator logs "Started operator"', () => {
+    if (child.exitCode !== null) throw new GiveUp(`cairn operator exited with ${child.exitCode} before it started`);
     return lines.find((l) => l.msg === 'Started operator');
   });
   return { child, lines, exit, identity: String(started.replica), address: String(started.address) };

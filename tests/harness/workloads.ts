@@ -26,10 +26,11 @@ export async function createJob(namespace: string, name: string, spec: V1PodSpec
 
 /** Waits until the Job has a Complete or Failed condition and returns the Job. */
 export async function jobFinished(namespace: string, name: string): Promise<{ job: V1Job; outcome: 'Complete' | 'Failed' }> {
-  return eventually(async () => {
+  return eventually(`Job ${namespace}/${name} Complete or Failed`, async () => {
     const job = await clients().batch.readNamespacedJob({ name, namespace });
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-    return done ? { job, outcome: done.type as 'Complete' | 'Failed' } : undefined;
+    if (!done) throw new Error(`Job status: ${JSON.stringify({ active: job.status?.active, succeeded: job.status?.succeeded, failed: job.status?.failed, conditions: job.status?.conditions?.map((c) => `${c.type}=${c.status}`) })}`);
+    return { job, outcome: done.type as 'Complete' | 'Failed' };
   });
 }
 
@@ -37,12 +38,20 @@ export async function podsWithLabel(namespace: string, selector: string): Promis
   return (await clients().core.listNamespacedPod({ namespace, labelSelector: selector })).items;
 }
 
-/** Waits for a Pod matching `predicate` and returns it. */
-export async function podWhere(namespace: string, name: string, predicate: (pod: V1Pod) => boolean): Promise<V1Pod> {
-  return eventually(async () => {
+/** Waits for Pod `name` to match `predicate` (described by `what`, e.g. 'Ready') and returns it. */
+export async function podWhere(namespace: string, name: string, what: string, predicate: (pod: V1Pod) => boolean): Promise<V1Pod> {
+  return eventually(`Pod ${namespace}/${name} ${what}`, async () => {
     const pod = await clients().core.readNamespacedPod({ name, namespace });
-    return predicate(pod) ? pod : undefined;
+    if (!predicate(pod)) throw new Error(`Pod status: ${podSummary(pod)}`);
+    return pod;
   });
+}
+
+/** Phase, conditions and container states of a Pod, in one line for a wait's message. */
+function podSummary(pod: V1Pod): string {
+  const conditions = pod.status?.conditions?.map((c) => `${c.type}=${c.status}`) ?? [];
+  const containers = (pod.status?.containerStatuses ?? []).map((c) => `${c.name}: ${Object.entries(c.state ?? {}).filter(([, v]) => v !== undefined).map(([k]) => k).join(',') || 'no state'}${c.state?.waiting?.reason ? ` (${c.state.waiting.reason})` : ''}`);
+  return JSON.stringify({ phase: pod.status?.phase, conditions, containers });
 }
 
 export function isReady(pod: V1Pod): boolean {

@@ -66,7 +66,7 @@ describe('the CRDs of crds/', () => {
       const fields = Object.entries(crd.spec.properties ?? {}).filter(([, schema]) => schema.description);
       expect(fields.length, `${crd.file}: spec has no described fields`).toBeGreaterThan(0);
       // The OpenAPI v3 document of a new CRD is published shortly after it is established.
-      const output = await eventually(async () => {
+      const output = await eventually(`kubectl explain ${crd.plural}.spec (cairn.dev/${crd.version}) answers from the published OpenAPI`, async () => {
         // --api-version: `deployments` alone would be apps/v1's.
         const result = await kubectl(['explain', `${crd.plural}.spec`, `--api-version=cairn.dev/${crd.version}`]);
         return result.code === 0 ? squash(result.stdout) : undefined;

@@ -32,7 +32,7 @@ describe('controllers, scheduler and kwok', () => {
         },
       },
     });
-    const deployment = await eventually(async () => {
+    const deployment = await eventually('Deployment web with 4 available replicas on kwok nodes', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'web', namespace });
       return d.status?.availableReplicas === 4 ? d : undefined;
     });
@@ -61,8 +61,8 @@ describe('controllers, scheduler and kwok', () => {
         return (error as { code?: number }).code === 404 ? true : undefined;
       }
     };
-    await eventually(() => gone(() => core.readNamespacedConfigMap({ name: 'child', namespace })));
-    await eventually(() => gone(() => core.readNamespacedSecret({ name: 'child-secret', namespace })));
+    await eventually('ConfigMap child garbage-collected with its owner', () => gone(() => core.readNamespacedConfigMap({ name: 'child', namespace })));
+    await eventually('Secret child-secret garbage-collected with its owner', () => gone(() => core.readNamespacedSecret({ name: 'child-secret', namespace })));
     expect((await core.readNamespacedConfigMap({ name: 'unowned', namespace })).metadata?.name).toBe('unowned');
   });
 
@@ -78,13 +78,13 @@ describe('controllers, scheduler and kwok', () => {
         },
       },
     });
-    await eventually(async () => ((await apps.readNamespacedDeployment({ name: 'fg', namespace })).status?.readyReplicas === 2 ? true : undefined));
+    await eventually('Deployment fg with 2 ready replicas', async () => ((await apps.readNamespacedDeployment({ name: 'fg', namespace })).status?.readyReplicas === 2 ? true : undefined));
     const replicaSets = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=fg' })).items;
     expect(replicaSets).toHaveLength(1);
     expect(replicaSets[0]?.metadata?.ownerReferences?.[0]?.name).toBe('fg');
     await apps.deleteNamespacedDeployment({ name: 'fg', namespace, propagationPolicy: 'Foreground' });
     // While dependents exist the Deployment is held by the foregroundDeletion finalizer.
-    await eventually(async () => {
+    await eventually('Deployment fg gone after its foreground deletion', async () => {
       try {
         await apps.readNamespacedDeployment({ name: 'fg', namespace });
         return undefined;

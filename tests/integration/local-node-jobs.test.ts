@@ -151,7 +151,7 @@ describe('Jobs on the local node', () => {
       namespace,
       body: { metadata: { name: 'unknown-image' }, spec: onLocalNode({ containers: [{ name: 'c', image: 'ghcr.io/acme/not-in-the-table:1' }] }) },
     });
-    const waiting = await podWhere(namespace, 'unknown-image', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
+    const waiting = await podWhere(namespace, 'unknown-image', 'waiting with ErrImagePull', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
     expect(waiting.status?.phase).toBe('Pending');
     expect(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message).toContain('not-in-the-table');
   });

@@ -48,7 +48,7 @@ describe('pods on the local node', () => {
         },
       },
     });
-    await eventually(async () => ((await apps.readNamespacedDeployment({ name: 'server', namespace })).status?.readyReplicas === 2 ? true : undefined));
+    await eventually('Deployment server with 2 ready replicas', async () => ((await apps.readNamespacedDeployment({ name: 'server', namespace })).status?.readyReplicas === 2 ? true : undefined));
     const pods = await podsWithLabel(namespace, 'app=server');
     expect(pods).toHaveLength(2);
     const ips = pods.map((p) => p.status?.podIP ?? '');
@@ -64,7 +64,7 @@ describe('pods on the local node', () => {
 
     const pids = pods.map((p) => localPid(p));
     await apps.deleteNamespacedDeployment({ name: 'server', namespace, propagationPolicy: 'Foreground' });
-    await eventually(async () => ((await podsWithLabel(namespace, 'app=server')).length === 0 ? true : undefined));
+    await eventually('pods of Deployment server gone after its foreground deletion', async () => ((await podsWithLabel(namespace, 'app=server')).length === 0 ? true : undefined));
     for (const pid of pids) expect(await processAlive(pid)).toBe(false);
     for (const ip of ips) expect(await isPortClosed(8080, ip)).toBe(true);
   });
@@ -88,14 +88,14 @@ describe('pods on the local node', () => {
         }),
       },
     });
-    const running = await podWhere(namespace, 'probed', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
+    const running = await podWhere(namespace, 'probed', 'with its container running', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
     // The probe cannot succeed while the file is missing, whenever it ran.
     expect(existsSync(flag)).toBe(false);
     expect(isReady(running)).toBe(false);
     writeFileSync(flag, '');
-    await podWhere(namespace, 'probed', isReady);
+    await podWhere(namespace, 'probed', 'Ready once the probe passes', isReady);
     rmSync(flag);
-    const unready = await podWhere(namespace, 'probed', (p) => !isReady(p));
+    const unready = await podWhere(namespace, 'probed', 'not Ready once the probe fails', (p) => !isReady(p));
     expect(unready.status?.phase).toBe('Running');
     expect(unready.status?.containerStatuses?.[0]?.ready).toBe(false);
   });
@@ -106,12 +106,12 @@ describe('pods on the local node', () => {
       namespace,
       body: { metadata: { name: 'sleeper' }, spec: onLocalNode({ terminationGracePeriodSeconds: 30, containers: [{ name: 'trainer', image: FIXTURE_TRAINER_IMAGE, args: ['--serve', '9090'] }] }) },
     });
-    const pod = await podWhere(namespace, 'sleeper', (p) => p.status?.phase === 'Running' && isReady(p));
+    const pod = await podWhere(namespace, 'sleeper', 'Running and Ready', (p) => p.status?.phase === 'Running' && isReady(p));
     const pid = localPid(pod);
     expect(await processAlive(pid)).toBe(true);
     await core.deleteNamespacedPod({ name: 'sleeper', namespace });
     // The fixture exits 0 on SIGTERM; a SIGKILL after the 30 s grace would leave the pod around much longer.
-    await eventually(async () => {
+    await eventually('Pod sleeper deleted', async () => {
       try {
         await core.readNamespacedPod({ name: 'sleeper', namespace });
         return undefined;
@@ -133,7 +133,7 @@ describe('pods on the local node', () => {
         spec: onLocalNode({ serviceAccountName: 'trainer', containers: [{ name: 'trainer', image: FIXTURE_TRAINER_IMAGE, args: ['--sleep', '3600'] }] }),
       },
     });
-    const pod = await podWhere(namespace, 'identity', (p) => p.status?.phase === 'Running');
+    const pod = await podWhere(namespace, 'identity', 'Running', (p) => p.status?.phase === 'Running');
     const kubeconfig = join(env.podsDir, `${namespace}_identity_${pod.metadata?.uid}`, 'kubeconfig');
     const whoami = await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig });
     expect(whoami).toBe(`system:serviceaccount:${namespace}:trainer`);

@@ -40,9 +40,9 @@ describe('nodes', () => {
     expect([...first.keys()].sort()).toEqual([...env.kwokNodes, env.localNode].sort());
     expect(first.get(env.localNode)?.holder).toBe(env.localNode);
     for (const name of env.kwokNodes) expect(first.get(name)?.holder).not.toBe(env.localNode);
-    await eventually(async () => {
+    await eventually('every node Lease renewed after the first look', async () => {
       const now = await leases();
       return [...first].every(([name, lease]) => (now.get(name)?.renewed ?? 0) > lease.renewed) ? true : undefined;
-    }, 1_000);
+    }, { intervalMs: 1_000 });
   });
 });

@@ -71,7 +71,7 @@ describe('teardown', () => {
     const { info, child } = await startChild(stateRoot);
     expect(await allPortsClosed(info.ports)).toBe(false);
     child.kill('SIGKILL');
-    await eventually(async () => ((await allPortsClosed(info.ports)) && !existsSync(info.dir) ? true : undefined));
+    await eventually('the watchdog closed the ports and removed the run directory of the SIGKILLed owner', async () => ((await allPortsClosed(info.ports)) && !existsSync(info.dir) ? true : undefined));
     for (const pid of Object.values(info.pids)) expect(await processAlive(pid)).toBe(false);
     expect(await markedProcesses(info.dir)).toEqual([]);
     expect(readFileSync(join(stateRoot, 'watchdog.log'), 'utf8')).toContain(`the owner of ${info.dir} died`);
@@ -82,7 +82,7 @@ describe('teardown', () => {
     const owner = JSON.parse(readFileSync(join(info.dir, 'owner.json'), 'utf8')) as { watchdogPid: number };
     process.kill(owner.watchdogPid, 'SIGKILL');
     child.kill('SIGKILL');
-    await eventually(async () => (!(await processAlive(info.pid)) && !(await processAlive(owner.watchdogPid)) ? true : undefined));
+    await eventually('the owner and its watchdog both dead after SIGKILL', async () => (!(await processAlive(info.pid)) && !(await processAlive(owner.watchdogPid)) ? true : undefined));
     // Orphaned but alive: nothing cleaned up yet.
     expect((await markedProcesses(info.dir)).length).toBeGreaterThanOrEqual(5);
     expect(existsSync(info.dir)).toBe(true);

@@ -55,9 +55,10 @@ describe('cairn operator with the RBAC of manifests/', () => {
     await kubectlOk(['apply', '--server-side', '--field-manager=tests', '-f', '-'], { input: gitSourceYaml('rbac', ns, { url: repo.url, ref: { branch: 'main' }, interval: '1s', secretRef: { name: 'git-auth' } }) });
     operator = await startOperatorProcess(['--kubeconfig', kubeconfig, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--allow-file-urls', '--git-cache-dir', join(dir, 'git')]);
     const statusAt = (commit: string) =>
-      eventually(async () => {
+      eventually(`GitSource rbac synced to main@sha1:${commit} (operator with the chart's RBAC)`, async () => {
         const gs = await admin.get<KubeObject & { status?: { revision?: string; conditions?: { type: string; status: string }[] } }>(cairnResource('GitSource'), 'rbac', ns);
-        return gs?.status?.revision === `main@sha1:${commit}` ? gs.status : undefined;
+        if (gs?.status?.revision !== `main@sha1:${commit}`) throw new Error(`GitSource rbac at ${gs?.status?.revision ?? 'no revision'}, conditions: ${JSON.stringify(gs?.status?.conditions)}`);
+        return gs.status;
       });
     expect((await statusAt(first)).conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     const second = await repo.commit({ 'b.yaml': null });

@@ -31,9 +31,10 @@ const newRepo = async () => {
 };
 const statusOf = async (ns: string, name: string) => (await kube.get<Obj>(cairnResource('GitSource'), name, ns))?.status;
 const syncedTo = (ns: string, name: string, commit: string) =>
-  eventually(async () => {
+  eventually(`GitSource ${ns}/${name} synced to main@sha1:${commit}`, async () => {
     const status = await statusOf(ns, name);
-    return status?.revision === `main@sha1:${commit}` ? status : undefined;
+    if (status?.revision !== `main@sha1:${commit}`) throw new Error(`GitSource ${name} at ${status?.revision ?? 'no revision'}, Ready: ${JSON.stringify(status?.conditions?.find((c) => c.type === 'Ready'))}`);
+    return status;
   });
 const applySource = (ns: string, name: string, spec: Record<string, unknown>) =>
   kubectlOk(['apply', '--server-side', '--field-manager=tests', '-f', '-'], { input: gitSourceYaml(name, ns, spec) });
@@ -121,7 +122,7 @@ describe('cairn operator processes', () => {
     await applySource(ns, 'big', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
     const countApplied = async () => (await kube.list(cairnResource('ModelVersion'), { namespace: ns, labelSelector: 'cairn.dev/source=big' })).items.length;
     // Kill it as soon as the first objects exist, before the sync could finish.
-    await eventually(async () => ((await countApplied()) > 0 ? true : undefined), 20);
+    await eventually('the first ModelVersions of GitSource big applied', async () => ((await countApplied()) > 0 ? true : undefined), { intervalMs: 20 });
     first.child.kill('SIGKILL');
     await first.exit;
     const appliedAtKill = await countApplied();
@@ -144,7 +145,7 @@ describe('cairn operator processes', () => {
     await applySource(ns, 'ha', { url: repo.url, ref: { branch: 'main' }, interval: '1s' });
     await syncedTo(ns, 'ha', first);
     const synced = (p: OperatorProcess) => p.lines.filter((l) => l.msg === 'Reconciled GitSource' && l.name === 'ha').length;
-    const leader = await eventually(async () => (synced(a) > 0 ? a : synced(b) > 0 ? b : undefined));
+    const leader = await eventually('one of the two replicas reconciled GitSource ha', async () => (synced(a) > 0 ? a : synced(b) > 0 ? b : undefined));
     const follower = leader === a ? b : a;
     expect(synced(follower)).toBe(0);
 
@@ -153,7 +154,7 @@ describe('cairn operator processes', () => {
     const second = await repo.commit({ 'd.yaml': deploymentYaml('ha', 4) });
     await syncedTo(ns, 'ha', second);
     // Its log line may come a moment after the status it wrote is visible.
-    await eventually(async () => (synced(follower) > 0 ? true : undefined));
+    await eventually('the former follower reconciled GitSource ha', async () => (synced(follower) > 0 ? true : undefined));
     expect((await kube.get<Obj>(cairnResource('Deployment'), 'ha', ns))?.spec).toMatchObject({ serving: { replicas: 4 } });
   });
   it('a webhook delivered to the standby replica reaches the leader', async () => {
@@ -169,7 +170,7 @@ describe('cairn operator processes', () => {
     await applySource(ns, 'standby', { url: repo.url, ref: { branch: 'main' }, interval: '1h', secretRef: { name: 'standby-hook' } });
     await syncedTo(ns, 'standby', first);
     const reconciled = (p: OperatorProcess) => p.lines.some((l) => l.msg === 'Reconciled GitSource' && l.name === 'standby');
-    const leader = await eventually(async () => (reconciled(a) ? a : reconciled(b) ? b : undefined));
+    const leader = await eventually('one of the two replicas reconciled GitSource standby', async () => (reconciled(a) ? a : reconciled(b) ? b : undefined));
     const standby = leader === a ? b : a;
     const second = await repo.commit({ 'd.yaml': deploymentYaml('standby', 2) });
     const body = JSON.stringify({ after: second });
@@ -208,7 +209,7 @@ describe('the API server unreachable, then back', () => {
     proxy.heal();
 
     await kubectlOk(['-n', ns, 'patch', 'deployments.cairn.dev', 'net', '--type=merge', '-p', '{"spec":{"serving":{"replicas":7}}}']);
-    await eventually(async () => ((await kube.get<Obj>(cairnResource('Deployment'), 'net', ns))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
+    await eventually('hand edit of Deployment net reverted to Git (2 replicas)', async () => ((await kube.get<Obj>(cairnResource('Deployment'), 'net', ns))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
     const second = await repo.commit({ 'd.yaml': deploymentYaml('net', 3) });
     await syncedTo(ns, 'net', second);
   });
@@ -229,20 +230,20 @@ describe('kube-apiserver restarted', () => {
     for (const file of readdirSync(join(testenv().root, 'crds'))) {
       await own.apply(builtin.customResourceDefinition, parse(readFileSync(join(testenv().root, 'crds', file), 'utf8')) as KubeObject, { fieldManager: 'tests', force: true });
     }
-    await eventually(async () => ((await own.list(cairnResource('GitSource'), { namespace: 'default' }).catch(() => undefined)) ? true : undefined));
+    await eventually('GitSources listable on the new control plane (CRDs served)', async () => ((await own.list(cairnResource('GitSource'), { namespace: 'default' })) ? true : undefined));
     op = await startGitOperator({ namespaces: ['default'], kubeConfig: plane.kubeConfig() });
     const repo = await newRepo();
     const first = await repo.commit({ 'd.yaml': deploymentYaml('restart', 2) });
     const source = { apiVersion: 'cairn.dev/v1alpha1', kind: 'GitSource', metadata: { name: 'restart', namespace: 'default' }, spec: { url: repo.url, ref: { branch: 'main' }, interval: '1s' } };
     await own.apply(cairnResource('GitSource'), source as KubeObject, { fieldManager: 'tests' });
     const revisionIs = (commit: string) =>
-      eventually(async () => ((await own.get<Obj>(cairnResource('GitSource'), 'restart', 'default').catch(() => undefined))?.status?.revision === `main@sha1:${commit}` ? true : undefined));
+      eventually(`GitSource restart synced to main@sha1:${commit}`, async () => ((await own.get<Obj>(cairnResource('GitSource'), 'restart', 'default'))?.status?.revision === `main@sha1:${commit}` ? true : undefined));
     await revisionIs(first);
 
     await plane.restartApiServer();
 
     await own.patch(cairnResource('Deployment'), 'restart', 'default', { spec: { serving: { replicas: 7 } } }, { type: 'merge', fieldManager: 'hand-edit' });
-    await eventually(async () => ((await own.get<Obj>(cairnResource('Deployment'), 'restart', 'default'))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
+    await eventually('hand edit of Deployment restart reverted to Git (2 replicas) after the API server restart', async () => ((await own.get<Obj>(cairnResource('Deployment'), 'restart', 'default'))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
     const second = await repo.commit({ 'd.yaml': deploymentYaml('restart', 3) });
     await revisionIs(second);
   });

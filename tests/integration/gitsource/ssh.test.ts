@@ -55,7 +55,7 @@ describe('GitSource over ssh', () => {
     const commit = await repo.commit({ 'models/eta.yaml': modelVersionYaml('ssh-eta-1', 1) });
     await secret('deploy-key', { identity: sshd.clientKey.privateKey, known_hosts: sshd.knownHosts });
     await applySource('over-ssh', 'deploy-key');
-    const status = await eventually(async () => {
+    const status = await eventually('GitSource over-ssh synced over ssh', async () => {
       const s = (await get('GitSource', 'over-ssh'))?.status;
       return s?.revision === `main@sha1:${commit}` ? s : undefined;
     });
@@ -70,13 +70,13 @@ describe('GitSource over ssh', () => {
     await kubectlOk(['apply', '--server-side', '--field-manager=tests', '-f', '-'], {
       input: gitSourceYaml('half-key', namespace, { url: sshd.url(repo.dir), ref: { branch: 'main' }, path: 'late', interval: '1s', secretRef: { name: 'half-key' } }),
     });
-    const stalled = await eventually(async () => {
+    const stalled = await eventually('GitSource half-key Ready=False (Secret without known_hosts)', async () => {
       const c = (await get('GitSource', 'half-key'))?.status?.conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' ? c : undefined;
     });
     expect(stalled).toMatchObject({ reason: 'InvalidSpec', message: 'The Secret has an ssh identity but no known_hosts: host key checking cannot be turned off' });
     await secret('half-key', { identity: sshd.clientKey.privateKey, known_hosts: sshd.knownHosts });
-    const status = await eventually(async () => {
+    const status = await eventually('GitSource half-key synced once the Secret has known_hosts', async () => {
       const s = (await get('GitSource', 'half-key'))?.status;
       return s?.revision === `main@sha1:${commit}` ? s : undefined;
     });
@@ -88,7 +88,7 @@ describe('GitSource over ssh', () => {
     const impostor = generateKey(keys, 'impostor');
     await secret('wrong-host', { identity: sshd.clientKey.privateKey, known_hosts: knownHostsLine(sshd.port, impostor.publicKey) });
     await applySource('wrong-host', 'wrong-host');
-    const ready = await eventually(async () => {
+    const ready = await eventually('GitSource wrong-host Ready=False (host key mismatch)', async () => {
       const c = (await get('GitSource', 'wrong-host'))?.status?.conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' ? c : undefined;
     });

@@ -34,9 +34,10 @@ describe('GitSource sync', () => {
   const ready = (c: { type: string; status: string; reason: string; message: string }[] | undefined) => c?.find((x) => x.type === 'Ready');
   /** Waits until the source reports `commit` and returns its status. */
   const syncedTo = (name: string, commit: string) =>
-    eventually(async () => {
+    eventually(`GitSource ${name} synced to main@sha1:${commit}`, async () => {
       const status = (await get('GitSource', name))?.status;
-      return status?.revision === `main@sha1:${commit}` ? status : undefined;
+      if (status?.revision !== `main@sha1:${commit}`) throw new Error(`GitSource ${name} at ${status?.revision ?? 'no revision'}, Ready: ${JSON.stringify(ready(status?.conditions))}`);
+      return status;
     });
 
   beforeAll(async () => {
@@ -80,7 +81,7 @@ describe('GitSource sync', () => {
     await applySource('retag', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
     await syncedTo('retag', commit);
     await applySource('retag', { url: repo.url, ref: { tag: 'v1.0.0' }, interval: '1h' });
-    const annotation = await eventually(async () => {
+    const annotation = await eventually('ModelVersion retag-1 annotated with the moved tag v1.0.0', async () => {
       const value = (await get('ModelVersion', 'retag-1'))?.metadata?.annotations?.['cairn.dev/revision'];
       return value === `v1.0.0@sha1:${commit}` ? value : undefined;
     });
@@ -94,7 +95,7 @@ describe('GitSource sync', () => {
     await applySource('orphaned', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
     await syncedTo('orphaned', commit);
     await kubectlOk(['-n', namespace, 'delete', 'gitsource', 'orphaned', '--wait']);
-    await eventually(async () => (op.logs.some((l) => l.name === 'orphaned' && l.msg === 'GitSource deleted; the objects it applied stay in place') ? true : undefined));
+    await eventually('operator logs that GitSource orphaned was deleted', async () => (op.logs.some((l) => l.name === 'orphaned' && l.msg === 'GitSource deleted; the objects it applied stay in place') ? true : undefined));
     const model = await get('ModelVersion', 'orphan-1');
     expect(model?.metadata?.deletionTimestamp).toBeUndefined();
     expect(model?.metadata?.labels?.['cairn.dev/source']).toBe('orphaned');
@@ -118,13 +119,13 @@ describe('GitSource sync', () => {
     // Several more intervals of both sources: the object stays the holder's, as the holder's Git has it.
     const reconciles = () => op.logs.filter((l) => l.name === 'claimant' && l.msg === 'Reconciled GitSource').length;
     const start = reconciles();
-    await eventually(async () => (reconciles() >= start + 3 ? true : undefined));
+    await eventually('three more reconciles of GitSource claimant', async () => (reconciles() >= start + 3 ? true : undefined));
     const kept = await get('ModelVersion', 'contested-1');
     expect(kept?.metadata?.labels?.['cairn.dev/source']).toBe('holder');
     expect(kept?.spec?.version).toBe(1);
     // The holder lets go (prunes it); the claimant then applies its own.
     await first.commit({ 'm.yaml': null, 'other.yaml': modelVersionYaml('contested-other', 3) });
-    const handedOver = await eventually(async () => {
+    const handedOver = await eventually('ModelVersion contested-1 handed over to GitSource claimant', async () => {
       const o = await get('ModelVersion', 'contested-1');
       return o?.metadata?.labels?.['cairn.dev/source'] === 'claimant' ? o : undefined;
     });
@@ -190,7 +191,7 @@ describe('GitSource sync', () => {
     await applySource('heal', { url: repo.url, ref: { branch: 'main' }, interval: '1h' });
     await syncedTo('heal', first);
     await kubectlOk(['-n', namespace, 'patch', 'deployments.cairn.dev', 'healme', '--type=merge', '-p', '{"spec":{"serving":{"replicas":9}}}']);
-    await eventually(async () => ((await get('Deployment', 'healme'))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
+    await eventually('hand edit of Deployment healme reverted to Git (2 replicas)', async () => ((await get('Deployment', 'healme'))?.spec as { serving?: { replicas?: number } })?.serving?.replicas === 2 || undefined);
   });
 
   it('suspend stops syncing; resuming catches up', async () => {
@@ -200,16 +201,16 @@ describe('GitSource sync', () => {
     await syncedTo('suspended', first);
     const skips = () => op.logs.filter((l) => l.name === 'suspended' && l.msg === 'Skipped suspended GitSource').length;
     await applySource('suspended', { url: repo.url, ref: { branch: 'main' }, interval: '1s', suspend: true });
-    await eventually(async () => (skips() > 0 ? true : undefined));
+    await eventually('operator logs a skip of suspended GitSource suspended', async () => (skips() > 0 ? true : undefined));
     const before = skips();
     await repo.commit({ 'b.yaml': modelVersionYaml('susp-2', 2) });
     // Ask for a sync now: the suspended source is reconciled (the skip is logged) and applies nothing.
     await kubectlOk(['-n', namespace, 'annotate', '--overwrite', 'gitsources.cairn.dev', 'suspended', `cairn.dev/requestedAt=${Date.now()}`]);
-    await eventually(async () => (skips() > before ? true : undefined));
+    await eventually('operator logs another skip of GitSource suspended after the requestedAt annotation', async () => (skips() > before ? true : undefined));
     expect(await get('ModelVersion', 'susp-2')).toBeUndefined();
     expect((await get('GitSource', 'suspended'))?.status?.revision).toBe(`main@sha1:${first}`);
     await applySource('suspended', { url: repo.url, ref: { branch: 'main' }, interval: '1s', suspend: false });
-    await eventually(async () => (await get('ModelVersion', 'susp-2')) ?? undefined);
+    await eventually('ModelVersion susp-2 applied once GitSource suspended resumes', async () => (await get('ModelVersion', 'susp-2')) ?? undefined);
   });
 
   it('an unreachable repository keeps the last applied state and reports it', async () => {
@@ -218,7 +219,7 @@ describe('GitSource sync', () => {
     await applySource('unreachable', { url: repo.url, ref: { branch: 'main' }, interval: '1s' });
     await syncedTo('unreachable', first);
     repo.cleanup();
-    const status = await eventually(async () => {
+    const status = await eventually('GitSource unreachable reports FetchFailed', async () => {
       const s = (await get('GitSource', 'unreachable'))?.status;
       return s?.conditions?.some((c) => c.type === 'FetchFailed' && c.status === 'True') ? s : undefined;
     });
@@ -230,7 +231,7 @@ describe('GitSource sync', () => {
 
   it('a URL that smuggles a git option is refused and the source stalls', async () => {
     await applySource('smuggle', { url: 'ssh://-oProxyCommand=touch%20/tmp/cairn-pwned/x', ref: { branch: 'main' } });
-    const status = await eventually(async () => {
+    const status = await eventually('GitSource smuggle Stalled on its refused URL', async () => {
       const s = (await get('GitSource', 'smuggle'))?.status;
       return s?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') ? s : undefined;
     });
@@ -242,7 +243,7 @@ describe('GitSource sync', () => {
     const repo = await newRepo();
     await repo.commit({ 'README.md': '# no env yet' });
     await applySource('pathed', { url: repo.url, ref: { branch: 'main' }, interval: '1s', path: 'envs/prod' });
-    const missing = await eventually(async () => {
+    const missing = await eventually('GitSource pathed reports FetchFailed for the missing path', async () => {
       const s = (await get('GitSource', 'pathed'))?.status;
       return s?.conditions?.some((c) => c.type === 'FetchFailed' && c.status === 'True') ? s : undefined;
     });
@@ -256,7 +257,7 @@ describe('GitSource sync', () => {
     await run('ln', ['-s', '/etc', join(escaping.dir, 'etc')]);
     await escaping.commit({});
     await applySource('escaping', { url: escaping.url, ref: { branch: 'main' }, interval: '1s', path: 'etc' });
-    const stalled = await eventually(async () => {
+    const stalled = await eventually('GitSource escaping Stalled on a path through a symlink', async () => {
       const s = (await get('GitSource', 'escaping'))?.status;
       return s?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') ? s : undefined;
     });
@@ -270,10 +271,10 @@ describe('GitSource sync', () => {
     await syncedTo('idle', first);
     const syncs = () => op.logs.filter((l) => l.name === 'idle' && l.msg === 'Reconciled GitSource').length;
     // Let the sync settle (events, status), then count writes over several more fetch-and-compare cycles.
-    await eventually(async () => (syncs() >= 2 ? true : undefined));
+    await eventually('two reconciles of GitSource idle', async () => (syncs() >= 2 ? true : undefined));
     const writesBefore = op.writes.filter((w) => w.includes('idle')).length;
     const start = syncs();
-    await eventually(async () => (syncs() >= start + 3 ? true : undefined));
+    await eventually('three more reconciles of GitSource idle', async () => (syncs() >= start + 3 ? true : undefined));
     expect(op.writes.filter((w) => w.includes('idle')).length).toBe(writesBefore);
   });
 });

@@ -46,12 +46,12 @@ describe('Informer on a real API server', () => {
     expect(await informer.waitForSync()).toBe(true);
     expect(informer.get('before', ns)?.data).toEqual({ v: '0' });
     await admin.create(builtin.configMap, { metadata: { name: 'cm', namespace: ns }, data: { v: '1' } });
-    await eventually(async () => (seen('add', 'cm') ? true : undefined));
+    await eventually('informer saw the add of ConfigMap cm', async () => (seen('add', 'cm') ? true : undefined));
     await admin.patch(builtin.configMap, 'cm', ns, { data: { v: '2' } }, { type: 'merge' });
-    await eventually(async () => (informer.get('cm', ns)?.data?.v === '2' ? true : undefined));
+    await eventually('informer cache has ConfigMap cm with v=2', async () => (informer.get('cm', ns)?.data?.v === '2' ? true : undefined));
     expect(seen('update', 'cm')).toBe(true);
     await admin.delete(builtin.configMap, 'cm', ns);
-    await eventually(async () => (seen('delete', 'cm') ? true : undefined));
+    await eventually('informer saw the delete of ConfigMap cm', async () => (seen('delete', 'cm') ? true : undefined));
     expect(informer.get('cm', ns)).toBeUndefined();
     await informer.stop();
   });
@@ -61,9 +61,9 @@ describe('Informer on a real API server', () => {
     const { informer, seen } = informerOf<KubeObject & { spec?: { size?: number } }>(widgets);
     // Until the CRD is served the list fails with 404: the informer retries with backoff, then syncs.
     informer.start();
-    await eventually(async () => admin.apply(widgets, { apiVersion: 'runtime.test.cairn.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 3 } }, { fieldManager: 'cairn' }).catch(() => undefined));
+    await eventually('Widget w applied once the CRD is served', async () => admin.apply(widgets, { apiVersion: 'runtime.test.cairn.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 3 } }, { fieldManager: 'cairn' }));
     expect(await informer.waitForSync()).toBe(true);
-    await eventually(async () => (seen('add', 'w') ? true : undefined));
+    await eventually('informer saw the add of Widget w', async () => (seen('add', 'w') ? true : undefined));
     const cached = informer.get('w', ns)!;
     expect(cached.spec?.size).toBe(3);
     expect(Object.isFrozen(cached.spec)).toBe(true);
@@ -76,23 +76,23 @@ describe('Informer on a real API server', () => {
     informer.start();
     await informer.waitForSync();
     expect(informer.get('doomed', ns)).toBeDefined();
-    await eventually(async () => (informer.health().watching ? true : undefined));
+    await eventually('informer watching', async () => (informer.health().watching ? true : undefined));
 
     proxy.partition(); // the watch stream is cut and new connections are refused
-    await eventually(async () => (lines.some((l) => l.msg === 'Watch failed, restarting') ? true : undefined));
+    await eventually('informer logs "Watch failed, restarting" after the partition', async () => (lines.some((l) => l.msg === 'Watch failed, restarting') ? true : undefined));
     // Changes while the informer cannot see the API server.
     await admin.create(builtin.configMap, { metadata: { name: 'during-outage', namespace: ns }, data: { v: 'x' } });
     await admin.delete(builtin.configMap, 'doomed', ns);
     expect(informer.get('during-outage', ns)).toBeUndefined();
 
     proxy.heal();
-    await eventually(async () => (informer.get('during-outage', ns)?.data?.v === 'x' ? true : undefined));
-    await eventually(async () => (informer.get('doomed', ns) === undefined ? true : undefined));
+    await eventually('informer cache has ConfigMap during-outage (created during the outage)', async () => (informer.get('during-outage', ns)?.data?.v === 'x' ? true : undefined));
+    await eventually('informer cache lost ConfigMap doomed (deleted during the outage)', async () => (informer.get('doomed', ns) === undefined ? true : undefined));
     expect(seen('delete', 'doomed')).toBe(true);
-    await eventually(async () => (informer.health().watching ? true : undefined));
+    await eventually('informer watching again after the outage', async () => (informer.health().watching ? true : undefined));
     // And it keeps following changes after the outage.
     await admin.create(builtin.configMap, { metadata: { name: 'after', namespace: ns } });
-    await eventually(async () => (seen('add', 'after') ? true : undefined));
+    await eventually('informer saw the add of ConfigMap after', async () => (seen('add', 'after') ? true : undefined));
     await informer.stop();
   });
 });

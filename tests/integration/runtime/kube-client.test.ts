@@ -17,7 +17,7 @@ describe('HttpKubeClient', () => {
 
   beforeAll(async () => {
     await kube.apply(builtin.customResourceDefinition, widgetCrd, { fieldManager: 'cairn-tests', force: true });
-    await eventually(async () => {
+    await eventually('CRD of Widgets Established', async () => {
       const crd = await kube.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(builtin.customResourceDefinition, widgetCrd.metadata.name);
       return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
     });
@@ -30,7 +30,7 @@ describe('HttpKubeClient', () => {
   it('server-side applies a custom resource, and re-applying the same object writes nothing', async () => {
     const desired = { apiVersion: 'runtime.test.cairn.dev/v1', kind: 'Widget', metadata: { name: 'w1', namespace: ns, labels: { app: 'w' } }, spec: { size: 1 } };
     // CRD discovery can lag Established by a moment: retry the first apply until the resource is served.
-    const created = await eventually(async () => kube.apply<Widget>(widgets, desired, { fieldManager: 'cairn' }).catch(() => undefined));
+    const created = await eventually('Widget applied once the CRD is served', async () => kube.apply<Widget>(widgets, desired, { fieldManager: 'cairn' }));
     expect(created.metadata.resourceVersion).toBeTruthy();
     const again = await kube.apply<Widget>(widgets, desired, { fieldManager: 'cairn' });
     expect(again.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
@@ -74,7 +74,7 @@ describe('HttpKubeClient', () => {
 
   it('deletes, and reports an already deleted object as false', async () => {
     expect(await kube.delete(builtin.configMap, 'b', ns)).toBe(true);
-    await eventually(async () => ((await kube.get(builtin.configMap, 'b', ns)) === undefined ? true : undefined));
+    await eventually('ConfigMap b gone', async () => ((await kube.get(builtin.configMap, 'b', ns)) === undefined ? true : undefined));
     expect(await kube.delete(builtin.configMap, 'b', ns)).toBe(false);
   });
 

@@ -88,13 +88,13 @@ describe('leader election between two in-process replicas', () => {
     try {
       a.manager.start();
       b.manager.start();
-      const leader = await eventually(async () => (a.manager.isLeader() ? a : b.manager.isLeader() ? b : undefined));
+      const leader = await eventually('one of the two managers leader', async () => (a.manager.isLeader() ? a : b.manager.isLeader() ? b : undefined));
       const follower = leader === a ? b : a;
       expect((await leaseOf(ns))?.spec?.holderIdentity).toBe(leader.identity);
-      await eventually(async () => (follower.manager.ready() ? true : undefined));
+      await eventually('follower manager ready', async () => (follower.manager.ready() ? true : undefined));
 
       await admin.create(builtin.configMap, { metadata: { name: 'c1', namespace: ns, labels: { stamp: 'yes' } } });
-      const c1 = await eventually(async () => {
+      const c1 = await eventually('ConfigMap c1 stamped by the leader', async () => {
         const cm = await admin.get<ConfigMap>(builtin.configMap, 'c1', ns);
         return cm?.metadata.annotations?.['reconciled-by'] ? cm : undefined;
       });
@@ -104,13 +104,13 @@ describe('leader election between two in-process replicas', () => {
 
       // The leader loses the API server for good, as if killed: it steps down, the follower takes over.
       leader.proxy.partition();
-      await eventually(async () => (follower.manager.isLeader() ? true : undefined));
-      await eventually(async () => (!leader.manager.isLeader() ? true : undefined));
+      await eventually('follower took over the Lease', async () => (follower.manager.isLeader() ? true : undefined));
+      await eventually('cut-off leader stepped down', async () => (!leader.manager.isLeader() ? true : undefined));
       expect((await leaseOf(ns))?.spec?.holderIdentity).toBe(follower.identity);
       // The new leader's first pass reconciles what exists, and it follows new changes.
-      await eventually(async () => ((await admin.get<ConfigMap>(builtin.configMap, 'c1', ns))?.metadata.annotations?.['reconciled-by'] === follower.identity ? true : undefined));
+      await eventually('ConfigMap c1 stamped again by the new leader', async () => ((await admin.get<ConfigMap>(builtin.configMap, 'c1', ns))?.metadata.annotations?.['reconciled-by'] === follower.identity ? true : undefined));
       await admin.create(builtin.configMap, { metadata: { name: 'c2', namespace: ns, labels: { stamp: 'yes' } } });
-      const c2 = await eventually(async () => {
+      const c2 = await eventually('ConfigMap c2 stamped', async () => {
         const cm = await admin.get<ConfigMap>(builtin.configMap, 'c2', ns);
         return cm?.metadata.annotations?.['reconciled-by'] ? cm : undefined;
       });
@@ -144,7 +144,7 @@ describe('cairn operator --leader-elect as processes', () => {
     const first = await startLeaderElectedOperator(ns);
     const second = await startLeaderElectedOperator(ns);
     processes.push(first, second);
-    const holder = await eventually(async () => {
+    const holder = await eventually('one of the two operator processes holds the Lease', async () => {
       const h = (await leaseOf(ns))?.spec?.holderIdentity;
       return h === first.identity || h === second.identity ? h : undefined;
     });
@@ -153,13 +153,13 @@ describe('cairn operator --leader-elect as processes', () => {
     // Both serve probes and metrics; only the leader reports itself as leader.
     for (const p of [leader, follower]) expect((await fetch(`${p.address}/readyz`)).status).toBe(200);
     const leaderMetric = (p: OperatorProcess) => fetch(`${p.address}/metrics`).then((r) => r.text()).then((t) => /cairn_leader\{lease="[^"]+"\} (\d)/.exec(t)?.[1]);
-    await eventually(async () => ((await leaderMetric(leader)) === '1' ? true : undefined));
+    await eventually('cairn_leader metric 1 on the leader', async () => ((await leaderMetric(leader)) === '1' ? true : undefined));
     expect(await leaderMetric(follower)).not.toBe('1');
 
     leader.child.kill('SIGKILL');
     await leader.exit;
-    await eventually(async () => ((await leaseOf(ns))?.spec?.holderIdentity === follower.identity ? true : undefined));
-    await eventually(async () => (follower.lines.some((l) => l.msg === 'Acquired leader Lease') ? true : undefined));
+    await eventually('follower holds the Lease after the leader was SIGKILLed', async () => ((await leaseOf(ns))?.spec?.holderIdentity === follower.identity ? true : undefined));
+    await eventually('follower logs "Acquired leader Lease"', async () => (follower.lines.some((l) => l.msg === 'Acquired leader Lease') ? true : undefined));
 
     follower.child.kill('SIGTERM');
     expect(await follower.exit).toBe(0);
