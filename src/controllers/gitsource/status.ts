@@ -28,9 +28,14 @@ function firstError(errors: readonly SourceError[]): string {
   return `${where}${e.message}`;
 }
 
-/** The last fetch failed: FetchFailed=True (so Ready=False with its reason); the last applied state stays. */
+/**
+ * The last fetch failed: FetchFailed=True (so Ready=False with its reason), retried at the next interval; the
+ * last applied state stays.
+ */
 export function recordFetchFailure(conditions: ConditionSet, reason: string, message: string): void {
-  conditions.set(GitSourceCondition.FetchFailed, { status: 'True', reason, message: `${message}; the last applied revision stays in place` });
+  const full = `${message}; the last applied revision stays in place`;
+  conditions.set(GitSourceCondition.FetchFailed, { status: 'True', reason, message: full });
+  conditions.retrying(full);
 }
 
 /** Records a sync: revision, inventory and errors in `status`; ValidationFailed while the revision has problems. */

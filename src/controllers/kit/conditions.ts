@@ -42,6 +42,8 @@ export const KitReason = {
   Suspended: 'Suspended',
   /** An unexpected error (the API server unreachable, a bug); retried with backoff. */
   ReconcileFailed: 'ReconcileFailed',
+  /** Reconciling=True while a failure is being retried (Flux's reason), so kstatus reads InProgress, not Current. */
+  ProgressingWithRetry: 'ProgressingWithRetry',
 } as const;
 
 /** Positive: True is the healthy state. Negative ("abnormal-true"): True means something is wrong or in progress. */
@@ -158,13 +160,26 @@ export class ConditionSet {
   }
 
   /**
+   * Reconciling=True with ProgressingWithRetry: what failed is tried again by itself (a fetch at the next
+   * interval). kstatus reads Ready=False alone as Current, i.e. done; with this it reads InProgress.
+   */
+  retrying(message: string): void {
+    this.progressing(message, KitReason.ProgressingWithRetry);
+  }
+
+  /**
    * The list to write: Ready summarised, in declared order (undeclared types a previous version left go last,
    * in their old order). Ready is False with the first of: the failure; an abnormal condition in declared
-   * order. Else Unknown while Reconciling, else True with the success reason.
+   * order. Else Unknown while Reconciling, else True with the success reason. A stall ends Reconciling; a
+   * failure that is retried (waiting, transient) keeps it True with ProgressingWithRetry, as Flux does.
    */
   result(failure?: Failure): Condition[] {
-    if (failure?.kind === 'stalled') this.set(Stalled, { status: 'True', reason: failure.reason, message: failure.message });
-    if (failure) this.remove(Reconciling); // the work is not progressing while it fails
+    if (failure?.kind === 'stalled') {
+      this.set(Stalled, { status: 'True', reason: failure.reason, message: failure.message });
+      this.remove(Reconciling);
+    } else if (failure) {
+      this.retrying(failure.message);
+    }
     this.current.delete(Ready);
     const abnormal = this.kind.declared.map((d) => ({ d, c: this.current.get(d.type) })).find(({ d, c }) => c !== undefined && d.type !== Reconciling && isAbnormal(c as Condition, d.polarity))?.c;
     const reconciling = this.current.get(Reconciling);

@@ -76,7 +76,7 @@ describe('GitSource status', () => {
     const s = nextStatus(before, { type: 'fetchFailed', reason: 'AuthenticationFailed', message: 'Authentication failed for https://git.example.com/ml.git' }, t1, 1);
     expect(s.revision).toBe('main@sha1:a');
     expect(s.inventory).toEqual(before.inventory);
-    expect(types(s)).toEqual(['Ready=False/AuthenticationFailed', 'FetchFailed=True/AuthenticationFailed']);
+    expect(types(s)).toEqual(['Ready=False/AuthenticationFailed', 'Reconciling=True/ProgressingWithRetry', 'FetchFailed=True/AuthenticationFailed']);
     expect(s.conditions?.[0]?.message).toBe('Authentication failed for https://git.example.com/ml.git; the last applied revision stays in place');
   });
 

@@ -26,8 +26,9 @@ describe('ConditionSet.result: Ready summarised from the others', () => {
     { name: 'long work: Ready=Unknown with Reconciling', progressing: true, want: ['Ready=Unknown/Progressing', 'Reconciling=True/Progressing'] },
     { name: 'abnormal beats progressing', progressing: true, set: [['Verified', 'False', 'ChecksumMismatch']], want: ['Ready=False/ChecksumMismatch', 'Reconciling=True/Progressing', 'Verified=False/ChecksumMismatch'] },
     { name: 'a stall', failure: { kind: 'stalled', reason: 'InvalidSpec', message: 'm' }, want: ['Ready=False/InvalidSpec', 'Stalled=True/InvalidSpec'] },
-    { name: 'a failure removes Reconciling', progressing: true, failure: { kind: 'error', reason: 'ReconcileFailed', message: 'm' }, want: ['Ready=False/ReconcileFailed'] },
-    { name: 'the failure beats the kind conditions', set: [['FetchFailed', 'True', 'AuthenticationFailed']], failure: { kind: 'waiting', reason: 'DependencyNotReady', message: 'm' }, want: ['Ready=False/DependencyNotReady', 'FetchFailed=True/AuthenticationFailed'] },
+    { name: 'a retried failure: Reconciling=True ProgressingWithRetry (kstatus: InProgress, not Current)', failure: { kind: 'error', reason: 'ReconcileFailed', message: 'm' }, want: ['Ready=False/ReconcileFailed', 'Reconciling=True/ProgressingWithRetry'] },
+    { name: 'a stall ends Reconciling', progressing: true, failure: { kind: 'stalled', reason: 'InvalidSpec', message: 'm' }, want: ['Ready=False/InvalidSpec', 'Stalled=True/InvalidSpec'] },
+    { name: 'the failure beats the kind conditions', set: [['FetchFailed', 'True', 'AuthenticationFailed']], failure: { kind: 'waiting', reason: 'DependencyNotReady', message: 'm' }, want: ['Ready=False/DependencyNotReady', 'Reconciling=True/ProgressingWithRetry', 'FetchFailed=True/AuthenticationFailed'] },
     { name: 'Stalled and Reconciling of the last reconcile do not carry over', previous: [c('Ready', 'False', 'InvalidSpec'), c('Stalled', 'True', 'InvalidSpec'), c('Reconciling', 'True', 'Progressing')], want: ['Ready=True/Succeeded'] },
     { name: "the kind's conditions carry over", previous: [c('Ready', 'True'), c('Verified', 'True', 'ChecksumMatched')], want: ['Ready=True/Succeeded', 'Verified=True/ChecksumMatched'] },
     {

@@ -4,41 +4,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kindConditions, kindController, StalledError, TransientError, WaitingError, type KindController, type ReconciledObject, type Step } from '../../../../src/controllers/kit/index.js';
-import type { ControllerDeps, ReconcileContext } from '../../../../src/runtime/controller.js';
-import type { EventRecorder } from '../../../../src/runtime/events.js';
-import { InformerFactory } from '../../../../src/runtime/informer-factory.js';
 import { isStalled } from '../../../../src/runtime/errors.js';
 import type { Result } from '../../../../src/runtime/result.js';
-import { FakeClock, FakeKube } from '../../../support/index.js';
-import { captureLogger, metrics, widget, widgets } from '../../runtime/helpers.js';
+import type { FakeKube } from '../../../support/index.js';
+import { widget, widgets } from '../../runtime/helpers.js';
+import { controllerDeps } from '../deps.js';
 
 type Widget = ReconciledObject & { spec: { suspend?: boolean; size?: number }; status?: { observedGeneration?: number; conditions?: never[]; size?: number } };
 
 const conditions = kindConditions({ type: 'Verified', polarity: 'positive' }, { type: 'FetchFailed', polarity: 'negative' });
 
 async function setup(steps: Step<Widget>[], extra: Partial<KindController<Widget>> = {}) {
-  const kube = new FakeKube();
-  const clock = new FakeClock(Date.parse('2026-11-29T10:00:00Z'));
-  const { log } = captureLogger('silent');
-  const events: Array<{ type: string; reason: string; note: string }> = [];
-  const informers = new InformerFactory({ kube, clock, log });
-  const deps: ControllerDeps = {
-    kube,
-    informers,
-    clock,
-    log,
-    metrics: metrics().metrics,
-    events: { record: (_o: unknown, type: string, reason: string, note: string) => events.push({ type, reason, note }) } as unknown as EventRecorder,
-    settings: { allowFileUrls: false, gitCacheDir: '/nonexistent', fieldManager: 'cairn' },
-  };
+  const { deps, kube, clock, events, informers, ctx, settle } = controllerDeps();
   const forgotten: string[] = [];
   const def = kindController<Widget>(deps, { name: 'widget', resource: widgets, conditions, steps, forget: (req) => forgotten.push(req.key), ...extra });
   informers.start();
   await informers.waitForSync();
-  const ctx = { log, signal: new AbortController().signal, reconcileID: 'r', retries: 0 } as ReconcileContext;
-  const settle = async () => {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  };
   /** Runs one reconcile of ml/w once the cache shows the latest write; returns its result or the error it threw. */
   const reconcile = async (): Promise<{ result?: Result | void; error?: unknown }> => {
     await settle();
@@ -73,7 +54,7 @@ describe('kit driver: how a reconcile ends', () => {
       step: () => {
         throw new WaitingError('DependencyNotReady', 'Secret s not found', 5_000);
       },
-      conditions: ['Ready=False/DependencyNotReady'],
+      conditions: ['Ready=False/DependencyNotReady', 'Reconciling=True/ProgressingWithRetry'],
       event: { type: 'Warning', reason: 'DependencyNotReady' },
       thrown: 'WaitingError',
     },
@@ -82,7 +63,7 @@ describe('kit driver: how a reconcile ends', () => {
       step: () => {
         throw new TransientError('StorageUnreachable', 's3://b: connection refused');
       },
-      conditions: ['Ready=False/StorageUnreachable'],
+      conditions: ['Ready=False/StorageUnreachable', 'Reconciling=True/ProgressingWithRetry'],
       event: { type: 'Warning', reason: 'StorageUnreachable' },
       thrown: 'TransientError',
     },
@@ -91,7 +72,7 @@ describe('kit driver: how a reconcile ends', () => {
       step: () => {
         throw new Error('socket hang up');
       },
-      conditions: ['Ready=False/ReconcileFailed'],
+      conditions: ['Ready=False/ReconcileFailed', 'Reconciling=True/ProgressingWithRetry'],
       event: { type: 'Warning', reason: 'ReconcileFailed' },
       thrown: 'Error',
     },
@@ -272,6 +253,6 @@ describe('kit driver', () => {
     await create(t.kube);
     const { error } = await t.reconcile();
     expect((error as Error).message).toMatch(/Ready is summarised/);
-    expect(await t.summary()).toEqual(['Ready=False/ReconcileFailed']);
+    expect(await t.summary()).toEqual(['Ready=False/ReconcileFailed', 'Reconciling=True/ProgressingWithRetry']);
   });
 });
