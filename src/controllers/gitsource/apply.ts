@@ -11,7 +11,6 @@ import type { KubeClient } from '../../runtime/kube/client.js';
 import type { KubeObject } from '../../runtime/kube/object.js';
 import type { ResourceType } from '../../runtime/kube/resource.js';
 import { cairnResource } from '../resources.js';
-import { trace } from '../../gitops/trace.js';
 
 export interface WriteContext {
   kube: KubeClient;
@@ -39,7 +38,6 @@ export type Origin = (object: DesiredObject) => { file: string; line: number };
 const applyConcurrency = 8;
 
 export async function applyObjects(ctx: WriteContext, desired: readonly DesiredObject[], origin: Origin): Promise<ApplyOutcome> {
-  trace(`applyObjects start ${desired.length}`);
   const outcome: ApplyOutcome = { applied: 0, unchanged: 0, errors: [] };
   const failures = new Map<number, string>();
   let next = 0;
@@ -70,7 +68,6 @@ export async function applyObjects(ctx: WriteContext, desired: readonly DesiredO
     }
   };
   await Promise.all(Array.from({ length: Math.min(applyConcurrency, desired.length) }, worker));
-  trace(`applyObjects end applied=${outcome.applied}`);
   // Report failures in file order, whatever order the applies finished in.
   for (const [i, message] of [...failures].sort(([a], [b]) => a - b)) {
     const object = desired[i]!;
