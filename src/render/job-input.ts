@@ -31,7 +31,7 @@ export interface JobInput {
   owner: OwnerObject;
   /** A DNS-1123 label of at most 63 characters: the Job controller copies it into a pod label. */
   name: string;
-  /** app.kubernetes.io/component (`trial`, `profile`, `model-check`). */
+  /** app.kubernetes.io/component (`trial`, `profile`, `model-check`): a non-empty label value. */
   component: string;
   /** The containers, the first being the main one (its termination message is the result). */
   containers: readonly JobContainer[];
@@ -130,7 +130,7 @@ function checkContainer(container: JobInitContainer, field: string, volumes: Rea
   if (container.restartPolicy !== undefined && (!init || container.restartPolicy !== 'Always')) {
     fail('InvalidContainer', `${field}.restartPolicy`, init ? `only "Always" (a sidecar) is allowed, not ${JSON.stringify(container.restartPolicy)}` : 'only an init container may have a restartPolicy');
   }
-  if (container.workingDir !== undefined && !container.workingDir.startsWith('/')) fail('InvalidContainer', `${field}.workingDir`, 'must be an absolute path');
+  if (container.workingDir !== undefined && (typeof container.workingDir !== 'string' || !container.workingDir.startsWith('/'))) fail('InvalidContainer', `${field}.workingDir`, 'must be an absolute path');
   (container.env ?? []).forEach((variable, j) => {
     if (typeof variable.name !== 'string' || variable.name === '' || variable.name.includes('=')) {
       fail('InvalidContainer', `${field}.env[${j}].name`, `${JSON.stringify(variable.name)} is not a variable name`);
@@ -157,7 +157,9 @@ export function normalizePath(path: string): string {
 /** Throws a RenderError for the first problem of `input` (owner checks are ownerReference's). */
 export function checkJobInput(input: JobInput): void {
   checkLabel(input.name, 'name', 'Job name');
-  if (typeof input.component !== 'string' || input.component === '') fail('InvalidLabel', 'component', 'a component is required');
+  if (typeof input.component !== 'string' || input.component === '' || isValidLabelValue(input.component).length > 0) {
+    fail('InvalidLabel', 'component', `${JSON.stringify(input.component)} is not a component: a label value of at most 63 letters, digits, '-', '_' or '.'`);
+  }
   checkNumbers(input);
   if (input.serviceAccountName !== undefined) {
     const errors = isDNS1123Subdomain(input.serviceAccountName);

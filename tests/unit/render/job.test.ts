@@ -93,6 +93,7 @@ describe('buildJob refuses what the API server would reject', () => {
     ['a name starting with a dash', { ...minimal, name: '-eta' }, 'InvalidName', 'name'],
     ['a name of 64 characters', { ...minimal, name: 'a'.repeat(64) }, 'InvalidName', 'name'],
     ['no component', { ...minimal, component: '' }, 'InvalidLabel', 'component'],
+    ['a component that is not a label value', { ...minimal, component: 'model check' }, 'InvalidLabel', 'component'],
     ['activeDeadlineSeconds 0', { ...minimal, activeDeadlineSeconds: 0 }, 'InvalidValue', 'activeDeadlineSeconds'],
     ['activeDeadlineSeconds < 0', { ...minimal, activeDeadlineSeconds: -60 }, 'InvalidValue', 'activeDeadlineSeconds'],
     ['activeDeadlineSeconds not whole', { ...minimal, activeDeadlineSeconds: 1.5 }, 'InvalidValue', 'activeDeadlineSeconds'],
