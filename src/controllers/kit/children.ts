@@ -11,9 +11,13 @@ import type { Cache } from '../../runtime/informer.js';
 import type { KubeClient } from '../../runtime/kube/client.js';
 import type { KubeObject } from '../../runtime/kube/object.js';
 import { apiVersionOf, type ResourceType } from '../../runtime/kube/resource.js';
+import { managedBySelector } from '../../render/index.js';
 
-/** The label selector of every child informer: Cairn's children only, so watching Jobs and Pods stays small. */
-export const childSelector = 'app.kubernetes.io/managed-by=cairn';
+/**
+ * The label selector of every child informer (src/render sets the label on every child): Cairn's children
+ * only, so watching Jobs and Pods stays small on a busy cluster.
+ */
+export const childSelector = managedBySelector;
 
 export interface ChildrenIO {
   kube: KubeClient;
