@@ -1,7 +1,7 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { classifyGitFailure } from './classify.js';
 import type { GitCredentials } from './credentials.js';
 import { gitEnvironment, type GitEnvironment } from './environment.js';
@@ -14,6 +14,8 @@ export interface GitFetcherOptions extends GitUrlPolicy {
   cacheDir: string;
   /** Deadline of one whole checkout (fetch + checkout). Default 120 s. */
   timeoutMs?: number;
+  /** Every this many fetches into one working copy, the fetch runs git's automatic maintenance. Default 50. */
+  maintenanceEvery?: number;
 }
 
 export interface CheckoutRequest {
@@ -42,15 +44,34 @@ export interface Checkout {
 const timeoutOf = new WeakMap<AbortSignal, number>();
 
 /**
- * Clone/fetch/checkout with simple-git into a per-source cache directory. Every user-supplied string is
- * validated first (URL, ref) and passed after `--` or inside a `refs/...` refspec, never where git reads
- * options; credentials go through the environment of the one command that needs them (see environment.ts).
+ * Settings for every git command: no hooks, no detached-HEAD advice, and no automatic maintenance after a
+ * fetch, which is a process of its own on the critical path of every sync: it runs on one fetch in
+ * {@link GitFetcherOptions.maintenanceEvery} instead (it packs the loose objects once there are enough).
+ */
+const quiet = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'core.hooksPath=/dev/null', '-c', 'advice.detachedHead=false'];
+
+/** Most bytes of output kept from one git command (ours print a line or two). */
+const maxOutput = 4 * 1024 * 1024;
+
+const commitId = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Clone/fetch/checkout into a per-source cache directory, running git directly (one process per step, its
+ * exit is the end of the step). Every user-supplied string is validated first (URL, ref) and passed after
+ * `--` or inside a `refs/...` refspec, never where git reads options; credentials go through the environment
+ * of the one command that needs them (see environment.ts), which is the whole environment git sees.
+ * A branch costs three git commands: `fetch` (the refspec writes the remote-tracking ref), `checkout` of that
+ * ref (its commit is read back from HEAD, no rev-parse), and `clean`, run while the fetch runs (it removes
+ * untracked files of the working tree; the fetch only writes objects and refs).
  * Failures are {@link GitError}s: InvalidGitSpecError, AuthenticationFailedError, GitOperationFailedError
  * (RefNotFoundError for a missing branch, tag or commit), with credential-free messages.
  * Checkouts of one key are serialized; different keys run in parallel.
  */
 export class GitFetcher {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Working copies this process checked out successfully: the next checkout skips `git rev-parse --git-dir`. */
+  private readonly verified = new Set<string>();
+  private readonly fetches = new Map<string, number>();
 
   constructor(private readonly o: GitFetcherOptions) {}
 
@@ -86,11 +107,13 @@ export class GitFetcher {
     const env = await gitEnvironment(url, req.credentials);
     try {
       await this.prepareRepository(dir, env, signal);
-      const git = this.git(dir, env, signal);
-      const commit = await this.fetchRef(git, url, ref, env, signal);
-      await this.run(env, signal, 'checkout', () => git.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit, '--']));
-      await this.run(env, signal, 'clean', () => git.raw(['clean', '-ffdxq']));
+      const commit = await this.fetchAndCheckout(dir, url, ref, env, signal);
+      this.verified.add(dir);
       return { dir, commit, revision: revisionString(ref, commit), ref };
+    } catch (err) {
+      // Whatever broke may have broken the working copy: the next checkout looks at it closely.
+      this.verified.delete(dir);
+      throw err;
     } finally {
       await env.cleanup();
     }
@@ -98,70 +121,92 @@ export class GitFetcher {
 
   /** Creates the working copy, or re-creates it when it is not a usable repository; clears stale lock files. */
   private async prepareRepository(dir: string, env: GitEnvironment, signal: AbortSignal): Promise<void> {
-    const usable = await stat(join(dir, '.git', 'HEAD')).then(() => true, () => false);
-    if (usable) {
+    const gitDir = join(dir, '.git');
+    if (await looksLikeRepository(gitDir)) {
       // Only this process touches this directory, one checkout at a time: any lock file is from a killed run.
-      await removeLockFiles(join(dir, '.git'));
-      const ok = await this.git(dir, env, signal).raw(['rev-parse', '--git-dir']).then(() => true, () => false);
+      await removeLockFiles(gitDir);
+      if (this.verified.has(dir)) return;
+      const ok = await this.git(dir, env, signal, 'rev-parse', ['rev-parse', '--git-dir']).then(() => true, () => false);
       if (ok) return;
     }
+    this.verified.delete(dir);
+    this.fetches.delete(dir);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    await this.run(env, signal, 'init', () => this.git(dir, env, signal).raw(['init', '--quiet']));
+    await this.git(dir, env, signal, 'init', ['init', '--quiet']);
   }
 
-  /** Fetches what `ref` needs and returns the commit it resolves to. */
-  private async fetchRef(git: SimpleGit, url: GitUrl, ref: ResolvedRef, env: GitEnvironment, signal: AbortSignal): Promise<string> {
-    const fetch = (...refspecs: string[]) =>
-      this.run(env, signal, `fetch ${describe(ref)}`, () => git.raw(['fetch', '--quiet', '--no-tags', '--force', '--no-recurse-submodules', '--', url.url, ...refspecs]));
-    const revParse = (spec: string) => git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', spec]).then((s) => s.trim(), () => '');
+  /** Fetches what `ref` needs, checks it out, and returns the commit checked out. */
+  private async fetchAndCheckout(dir: string, url: GitUrl, ref: ResolvedRef, env: GitEnvironment, signal: AbortSignal): Promise<string> {
+    const fetch = (...refspecs: string[]) => {
+      const count = (this.fetches.get(dir) ?? 0) + 1;
+      this.fetches.set(dir, count);
+      const maintenance = count % (this.o.maintenanceEvery ?? 50) === 0 ? ['-c', 'maintenance.auto=true', '-c', 'gc.auto=6700'] : [];
+      return this.git(dir, env, signal, `fetch ${describe(ref)}`, [...maintenance, 'fetch', '--quiet', '--no-tags', '--force', '--no-write-fetch-head', '--no-recurse-submodules', '--', url.url, ...refspecs]);
+    };
+    // Untracked files (none unless someone wrote into the cache) go while the fetch runs: clean reads the index
+    // and the working tree, the fetch writes objects and refs. The checkout then writes the new commit's files.
+    const clean = () => this.git(dir, env, signal, 'clean', ['clean', '-ffdxq']);
+    const fetchAndClean = async (...refspecs: string[]) => {
+      const [fetched, cleaned] = await Promise.allSettled([fetch(...refspecs), clean()]);
+      if (fetched.status === 'rejected') throw fetched.reason;
+      if (cleaned.status === 'rejected') throw cleaned.reason;
+    };
+    /** Checks out `revision` (a ref, `^{commit}` peeled) detached, and returns the commit HEAD now names. */
+    const checkout = async (revision: string): Promise<string> => {
+      try {
+        await this.git(dir, env, signal, 'checkout', ['checkout', '--quiet', '--force', '--detach', revision, '--']);
+      } catch (err) {
+        // The ref names something that is not a commit (a tag of a tree, say): for a sync, it does not exist.
+        if (err instanceof GitOperationFailedError && !signal.aborted && /invalid reference|not a commit|reference is not a tree/i.test(err.message)) {
+          throw new RefNotFoundError(`${describe(ref)} not found in the repository`);
+        }
+        throw err;
+      }
+      return this.mustResolve((await readFile(join(dir, '.git', 'HEAD'), 'utf8')).trim(), ref);
+    };
     switch (ref.kind) {
-      case 'branch': {
-        await fetch(`+refs/heads/${ref.name}:refs/remotes/origin/${ref.name}`);
-        return this.mustResolve(await revParse(`refs/remotes/origin/${ref.name}^{commit}`), ref);
-      }
-      case 'tag': {
-        await fetch(`+refs/tags/${ref.name}:refs/tags/${ref.name}`);
-        return this.mustResolve(await revParse(`refs/tags/${ref.name}^{commit}`), ref);
-      }
+      case 'branch':
+        await fetchAndClean(`+refs/heads/${ref.name}:refs/remotes/origin/${ref.name}`);
+        return checkout(`refs/remotes/origin/${ref.name}^{commit}`);
+      case 'tag':
+        await fetchAndClean(`+refs/tags/${ref.name}:refs/tags/${ref.name}`);
+        return checkout(`refs/tags/${ref.name}^{commit}`);
       case 'commit': {
+        const revParse = (spec: string) => this.git(dir, env, signal, 'rev-parse', ['rev-parse', '--verify', '--quiet', '--end-of-options', spec]).then((s) => s.trim(), () => '');
         // Commits are immutable: once present, no fetch is needed.
-        const local = await revParse(`${ref.sha}^{commit}`);
-        if (local && local.startsWith(ref.sha)) return local;
-        await fetch('+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*');
-        return this.mustResolve(await revParse(`${ref.sha}^{commit}`), ref);
+        let local = await revParse(`${ref.sha}^{commit}`);
+        if (!local || !local.startsWith(ref.sha)) {
+          await fetchAndClean('+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*');
+          local = this.mustResolve(await revParse(`${ref.sha}^{commit}`), ref);
+        } else {
+          await clean();
+        }
+        return checkout(local);
       }
     }
   }
 
   private mustResolve(sha: string, ref: ResolvedRef): string {
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) throw new RefNotFoundError(`${describe(ref)} not found in the repository`);
+    if (!commitId.test(sha)) throw new RefNotFoundError(`${describe(ref)} not found in the repository`);
     return sha;
   }
 
-  private git(dir: string, env: GitEnvironment, signal: AbortSignal): SimpleGit {
-    return simpleGit({
-      baseDir: dir,
-      abort: signal,
-      allowEnvironment: env.allowed,
-      // These switches let *our* fixed settings through (protocol allow-list, GIT_CONFIG_* header, ssh
-      // command, hermetic config paths); no user-controlled string ever reaches an option position.
-      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true, allowUnsafeProtocolOverride: true },
-    }).env(env.env);
-  }
-
-  private async run<T>(env: GitEnvironment, signal: AbortSignal, what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof GitError) throw err;
-      if (signal.aborted) {
-        const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-        const limit = timeoutOf.get(signal);
-        throw new GitOperationFailedError(`git ${what}: ${timedOut ? `timed out after ${limit === undefined ? 'its deadline' : `${Math.round(limit / 1000)} s`}` : 'aborted'}`);
-      }
-      throw classifyGitFailure(`git ${what}`, err instanceof Error ? err.message : String(err), env.secrets);
-    }
+  /** Runs one git command in `dir` with exactly the environment `env` and returns its stdout. */
+  private git(dir: string, env: GitEnvironment, signal: AbortSignal, what: string, args: string[]): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      execFile('git', [...quiet, ...args], { cwd: dir, env: env.env, signal, maxBuffer: maxOutput, encoding: 'utf8', windowsHide: true }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        if (signal.aborted) {
+          const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+          const limit = timeoutOf.get(signal);
+          return reject(new GitOperationFailedError(`git ${what}: ${timedOut ? `timed out after ${limit === undefined ? 'its deadline' : `${Math.round(limit / 1000)} s`}` : 'aborted'}`));
+        }
+        // git's own words when it has any; otherwise why it could not run (not installed, output too large).
+        const output = stderr.trim() || stdout.trim() || err.message;
+        reject(err instanceof GitError ? err : classifyGitFailure(`git ${what}`, output, env.secrets));
+      });
+    });
   }
 }
 
@@ -169,9 +214,33 @@ function describe(ref: ResolvedRef): string {
   return ref.kind === 'commit' ? `commit ${ref.sha}` : `${ref.kind} "${ref.name}"`;
 }
 
+/**
+ * What git itself checks before it treats a directory as a repository: HEAD names a ref or a commit, and the
+ * objects and refs directories exist. A working copy that fails this is re-created.
+ */
+async function looksLikeRepository(gitDir: string): Promise<boolean> {
+  try {
+    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+    if (!/^ref: refs\/\S+$/.test(head) && !commitId.test(head)) return false;
+    const [objects, refs] = await Promise.all([stat(join(gitDir, 'objects')), stat(join(gitDir, 'refs'))]);
+    return objects.isDirectory() && refs.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Removes `*.lock` files under the git directory; the loose objects (`objects/xx/`, thousands of files, never locked) are not walked. */
 async function removeLockFiles(gitDir: string): Promise<void> {
-  const entries = await readdir(gitDir, { recursive: true, withFileTypes: true }).catch(() => []);
-  await Promise.all(
-    entries.filter((e) => e.isFile() && e.name.endsWith('.lock')).map((e) => rm(join(e.parentPath, e.name), { force: true })),
-  );
+  const objects = join(gitDir, 'objects');
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    await Promise.all(
+      entries.map(async (e) => {
+        const path = join(dir, e.name);
+        if (e.isFile() && e.name.endsWith('.lock')) await rm(path, { force: true });
+        else if (e.isDirectory() && !(dir === objects && /^[0-9a-f]{2}$/.test(e.name))) await walk(path);
+      }),
+    );
+  };
+  await walk(gitDir);
 }

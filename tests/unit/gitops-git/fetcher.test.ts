@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,10 +31,10 @@ afterAll(() => repo.cleanup());
 
 const cacheDirs: string[] = [];
 
-function fetcher(opts: { allowFileUrls?: boolean; timeoutMs?: number } = {}) {
+function fetcher(opts: { allowFileUrls?: boolean; timeoutMs?: number; maintenanceEvery?: number } = {}) {
   cacheDir = mkdtempSync(join(tmpdir(), 'cairn-git-cache-'));
   cacheDirs.push(cacheDir);
-  return new GitFetcher({ cacheDir, allowFileUrls: opts.allowFileUrls ?? true, timeoutMs: opts.timeoutMs });
+  return new GitFetcher({ cacheDir, allowFileUrls: opts.allowFileUrls ?? true, timeoutMs: opts.timeoutMs, maintenanceEvery: opts.maintenanceEvery });
 }
 
 afterEach(() => cacheDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -161,6 +162,95 @@ describe('GitFetcher.checkout', () => {
     ]);
     expect(results.map((r) => r.commit)).toEqual([first, second]);
     expect(git(results[1]!.dir, 'rev-parse', 'HEAD')).toBe(second);
+  });
+});
+
+/**
+ * Puts a `git` first on PATH that logs each command line, then runs the real git: what the fetcher runs,
+ * command by command (git's own helpers, upload-pack and the like, are not counted).
+ */
+function recordGitCommands(): { commands(): string[][]; restore(): void } {
+  const bin = mkdtempSync(join(tmpdir(), 'cairn-git-bin-'));
+  const log = join(bin, 'log');
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  return {
+    commands: () => {
+      const lines = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+      rmSync(log, { force: true });
+      return lines.map((l) => l.split(' '));
+    },
+    restore: () => {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The git subcommand of a command line (what follows the `-c key=value` options). */
+const subcommand = (args: string[]) => args.find((a, i) => a !== '-c' && args[i - 1] !== '-c');
+
+describe('GitFetcher git commands', () => {
+  it('syncs a branch with three git commands (fetch, clean, checkout), no rev-parse, no maintenance run', async () => {
+    const recorder = recordGitCommands();
+    try {
+      const f = fetcher();
+      await f.checkout({ key: 'ml/count', url: repo.fileUrl, ref: { branch: 'main' } });
+      expect(recorder.commands().map(subcommand).sort()).toEqual(['checkout', 'clean', 'fetch', 'init']);
+      const next = repo.commit({ 'apps/count.yaml': 'kind: Count\n' }, 'count');
+      const co = await f.checkout({ key: 'ml/count', url: repo.fileUrl, ref: { branch: 'main' } });
+      expect(co.commit).toBe(next);
+      expect(read(co.dir, 'apps/count.yaml')).toBe('kind: Count\n');
+      const commands = recorder.commands();
+      expect(commands.map(subcommand).sort()).toEqual(['checkout', 'clean', 'fetch']);
+      // git runs no hooks and no automatic maintenance (its own process after each fetch) on a sync.
+      for (const args of commands) expect(args.join(' ')).toContain('-c maintenance.auto=false -c core.hooksPath=/dev/null');
+    } finally {
+      recorder.restore();
+    }
+  });
+
+  it('lets one fetch in maintenanceEvery run the automatic maintenance of git', async () => {
+    const recorder = recordGitCommands();
+    try {
+      const f = fetcher({ maintenanceEvery: 3 });
+      const fetches: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        await f.checkout({ key: 'ml/gc', url: repo.fileUrl, ref: { branch: 'main' } });
+        fetches.push(...recorder.commands().filter((c) => subcommand(c) === 'fetch').map((c) => c.join(' ')));
+      }
+      expect(fetches.map((c) => c.includes('-c maintenance.auto=true'))).toEqual([false, false, true, false, false, true]);
+    } finally {
+      recorder.restore();
+    }
+  });
+
+  it('checks the working copy with git again after a failed checkout', async () => {
+    const recorder = recordGitCommands();
+    try {
+      const f = fetcher();
+      await f.checkout({ key: 'ml/again', url: repo.fileUrl, ref: { branch: 'main' } });
+      await expect(f.checkout({ key: 'ml/again', url: repo.fileUrl, ref: { branch: 'missing' } })).rejects.toBeInstanceOf(RefNotFoundError);
+      recorder.commands();
+      await f.checkout({ key: 'ml/again', url: repo.fileUrl, ref: { branch: 'main' } });
+      expect(recorder.commands().map(subcommand)).toContain('rev-parse');
+      await f.checkout({ key: 'ml/again', url: repo.fileUrl, ref: { branch: 'main' } });
+      expect(recorder.commands().map(subcommand)).not.toContain('rev-parse');
+    } finally {
+      recorder.restore();
+    }
+  });
+
+  it('reports a tag that names a tree, not a commit, as RefNotFound', async () => {
+    const tree = git(repo.work, 'rev-parse', 'HEAD^{tree}');
+    git(repo.work, 'tag', 'tree-tag', tree);
+    git(repo.work, 'push', '--quiet', repo.bare, 'refs/tags/tree-tag');
+    const err = await fetcher().checkout({ key: 'ml/tree', url: repo.fileUrl, ref: { tag: 'tree-tag' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefNotFoundError);
+    expect((err as Error).message).toBe('tag "tree-tag" not found in the repository');
   });
 });
 
