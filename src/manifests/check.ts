@@ -2,6 +2,7 @@
  * Loads and validates every cairn.dev document under a root: the one code path shared by
  * `cairn validate` and the GitSource controller, so CI and the operator give the same verdict.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { GROUP, VERSION } from '../api/kind.js';
 import { kinds } from '../api/kinds/index.js';
@@ -130,10 +131,70 @@ function checkDocument(file: string, doc: ParsedDocument, validators: Map<string
   return { file, line: doc.line, kind: value.kind, name: metadata.name, namespace: metadata.namespace, object: value };
 }
 
+/** What one file gave: its file-level problems, then each document's problems and object, in file order. */
+interface FileCheck {
+  head: Problem[];
+  docs: { problems: Problem[]; loaded?: LoadedObject }[];
+  bytes: number;
+}
+
+/** Most bytes of YAML whose checks are kept for reuse, per set of validators (least recently used go first). */
+export const checkCacheBytes = 8 * 1024 * 1024;
+
+/**
+ * The checks of files already seen, by content: a commit that changes one file of a large repository parses
+ * and validates that file only. Kept per validators object, so only a caller that keeps its validators (the
+ * GitSource controller) reuses them, and they go away with it. The objects returned are shared between
+ * results: callers copy before they change one (desiredObject does).
+ */
+class FileCheckCache {
+  private readonly entries = new Map<string, FileCheck>();
+  private bytes = 0;
+
+  get(key: string): FileCheck | undefined {
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key); // most recently used last
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, entry: FileCheck): void {
+    if (entry.bytes > checkCacheBytes) return;
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    for (const [oldKey, old] of this.entries) {
+      if (this.bytes <= checkCacheBytes) break;
+      this.entries.delete(oldKey);
+      this.bytes -= old.bytes;
+    }
+  }
+}
+
+const fileChecks = new WeakMap<Map<string, KindValidator>, FileCheckCache>();
+
+function checkFile(file: string, text: string, validators: Map<string, KindValidator>, options: CheckOptions): FileCheck {
+  const head: Problem[] = [];
+  const parsed = parseYaml(text);
+  for (const issue of parsed.issues) head.push({ severity: 'error', file, line: issue.line, column: issue.column, message: issue.message });
+  for (const empty of parsed.empty) head.push({ severity: 'ignored', file, line: empty.line, message: 'ignored: empty document' });
+  const docs = parsed.documents.map((doc) => {
+    const problems: Problem[] = [];
+    return { problems, loaded: checkDocument(file, doc, validators, options, problems) };
+  });
+  return { head, docs, bytes: Buffer.byteLength(text) };
+}
+
 /** Checks every YAML file under `root` (a directory or one file). */
 export async function checkTree(root: string, options: CheckOptions = {}): Promise<CheckResult> {
   const limits = options.limits ?? defaultFileLimits;
   const validators = options.validators ?? makeValidators();
+  let cache: FileCheckCache | undefined;
+  if (options.validators) {
+    cache = fileChecks.get(options.validators);
+    if (!cache) fileChecks.set(options.validators, (cache = new FileCheckCache()));
+  }
   const problems: Problem[] = [];
   const objects: LoadedObject[] = [];
   const display = (file: string) => (options.displayPrefix ? join(options.displayPrefix, file) : file);
@@ -143,8 +204,6 @@ export async function checkTree(root: string, options: CheckOptions = {}): Promi
   const maxTotalBytes = limits.maxTotalBytes ?? defaultFileLimits.maxTotalBytes!;
   let totalBytes = 0;
   for (const found of files) {
-    // Let the event loop breathe between files: the operator answers probes and renews its lease meanwhile.
-    await new Promise((resolve) => setImmediate(resolve));
     const file = display(found.file);
     const absolute = found.absolute;
     const fileProblems: Problem[] = [];
@@ -159,11 +218,19 @@ export async function checkTree(root: string, options: CheckOptions = {}): Promi
       problems.push({ severity: 'error', file, line: 1, message: `the YAML files pass ${maxTotalBytes} bytes in total here; this file and the rest are not read` });
       break;
     }
-    const parsed = parseYaml(read.text);
-    for (const issue of parsed.issues) fileProblems.push({ severity: 'error', file, line: issue.line, column: issue.column, message: issue.message });
-    for (const empty of parsed.empty) fileProblems.push({ severity: 'ignored', file, line: empty.line, message: 'ignored: empty document' });
-    for (const doc of parsed.documents) {
-      const loaded = checkDocument(file, doc, validators, options, fileProblems);
+    // The verdict on a file depends on its path (problems name it), its text, and whether other groups are refused.
+    const cacheKey = cache && createHash('sha256').update(`${file}\0${options.rejectOtherGroups ? 1 : 0}\0`).update(read.text).digest('base64');
+    let checked = cacheKey === undefined ? undefined : cache!.get(cacheKey);
+    if (!checked) {
+      // Let the event loop breathe between files: the operator answers probes and renews its lease meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
+      checked = checkFile(file, read.text, validators, options);
+      if (cacheKey !== undefined) cache!.set(cacheKey, checked);
+    }
+    fileProblems.push(...checked.head);
+    for (const doc of checked.docs) {
+      fileProblems.push(...doc.problems);
+      const loaded = doc.loaded;
       if (!loaded) continue;
       const key = `${loaded.kind}/${loaded.namespace ?? options.namespace ?? ''}/${loaded.name}`;
       const first = seen.get(key);
