@@ -102,7 +102,7 @@ export function gitSourceController(options: GitSourceControllerOptions): Contro
       try {
         return credentialsFromSecret(data);
       } catch (err) {
-        throw new StalledError(KitReason.InvalidSpec, `Secret ${ref.name}: ${describeError(err)}`);
+        throw new StalledError(KitReason.InvalidSpec, describeError(err));
       }
     }
 
