@@ -11,6 +11,10 @@ export interface OperatorMetrics {
   reconcileErrors: Counter<'controller'>;
   /** cairn_reconcile_duration_seconds{controller}. */
   reconcileDuration: Histogram<'controller'>;
+  /** cairn_status_writes_total{controller}: status writes; flat while nothing changes (a rising rate is a hot loop). */
+  statusWrites: Counter<'controller'>;
+  /** cairn_condition_transitions_total{controller,type,status}: condition changes that got an Event. */
+  conditionTransitions: Counter<'controller' | 'type' | 'status'>;
   /** cairn_workqueue_depth{controller}: keys ready and waiting for a worker. */
   queueDepth: Gauge<'controller'>;
   /** cairn_workqueue_adds_total{controller}. */
@@ -50,6 +54,18 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       name: 'cairn_reconcile_errors_total',
       help: 'Reconciles that failed and were requeued with backoff.',
       labelNames: ['controller'],
+      registers,
+    }),
+    statusWrites: new Counter({
+      name: 'cairn_status_writes_total',
+      help: 'Status writes by controller; flat while nothing changes.',
+      labelNames: ['controller'],
+      registers,
+    }),
+    conditionTransitions: new Counter({
+      name: 'cairn_condition_transitions_total',
+      help: 'Condition transitions (each recorded as an Event) by controller, condition type and new status.',
+      labelNames: ['controller', 'type', 'status'],
       registers,
     }),
     reconcileDuration: new Histogram({

@@ -9,6 +9,7 @@
  * 4. turn the outcome into conditions (Ready summarised from the others), set observedGeneration, and write
  *    status once, only when it changed (docs/style.md §4);
  * 5. record an Event on each condition transition, its reason the condition's reason;
+ *    (counted: cairn_status_writes_total, cairn_condition_transitions_total; the runner counts the reconciles)
  * 6. hand the requeue to the work queue: the earliest a step asked for, or the kind's resync interval;
  *    typed errors are rethrown so the runner applies their requeue and counts them in the metrics.
  */
@@ -143,7 +144,10 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     const failure = failureOf(error);
     const next = { ...status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: conditions.result(failure) } as StatusOf<T>;
     await writeStatus(object, next, ctx);
-    for (const t of transitions(previousConditions, next.conditions as Condition[], kind.conditions)) deps.events.record(object, t.type, t.condition.reason, t.condition.message);
+    for (const t of transitions(previousConditions, next.conditions as Condition[], kind.conditions)) {
+      deps.events.record(object, t.type, t.condition.reason, t.condition.message);
+      deps.metrics.conditionTransitions.inc({ controller: kind.name, type: t.condition.type, status: t.condition.status });
+    }
 
     const resync = kind.resyncAfterMs?.(object);
     const outcome: Outcome = isStalled(error) ? 'stalled' : isWaiting(error) ? 'waiting' : error ? 'error' : requeueMs !== undefined || resync !== undefined ? 'requeue' : 'success';
@@ -166,6 +170,7 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
         { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, status: next } as KubeObject,
         { fieldManager: deps.settings.fieldManager, force: true, signal: ctx.signal },
       );
+      deps.metrics.statusWrites.inc({ controller: kind.name });
     } catch (err) {
       if (isNotFound(err)) return; // deleted meanwhile
       throw err;

@@ -15,7 +15,7 @@ type Widget = ReconciledObject & { spec: { suspend?: boolean; size?: number }; s
 const conditions = kindConditions({ type: 'Verified', polarity: 'positive' }, { type: 'FetchFailed', polarity: 'negative' });
 
 async function setup(steps: Step<Widget>[], extra: Partial<KindController<Widget>> = {}) {
-  const { deps, kube, clock, events, informers, ctx, settle } = controllerDeps();
+  const { deps, kube, clock, events, informers, ctx, settle, registry } = controllerDeps();
   const forgotten: string[] = [];
   const def = kindController<Widget>(deps, { name: 'widget', resource: widgets, conditions, steps, forget: (req) => forgotten.push(req.key), ...extra });
   informers.start();
@@ -32,7 +32,7 @@ async function setup(steps: Step<Widget>[], extra: Partial<KindController<Widget
   const status = () => kube.get<Widget>(widgets, 'w', 'ml').then((w) => w?.status as { observedGeneration?: number; conditions?: Array<Record<string, unknown>>; size?: number } | undefined);
   const statusWrites = () => kube.actions.filter((a) => a.verb === 'applyStatus').length;
   const summary = async () => ((await status())?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
-  return { kube, clock, events, def, reconcile, status, statusWrites, summary, forgotten, settle };
+  return { kube, clock, events, def, reconcile, status, statusWrites, summary, forgotten, settle, registry };
 }
 
 const create = (kube: FakeKube, spec: Record<string, unknown> = {}) => kube.create(widgets, widget('ml', 'w', spec));
@@ -127,6 +127,8 @@ describe('kit driver', () => {
     await t.reconcile();
     expect(await t.status()).toMatchObject({ observedGeneration: 2, size: 2 });
     expect(t.statusWrites()).toBe(2);
+    expect(await t.registry.getSingleMetricAsString('cairn_status_writes_total')).toContain('cairn_status_writes_total{controller="widget"} 2');
+    expect(await t.registry.getSingleMetricAsString('cairn_condition_transitions_total')).toContain('cairn_condition_transitions_total{controller="widget",type="Ready",status="True"} 1');
   });
 
   it('keeps lastTransitionTime while a status holds, moves it on a change', async () => {
