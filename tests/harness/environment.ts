@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries, startControlPlane, type ControlPlane, type Logger } from '../../src/testenv/index.js';
-import { defaultImages, NodeAgent, type ImageCommand } from './node-agent/index.js';
+import { defaultImages, NodeAgent, type ImageCommand } from '../../src/localnode/index.js';
 
 /** The checkout root (tests/harness/ -> ../..). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

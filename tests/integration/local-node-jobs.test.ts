@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createNamespace, deleteNamespace, testenv } from '../harness/kube.js';
-import { onLocalNode } from '../harness/node-agent/index.js';
+import { onLocalNode } from '../../src/localnode/index.js';
 import { clients, createJob, FIXTURE_TRAINER_IMAGE, fixtureTrainerPath, jobFinished, podsWithLabel, podWhere } from '../harness/workloads.js';
 
 describe('Jobs on the local node', () => {

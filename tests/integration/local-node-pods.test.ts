@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { httpStatus, isPortClosed } from '../../src/testenv/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../harness/kube.js';
-import { onLocalNode } from '../harness/node-agent/index.js';
+import { onLocalNode } from '../../src/localnode/index.js';
 import { clients, FIXTURE_TRAINER_IMAGE, isReady, localPid, podsWithLabel, podWhere, processAlive } from '../harness/workloads.js';
 
 describe('pods on the local node', () => {

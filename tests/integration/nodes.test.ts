@@ -5,7 +5,7 @@
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, test } from 'vitest';
 import { adminKubeConfig, eventually, testenv } from '../harness/kube.js';
-import { LOCAL_NODE_LABEL } from '../harness/node-agent/index.js';
+import { LOCAL_NODE_LABEL } from '../../src/localnode/index.js';
 
 describe('nodes', () => {
   const env = testenv();

@@ -1,5 +1,5 @@
 import type { CoreV1Api, V1Container, V1Pod } from '@kubernetes/client-node';
-import { statusCode } from '../../../src/testenv/index.js';
+import { statusCode } from '../testenv/index.js';
 import { expandVars } from './command.js';
 
 /** The container's configuration cannot be built yet (the kubelet's CreateContainerConfigError). */

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger, ManagedProcess, SpawnOptions } from '../../../src/testenv/index.js';
+import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
 import { containerArgv } from './command.js';
 import { ContainerRuntime, containerFiles } from './container.js';
 import { ContainerConfigError, resolveEnv, type EnvSources } from './env.js';
@@ -116,7 +116,7 @@ export class PodWorker {
   private async startContainer(c: ContainerRuntime): Promise<number | undefined> {
     const image = lookupImage(this.deps.images, c.spec.image ?? '');
     if (!image) {
-      c.setWaiting('ErrImagePull', `the node agent has no local command for image "${c.spec.image}" (add it to the image table in tests/harness/node-agent/images.ts)`);
+      c.setWaiting('ErrImagePull', `the node agent has no local command for image "${c.spec.image}" (add it to the image table: src/localnode/images.ts, or an extra entry passed to NodeAgent)`);
       return 2_000;
     }
     const files = containerFiles(this.deps.dir, c.spec.name);

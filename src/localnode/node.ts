@@ -1,6 +1,6 @@
 import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { cpus } from 'node:os';
-import { errorMessage, statusCode, type Logger } from '../../../src/testenv/index.js';
+import { errorMessage, statusCode, type Logger } from '../testenv/index.js';
 import { LOCAL_NODE_LABEL, LOCAL_NODE_TAINT } from './placement.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';

@@ -1,8 +1,8 @@
 import { CoreV1Api, ListWatch, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Logger, ManagedProcess, SpawnOptions } from '../../../src/testenv/index.js';
-import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../../../src/testenv/index.js';
+import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
+import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../testenv/index.js';
 import { apiEnvSources } from './env.js';
 import type { ImageTable } from './images.js';
 import { IpPool } from './ip-pool.js';
@@ -32,7 +32,7 @@ export interface NodeAgentOptions {
 }
 
 /**
- * A kubelet stand-in that runs the Pods bound to its Node as local processes (see tests/harness/README.md).
+ * A kubelet stand-in that runs the Pods bound to its Node as local processes (see src/localnode/README.md).
  * Level-triggered: watch events only enqueue `namespace/name`; `reconcile` re-reads the Pod from the cache,
  * drives its PodWorker, writes the status when it changed, and finalizes deletions.
  */
