@@ -1,15 +1,19 @@
 /**
- * `npm run bench:gitops`: the GitOps sync against a real local control plane, with baselines measured in
- * the same run.
- *   1. commit-to-applied latency through the webhook (p50/p99 over 20 commits), beside polling;
- *   2. sync of 1,000 objects: objects/s and the operator's peak RSS, beside `kubectl apply --server-side`;
- *   3. API writes by the operator during 60 s of idle syncing (counted by the API server's own metrics).
- * Goals: p50 <= 1 s, >= 20 objects/s, <= 150 MiB, 0 idle writes.
+ * `npm run bench:gitops`: the GitOps sync against a real local control plane, every figure beside a baseline
+ * measured in the same run and its goal:
+ *   1. commit-to-applied latency through the webhook (p50/p99 over 20 commits), beside polling at a 5 s
+ *      interval. "Applied" is the moment the changed object reaches a watch of the bench (not a poll), and each
+ *      commit is pushed once the previous sync is complete (its status written), as commits come in practice;
+ *   2. sync of 1,000 objects: objects/s and the operator's peak RSS, beside `kubectl apply --server-side` of
+ *      the same files and the operator's RSS at start;
+ *   3. API writes by the operator during 60 s of idle syncing (counted by the API server's own metrics),
+ *      beside the writes of every client of the API server in the same 60 s.
+ * Goals: webhook p50 <= 150 ms, >= 150 objects/s, peak RSS <= 150 MiB, 0 idle writes.
  */
 import '../src/testenv/node-compat.js';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,7 +22,7 @@ import { installCrds, pollUntil, startOperatorInPlane } from '../src/demo/cluste
 import { githubSignature } from '../src/runtime/http/signature.js';
 import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../src/runtime/kube/object.js';
-import { builtin } from '../src/runtime/kube/resource.js';
+import { builtin, type ResourceType } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../src/testenv/index.js';
 
 const run = promisify(execFile);
@@ -34,6 +38,48 @@ function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs =
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * When each value of a field of one object was first seen, through a watch: the bench learns of a change when
+ * the API server sends it, not at its next poll. The watch is reopened if it ends.
+ */
+function watchField(kube: HttpKubeClient, res: ResourceType, namespace: string, name: string, field: (o: KubeObject & Record<string, unknown>) => unknown) {
+  const seen = new Map<unknown, number>();
+  const waiters = new Map<unknown, (at: number) => void>();
+  let handle: { stop(): void } | undefined;
+  let stopped = false;
+  const open = async (): Promise<void> => {
+    handle = await kube.watch(res, { namespace, fieldSelector: `metadata.name=${name}` }, (type, object) => {
+      if (type !== 'ADDED' && type !== 'MODIFIED') return;
+      const value = field(object);
+      if (seen.has(value)) return;
+      const at = performance.now();
+      seen.set(value, at);
+      waiters.get(value)?.(at);
+    }, () => {
+      if (!stopped) setTimeout(() => void open(), 100);
+    });
+  };
+  return {
+    open,
+    /** Resolves with the performance.now() at which `value` was first seen. */
+    seenAt: (value: unknown, timeoutMs = 60_000) =>
+      new Promise<number>((resolve, reject) => {
+        const at = seen.get(value);
+        if (at !== undefined) return resolve(at);
+        const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${name} to show ${String(value)}`)), timeoutMs);
+        waiters.set(value, (t) => {
+          clearTimeout(timer);
+          waiters.delete(value);
+          resolve(t);
+        });
+      }),
+    stop: () => {
+      stopped = true;
+      handle?.stop();
+    },
+  };
 }
 
 async function makeRepo(files: Record<string, string>) {
@@ -68,7 +114,13 @@ function memory(pid: number): { peakMiB: number; rssMiB: number } {
   return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
 }
 
-/** Mutating requests on cairn.dev objects and on Events, by `verb group/resource`, from kube-apiserver's apiserver_request_total. */
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Mutating requests by `verb group/resource[/subresource]`, from kube-apiserver's apiserver_request_total. */
 async function apiWrites(plane: ControlPlane): Promise<Map<string, number>> {
   const { stdout: text } = await run(join(plane.binDir, 'kubectl'), ['--kubeconfig', plane.kubeconfigPath, 'get', '--raw', '/metrics'], { maxBuffer: 256 * 1024 * 1024 });
   const counts = new Map<string, number>();
@@ -76,12 +128,15 @@ async function apiWrites(plane: ControlPlane): Promise<Map<string, number>> {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
     if (!['APPLY', 'PATCH', 'POST', 'PUT', 'DELETE'].includes(label('verb'))) continue;
-    if (label('group') !== 'cairn.dev' && label('resource') !== 'events') continue;
     const key = `${label('verb')} ${label('group') || 'core'}/${label('resource')}${label('subresource') ? `/${label('subresource')}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
 }
+
+/** The writes that are the operator's own business: cairn.dev objects and Events. */
+const operatorWrites = (writes: Map<string, number>) => new Map([...writes].filter(([key]) => /^\S+ (cairn\.dev\/|(core|events\.k8s\.io)\/events\b)/.test(key)));
+const total = (writes: Map<string, number>) => [...writes.values()].reduce((a, b) => a + b, 0);
 
 function diff(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
@@ -124,6 +179,8 @@ async function main(): Promise<void> {
     repos.push(hooked);
     await applySource('hooked', { url: hooked.url, ref: { branch: 'main' }, interval: '1h', secretRef: { name: 'hook' } });
     await until('first sync', async () => ((await revisionOf('hooked'))?.revision === `main@sha1:${hooked.first}` ? true : undefined));
+    const replicas = watchField(kube, cairnResource('Deployment'), ns, 'hooked', (o) => (o as { spec?: { serving?: { replicas?: number } } }).spec?.serving?.replicas);
+    await replicas.open();
     const webhook: number[] = [];
     for (let i = 2; i <= 21; i++) {
       const sha = await hooked.commit({ 'd.yaml': deployment('hooked', i) });
@@ -131,9 +188,12 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const res = await fetch(`${address}/hooks/git/${ns}/hooked`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': githubSignature('bench', body) }, body });
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-      await until('webhook change', async () => ((await replicasOf('hooked')) === i ? true : undefined));
-      webhook.push(performance.now() - t0);
+      const applied = await replicas.seenAt(i);
+      webhook.push(applied - t0);
+      // The sync is complete once its status is written: the next commit comes after that, as commits do.
+      await until('status of the commit', async () => ((await revisionOf('hooked'))?.revision === `main@sha1:${sha}` ? true : undefined));
     }
+    replicas.stop();
     const pollIntervalS = 5;
     const polled = await makeRepo({ 'd.yaml': deployment('polled', 1) });
     repos.push(polled);
@@ -162,10 +222,13 @@ async function main(): Promise<void> {
     const big = await makeRepo(files);
     repos.push(big);
     const before = memory(operator.pid);
+    const busy = { operator: operator.pid, 'kube-apiserver': plane.components.get('kube-apiserver')!.pid, etcd: plane.components.get('etcd')!.pid };
+    const cpu0 = Object.fromEntries(Object.entries(busy).map(([name, pid]) => [name, cpuSeconds(pid)]));
     const t0 = performance.now();
     await applySource('big', { url: big.url, ref: { branch: 'main' }, interval: '1h' });
     await until('1000 objects', async () => ((await revisionOf('big'))?.inventory?.count === objects ? true : undefined), 600_000, 100);
     const syncS = (performance.now() - t0) / 1000;
+    const cpu = Object.entries(busy).map(([name, pid]) => `${name} ${(cpuSeconds(pid) - cpu0[name]!).toFixed(1)} s`).join(', ');
     const after = memory(operator.pid);
     const k0 = performance.now();
     await run(join(binDir, 'kubectl'), ['--kubeconfig', plane.kubeconfigPath, 'apply', '--server-side', '--field-manager=bench-kubectl', '-n', 'bench-kubectl', '-R', '-f', join(big.dir, 'models')], { maxBuffer: 64 * 1024 * 1024 });
@@ -174,6 +237,7 @@ async function main(): Promise<void> {
     log(`   cairn: ${objects} objects in ${syncS.toFixed(1)} s = ${rate.toFixed(0)} objects/s (fetch, parse, validate, apply, status)`);
     log(`   kubectl apply --server-side (baseline, same objects): ${kubectlS.toFixed(1)} s = ${(objects / kubectlS).toFixed(0)} objects/s; cairn/kubectl = ${(rate / (objects / kubectlS)).toFixed(2)}`);
     log(`   operator RSS: ${idleMemory.rssMiB.toFixed(0)} MiB at start, ${before.rssMiB.toFixed(0)} MiB before, peak ${after.peakMiB.toFixed(0)} MiB`);
+    log(`   CPU used during the sync (${syncS.toFixed(1)} s on ${availableParallelism()} cores): ${cpu}`);
 
     // 3. Idle: every source resyncs every 5 s and finds nothing to change.
     log('3. Idle writes (60 s, three sources resyncing every 5 s, 1,002 objects in sync)');
@@ -190,25 +254,31 @@ async function main(): Promise<void> {
     const w0 = await apiWrites(plane);
     const r0 = await reconcilesOf();
     await sleep(60_000);
-    const idleDiff = diff(await apiWrites(plane), w0);
-    const idleWrites = [...idleDiff.values()].reduce((a, b) => a + b, 0);
+    const allDiff = diff(await apiWrites(plane), w0);
+    const idleDiff = operatorWrites(allDiff);
+    const idleWrites = total(idleDiff);
+    const allWrites = total(allDiff);
     const idleReconciles = (await reconcilesOf()) - r0;
     log(`   ${idleWrites} API writes during ${idleReconciles} reconciles (cairn.dev objects and Events, from apiserver_request_total)${idleWrites ? `: ${[...idleDiff].map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
+    log(`   all clients of the API server (baseline: leases, node status, ...): ${allWrites} writes in the same 60 s`);
     const idleEnd = memory(operator.pid);
     const peakMiB = idleEnd.peakMiB; // VmHWM: the high-water mark over the whole run
 
-    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
-    log('\nSummary                               figure        goal        ');
-    log(`  webhook commit-to-applied p50     ${`${p50.toFixed(0)} ms`.padEnd(13)} <= 1000 ms   ${verdict(p50 <= 1000)}`);
-    log(`  webhook commit-to-applied p99     ${`${p99.toFixed(0)} ms`.padEnd(13)} (polling mean ${pollMean.toFixed(0)} ms at ${pollIntervalS}s)`);
-    log(`  sync throughput                   ${`${rate.toFixed(0)} obj/s`.padEnd(13)} >= 20 obj/s  ${verdict(rate >= 20)}`);
-    log(`  operator peak RSS (whole run)     ${`${peakMiB.toFixed(0)} MiB`.padEnd(13)} <= 150 MiB   ${verdict(peakMiB <= 150)}`);
-    log(`  API writes during 60 s idle       ${String(idleWrites).padEnd(13)} 0            ${verdict(idleWrites === 0)}`);
+    const kubectlRate = objects / kubectlS;
+    const row = (what: string, figure: string, baseline: string, goal: string, ok?: boolean) =>
+      log(`  ${what.padEnd(34)}${figure.padEnd(12)}${baseline.padEnd(42)}${goal.padEnd(14)}${ok === undefined ? '' : ok ? 'ok' : 'MISSED'}`);
+    log('');
+    row('Summary', 'figure', 'baseline (measured in this run)', 'goal');
+    row('webhook commit-to-applied p50', `${p50.toFixed(0)} ms`, `polling every ${pollIntervalS} s: mean ${pollMean.toFixed(0)} ms`, '<= 150 ms', p50 <= 150);
+    row('webhook commit-to-applied p99', `${p99.toFixed(0)} ms`, '', '');
+    row('sync of 1,000 objects', `${rate.toFixed(0)} obj/s`, `kubectl apply --server-side: ${kubectlRate.toFixed(0)} obj/s`, '>= 150 obj/s', rate >= 150);
+    row('operator peak RSS (whole run)', `${peakMiB.toFixed(0)} MiB`, `operator at start: ${idleMemory.rssMiB.toFixed(0)} MiB`, '<= 150 MiB', peakMiB <= 150);
+    row('API writes during 60 s idle', String(idleWrites), `all clients: ${allWrites} writes`, '0', idleWrites === 0);
     log(`  (RSS: ${idleMemory.rssMiB.toFixed(0)} MiB at start, peak ${after.peakMiB.toFixed(0)} MiB after the 1,000-object sync, ${idleEnd.rssMiB.toFixed(0)} MiB at the end of the idle phase)`);
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(
       join(root, 'bench', 'results', 'gitops.json'),
-      JSON.stringify({ webhookMs: webhook, pollingMs: polling, p50, p99, pollIntervalS, objects, syncS, kubectlS, rate, memory: { idle: idleMemory, before, after, idleEnd }, idleWrites, idleWritesByKind: Object.fromEntries(idleDiff), idleReconciles }, null, 2),
+      JSON.stringify({ webhookMs: webhook, pollingMs: polling, p50, p99, pollIntervalS, objects, syncS, kubectlS, rate, memory: { idle: idleMemory, before, after, idleEnd }, idleWrites, idleWritesByKind: Object.fromEntries(idleDiff), allIdleWrites: allWrites, idleReconciles }, null, 2),
     );
   } finally {
     await plane.stop();
