@@ -23,6 +23,12 @@ export interface Pki {
   /** Service account token signing key pair. */
   serviceAccountKey: string;
   serviceAccountPub: string;
+  /** The API server's client certificate for kubelet connections (CN KUBELET_CLIENT_CN, kubeadm's name). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
+  /** Serving certificate of the local node's kubelet API (IP 127.0.0.1, the Node's InternalIP), signed by the CA. */
+  nodeServingCert: string;
+  nodeServingKey: string;
 }
 
 /** The admin identity in the generated client certificate. */
@@ -71,11 +77,15 @@ async function selfSignedCa(dir: string, name: string, subject: string): Promise
 /** CN of the front-proxy client certificate, allowed by --requestheader-allowed-names. */
 export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
+/** CN of the API server's client certificate for kubelets; the local node's kubelet API accepts only it. */
+export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
+
 const CLIENT_EXTENSIONS = 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
 
 /**
  * Generates a fresh cluster CA (serving and client certificates), the kube-apiserver serving certificate, the
- * admin client certificate, a front-proxy CA with its client certificate, and the ServiceAccount signing key.
+ * admin client certificate, a front-proxy CA with its client certificate, the ServiceAccount signing key, the API
+ * server's kubelet client certificate and the local node's kubelet serving certificate.
  */
 export async function generatePki(dir: string): Promise<Pki> {
   await mkdir(dir, { recursive: true });
@@ -83,9 +93,11 @@ export async function generatePki(dir: string): Promise<Pki> {
   const { caCert, caKey } = ca;
   const frontProxyCa = await selfSignedCa(dir, 'front-proxy-ca', '/O=cairn/CN=cairn-testenv-front-proxy-ca');
   const frontProxy = await signLeaf(dir, 'front-proxy-client', `/CN=${FRONT_PROXY_CLIENT}`, CLIENT_EXTENSIONS, frontProxyCa);
-  const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', 'IP:10.0.0.1'];
+  const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', 'IP:127.0.64.1'];
   const serving = await signLeaf(dir, 'apiserver', '/CN=kube-apiserver', `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.join(',')}\n`, ca);
   const admin = await signLeaf(dir, 'admin', `/O=system:masters/CN=${ADMIN_USER}`, CLIENT_EXTENSIONS, ca);
+  const kubeletClient = await signLeaf(dir, 'apiserver-kubelet-client', `/O=kubeadm:cluster-admins/CN=${KUBELET_CLIENT_CN}`, CLIENT_EXTENSIONS, ca);
+  const nodeServing = await signLeaf(dir, 'node-serving', '/O=system:nodes/CN=system:node:cairn-local', `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n`, ca);
   const sa = ecKey();
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPub = join(dir, 'sa.pub');
@@ -104,5 +116,9 @@ export async function generatePki(dir: string): Promise<Pki> {
     frontProxyClientKey: frontProxy.key,
     serviceAccountKey,
     serviceAccountPub,
+    kubeletClientCert: kubeletClient.cert,
+    kubeletClientKey: kubeletClient.key,
+    nodeServingCert: nodeServing.cert,
+    nodeServingKey: nodeServing.key,
   };
 }

@@ -11,8 +11,13 @@ export interface ApiServer {
   server: string;
 }
 
-/** The service CIDR; its first address (10.0.0.1) is the `kubernetes` Service and is in the serving cert. */
-const SERVICE_CIDR = '10.0.0.0/24';
+/**
+ * The service CIDR, inside loopback: Linux routes all of 127.0.0.0/8 to `lo`, so the local node's kube-proxy
+ * stand-in (src/localnode/services/) can listen on any ClusterIP without adding addresses, and no Service
+ * address ever leaves the machine. Its first address (127.0.64.1) is the `kubernetes` Service and is in the
+ * serving cert. Disjoint from the local node's pod IPs (127.0.1.0/24) and kwok's (10.244.0.0/16).
+ */
+export const SERVICE_CIDR = '127.0.64.0/18';
 const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /**
@@ -32,7 +37,8 @@ export async function startApiServer(ctx: ComponentContext, options: { port: num
       `--bind-address=${LOOPBACK}`,
       `--advertise-address=${LOOPBACK}`,
       // The `kubernetes` Service's endpoints would be the loopback address, which Endpoints validation rejects
-      // every 10 s; nothing here routes through Services, so the reconciler is off.
+      // every 10 s, so the reconciler is off (the local node does not proxy the `kubernetes` Service: clients use
+      // the API server's own address).
       '--endpoint-reconciler-type=none',
       `--secure-port=${options.port}`,
       `--cert-dir=${ctx.run.path('apiserver')}`,
@@ -53,6 +59,12 @@ export async function startApiServer(ctx: ComponentContext, options: { port: num
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      // Kubelet connections (kubectl logs): the apiserver presents its kubelet client certificate and checks the
+      // kubelet's serving certificate against the cluster CA, dialing the Node's InternalIP (127.0.0.1).
+      `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+      `--kubelet-client-key=${pki.kubeletClientKey}`,
+      `--kubelet-certificate-authority=${pki.caCert}`,
+      '--kubelet-preferred-address-types=InternalIP',
       '--allow-privileged=true',
       '--profiling=false',
     ],
