@@ -79,6 +79,18 @@ export function isSubset(part: unknown, whole: unknown): boolean {
 }
 
 /**
+ * Whether `live` already holds every desired value but the revision it was applied at (and the digest, which
+ * covers the revision): a new commit that did not touch this object. Such an object is still applied (its
+ * revision annotation moves on), after the objects the commit did change. A field removed from Git is not
+ * seen here (the live object still holds it): that object only waits its turn with the others.
+ */
+export function differsOnlyInRevision(desired: DesiredObject, live: unknown): boolean {
+  if (live === undefined || live === null) return false;
+  const { [annotations.revision]: _revision, [annotations.digest]: _digest, ...rest } = desired.metadata.annotations;
+  return isSubset({ ...desired, metadata: { ...desired.metadata, annotations: rest } }, live);
+}
+
+/**
  * Whether applying `desired` would change nothing: the live object carries the digest of the same
  * desired object (so no field was dropped from Git) and still holds every desired value (so nobody
  * edited a Git-managed field by hand).

@@ -4,7 +4,7 @@
  * object cannot stop the others.
  */
 import type { DesiredObject } from '../../gitops/desired.js';
-import { isUpToDate, labels } from '../../gitops/desired.js';
+import { differsOnlyInRevision, isUpToDate, labels } from '../../gitops/desired.js';
 import type { InventoryEntry, SourceError } from '../../gitops/plan.js';
 import { describeError } from '../../runtime/errors.js';
 import type { KubeClient } from '../../runtime/kube/client.js';
@@ -40,26 +40,32 @@ const applyConcurrency = 8;
 export async function applyObjects(ctx: WriteContext, desired: readonly DesiredObject[], origin: Origin): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: 0, unchanged: 0, errors: [] };
   const failures = new Map<number, string>();
+  // What the commit changed goes first; objects whose only change is the revision annotation follow. A commit
+  // that edits one object of a thousand has that object applied at once, not after the 999 others.
+  const changed: number[] = [];
+  const revisionOnly: number[] = [];
+  desired.forEach((object, i) => {
+    const live = ctx.live(cairnResource(object.kind), object.metadata.name, object.metadata.namespace) as { metadata?: { labels?: Record<string, string> } } | undefined;
+    // Two sources declaring one object would take it from each other on every interval, and the one that
+    // drops it would delete it under the other: the source that holds it keeps it until it lets go.
+    const owner = live?.metadata?.labels?.[labels.source];
+    if (owner !== undefined && owner !== ctx.source && ctx.sourceExists(owner)) {
+      failures.set(i, `owned by GitSource "${owner}"; not applied (remove it from one of the two sources)`);
+    } else if (isUpToDate(object, live)) {
+      outcome.unchanged++;
+    } else {
+      (differsOnlyInRevision(object, live) ? revisionOnly : changed).push(i);
+    }
+  });
+  const order = [...changed, ...revisionOnly];
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < desired.length; i = next++) {
+    for (let n = next++; n < order.length; n = next++) {
+      const i = order[n]!;
       const object = desired[i]!;
-      const res = cairnResource(object.kind);
-      const live = ctx.live(res, object.metadata.name, object.metadata.namespace) as { metadata?: { labels?: Record<string, string> } } | undefined;
-      // Two sources declaring one object would take it from each other on every interval, and the one that
-      // drops it would delete it under the other: the source that holds it keeps it until it lets go.
-      const owner = live?.metadata?.labels?.[labels.source];
-      if (owner !== undefined && owner !== ctx.source && ctx.sourceExists(owner)) {
-        failures.set(i, `owned by GitSource "${owner}"; not applied (remove it from one of the two sources)`);
-        continue;
-      }
-      if (isUpToDate(object, live)) {
-        outcome.unchanged++;
-        continue;
-      }
       try {
         // force: Git is the source of truth for the fields it sets, even if someone edited them by hand.
-        await ctx.kube.apply(res, object, { fieldManager: ctx.fieldManager, force: true, signal: ctx.signal });
+        await ctx.kube.apply(cairnResource(object.kind), object, { fieldManager: ctx.fieldManager, force: true, signal: ctx.signal });
         outcome.applied++;
       } catch (err) {
         if (ctx.signal.aborted) throw err;
@@ -67,7 +73,7 @@ export async function applyObjects(ctx: WriteContext, desired: readonly DesiredO
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(applyConcurrency, desired.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(applyConcurrency, order.length) }, worker));
   // Report failures in file order, whatever order the applies finished in.
   for (const [i, message] of [...failures].sort(([a], [b]) => a - b)) {
     const object = desired[i]!;
