@@ -1,0 +1,157 @@
+/**
+ * `cairn upload DIR URI`: uploads every regular file under DIR to URI/<relative path> (the sidecar that runs
+ * after a trainer). Each file is hashed first and uploaded with that sha256, so a file that changes while it
+ * goes up fails (ChecksumMismatch) instead of landing half old, half new; each write is atomic. Prints one
+ * JSON line per file, then the manifest; writes the manifest (or, if it does not fit in 4 KiB, a summary) to
+ * $CAIRN_TERMINATION_LOG. Stops at the first failure: exit 1 with one line.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { opendir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from './command.js';
+import { abortOnSignals, failureRecord, positiveInteger, writeTerminationLog, type CommandIo } from './fetch.js';
+
+const usage = `Usage: cairn upload DIR URI [options]
+
+Uploads every regular file under DIR to URI/<path relative to DIR>, each one atomically and with its sha256.
+Prints one JSON line per file {path, uri, size, sha256}, then {"manifest": {uri, files, bytes}}.
+
+URI: s3://bucket/prefix, pvc://claim/path, or file:///path (with --allow-file-urls). https:// is read-only.
+
+Options:
+  --max-bytes N         largest file accepted (default 256 GiB)
+  --pvc-root DIR        where claims are mounted (default $CAIRN_PVC_ROOT or /mnt/pvc)
+  --allow-file-urls     accept file:// URIs (development only)
+  -h, --help            show this help
+
+Environment: as cairn fetch (cairn fetch --help).
+
+Exit status: 0 all uploaded, 1 failed, 2 usage error.`;
+
+export interface UploadArgs {
+  dir: string;
+  uri: string;
+  maxBytes?: number;
+  pvcRoot?: string;
+  allowFileUrls: boolean;
+}
+
+export interface UploadedFile {
+  path: string;
+  uri: string;
+  size: number;
+  sha256: string;
+}
+
+export function parseUploadArgs(argv: string[]): UploadArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'max-bytes': { type: 'string' },
+        'pvc-root': { type: 'string' },
+        'allow-file-urls': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 2) throw new UsageError(`expected DIR and URI, got ${positionals.length} arguments`);
+  return {
+    dir: positionals[0]!,
+    uri: positionals[1]!,
+    maxBytes: positiveInteger('max-bytes', values['max-bytes']),
+    pvcRoot: values['pvc-root'],
+    allowFileUrls: values['allow-file-urls'] ?? false,
+  };
+}
+
+/** Regular files under `dir` as `/`-separated relative paths, sorted; symbolic links are not followed. */
+export async function filesUnder(dir: string, rel = ''): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of await opendir(rel === '' ? dir : join(dir, rel))) {
+    const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    if (entry.isDirectory()) found.push(...(await filesUnder(dir, path)));
+    else if (entry.isFile()) found.push(path);
+  }
+  return found.sort();
+}
+
+async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash, { signal });
+  return hash.digest('hex');
+}
+
+/** The termination message: the whole manifest when it fits in 4 KiB, else counts only. */
+export function uploadRecord(uri: string, files: UploadedFile[]): object {
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  const full = { uploaded: { uri, files: files.map(({ path, size, sha256 }) => ({ path, size, sha256 })), bytes } };
+  if (Buffer.byteLength(JSON.stringify(full)) <= 4096) return full;
+  return { uploaded: { uri, files: files.length, bytes, truncated: true } };
+}
+
+export async function runUpload(args: UploadArgs, io: CommandIo): Promise<number> {
+  const { childUri, createStorage, formatStorageUri, parseStorageUri, storageSettingsFromEnv } = await import('../storage/index.js');
+  const settings = storageSettingsFromEnv(io.env);
+  const policy = { allowFileUrls: args.allowFileUrls };
+  const storage = createStorage({ ...settings, allowFileUrls: args.allowFileUrls, pvcRoot: args.pvcRoot ?? settings.pvcRoot, maxBytes: args.maxBytes });
+  const uploaded: UploadedFile[] = [];
+  try {
+    const base = parseStorageUri(args.uri, policy, { prefix: true });
+    if (!(await stat(args.dir)).isDirectory()) throw new UsageError(`${args.dir} is not a folder`);
+    for (const path of await filesUnder(args.dir)) {
+      const local = join(args.dir, path);
+      const sha256 = await sha256Of(local, io.signal);
+      const { size } = await stat(local);
+      const target = formatStorageUri(childUri(base, path, policy));
+      const result = await storage.write(target, createReadStream(local, { highWaterMark: 1024 * 1024 }), { sha256, size, signal: io.signal });
+      const file = { path, uri: target, size: result.size, sha256: result.sha256 };
+      uploaded.push(file);
+      io.stdout.write(JSON.stringify(file) + '\n');
+    }
+    const bytes = uploaded.reduce((sum, f) => sum + f.size, 0);
+    io.stdout.write(JSON.stringify({ manifest: { uri: args.uri, files: uploaded, bytes } }) + '\n');
+    writeTerminationLog(io.env, uploadRecord(args.uri, uploaded), io.stderr);
+    return 0;
+  } catch (error) {
+    const record = failureRecord(error);
+    io.stderr.write(`cairn upload: ${record.message}\n`);
+    writeTerminationLog(io.env, { ...record, uploaded: uploaded.length }, io.stderr);
+    return 1;
+  } finally {
+    storage.close();
+  }
+}
+
+export const uploadCommand: Command = {
+  async run(argv) {
+    let args: UploadArgs | 'help';
+    try {
+      args = parseUploadArgs(argv);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      process.stderr.write(`cairn upload: ${error.message}\n\n${usage}\n`);
+      writeTerminationLog(process.env, { reason: 'UsageError', message: error.message }, process.stderr);
+      return 2;
+    }
+    if (args === 'help') {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
+    const signals = abortOnSignals();
+    try {
+      return await runUpload(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: signals.signal });
+    } finally {
+      signals.release();
+    }
+  },
+};
