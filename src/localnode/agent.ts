@@ -4,11 +4,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
 import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../testenv/index.js';
 import { apiEnvSources } from './env.js';
+import { EventRecorder } from './events.js';
 import type { ImageTable } from './images.js';
 import { IpPool } from './ip-pool.js';
 import { NodeRegistration } from './node.js';
 import { PodWorker } from './pod-worker.js';
 import { KeyedQueue } from './queue.js';
+import { NodeVolumes } from './volumes/node-volumes.js';
 import type { PodStatus } from './wire.js';
 
 export const DEFAULT_NODE_NAME = 'cairn-local';
@@ -29,6 +31,8 @@ export interface NodeAgentOptions {
   kubeletVersion?: string;
   /** Environment every container starts from (default: PATH, HOME, LANG, TMPDIR of this process). */
   baseEnv?: Record<string, string>;
+  /** Where provisioned PersistentVolumes keep their data (default `<stateDir>/persistent-volumes`). */
+  dataDir?: string;
 }
 
 /**
@@ -46,11 +50,17 @@ export class NodeAgent {
   private readonly queue: KeyedQueue;
   private informer: ListWatch<V1Pod> | undefined;
   private stopped = false;
+  private readonly events: EventRecorder;
+  /** Volumes: mount namespaces, mountpoints, the provisioner of StorageClass cairn-local (src/localnode/volumes/). */
+  readonly volumes: NodeVolumes;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.node = new NodeRegistration(options.kubeConfig, this.nodeName, options.logger, options.kubeletVersion ?? 'v1.35.4-cairn-node-agent');
+    this.events = new EventRecorder(this.core, this.nodeName, options.logger);
+    const dataDir = options.dataDir ?? join(options.stateDir, 'persistent-volumes');
+    this.volumes = new NodeVolumes({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, dataDir, events: this.events, logger: options.logger });
     this.queue = new KeyedQueue(
       (key) => this.reconcile(key),
       (key, error) => options.logger.warn({ node: this.nodeName, pod: key, error: errorMessage(error) }, 'Failed to sync Pod; retrying'),
@@ -59,6 +69,7 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     await this.node.start();
+    await this.volumes.start();
     const fieldSelector = `spec.nodeName=${this.nodeName}`;
     const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(this.options.kubeConfig), () => this.core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector);
     const enqueue = (pod: V1Pod): void => this.queue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
@@ -80,7 +91,8 @@ export class NodeAgent {
     this.node.stop();
     await this.informer?.stop();
     await this.queue.stop();
-    await Promise.all([...this.workers.values()].map((w) => w.terminate(graceSeconds)));
+    await Promise.all([...this.workers.values()].map((w) => w.dispose(graceSeconds)));
+    await this.volumes.stop();
   }
 
   /** The directory holding a Pod's logs (`<container>.stdout.log`, `.stderr.log`) and termination files. */
@@ -95,7 +107,7 @@ export class NodeAgent {
     // Workers of this key whose Pod is gone (or replaced by a new one of the same name) end now.
     for (const [workerUid, worker] of this.workers) {
       if (worker.key === key && workerUid !== uid) {
-        await worker.terminate(2);
+        await worker.dispose(2);
         this.workers.delete(workerUid);
         this.written.delete(workerUid);
       }
@@ -115,6 +127,8 @@ export class NodeAgent {
     }
     await this.writeStatus(pod, worker);
     if (pod.metadata?.deletionTimestamp && worker.finished) {
+      // As the kubelet, the pod's resources (mountpoints, volumes, its directory) go before the Pod object.
+      await worker.dispose(0);
       await this.finalizeIfDeleted(pod);
       this.workers.delete(uid);
       this.written.delete(uid);
@@ -128,6 +142,8 @@ export class NodeAgent {
       spawn: options.spawn,
       images: options.images,
       envSources: apiEnvSources(this.core),
+      volumes: this.volumes.podDeps(),
+      events: this.events.forPod(pod),
       ips: this.ips,
       logger: options.logger,
       dir: this.podDir(pod),

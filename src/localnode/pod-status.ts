@@ -27,15 +27,29 @@ function toWire(c: V1PodCondition): PodCondition {
   };
 }
 
-/** The kubelet's phase rules (pkg/kubelet getPhase), reduced to what the agent tracks. */
-export function podPhase(init: ContainerStatus[], main: ContainerStatus[], finished: boolean, restartPolicy: string): PodStatus['phase'] {
+/** An init container's status and whether it is a native sidecar that has been started once. */
+export interface InitStatus {
+  status: ContainerStatus;
+  sidecar: boolean;
+  everStarted: boolean;
+}
+
+/**
+ * The kubelet's phase rules (pkg/kubelet getPhase), reduced to what the node tracks. Sidecars count only
+ * while the pod initializes; afterwards the main containers alone decide, and a terminal phase is reported
+ * once every container, sidecars included, has stopped (`finished`).
+ */
+export function podPhase(init: InitStatus[], main: ContainerStatus[], finished: boolean, restartPolicy: string): PodStatus['phase'] {
   const failed = (c: ContainerStatus): boolean => (c.state.terminated?.exitCode ?? 0) !== 0;
-  if (init.some((c) => c.state.terminated && failed(c)) && restartPolicy === 'Never') return 'Failed';
-  if (init.some((c) => !(c.state.terminated && !failed(c)))) return 'Pending';
+  const regular = init.filter((c) => !c.sidecar).map((c) => c.status);
+  if (regular.some((c) => c.state.terminated && failed(c)) && restartPolicy === 'Never') return finished ? 'Failed' : 'Pending';
+  const mainLaunched = main.some((c) => c.state.running || c.state.terminated || c.lastState.terminated);
+  const pendingInit = regular.some((c) => !(c.state.terminated && !failed(c))) || init.some((c) => c.sidecar && !c.everStarted);
+  if (pendingInit && !mainLaunched) return 'Pending';
   if (main.some((c) => c.state.running)) return 'Running';
   if (finished) return main.some(failed) ? 'Failed' : 'Succeeded';
   if (main.some((c) => c.state.waiting && c.lastState.terminated === undefined && !c.state.terminated)) return 'Pending';
-  return 'Running'; // exited and restarting
+  return 'Running'; // exited and restarting, or sidecars stopping after the main containers
 }
 
 /**
@@ -45,9 +59,10 @@ export function podPhase(init: ContainerStatus[], main: ContainerStatus[], finis
  */
 export function podStatus(input: PodStatusInput): PodStatus {
   const { pod, previous } = input;
-  const init = input.init.map((c) => c.status());
+  const initViews = input.init.map((c) => ({ status: c.status(), sidecar: c.sidecar, everStarted: c.everStarted }));
+  const init = initViews.map((c) => c.status);
   const main = input.main.map((c) => c.status());
-  const phase = podPhase(init, main, input.finished, pod.spec?.restartPolicy ?? 'Always');
+  const phase = podPhase(initViews, main, input.finished, pod.spec?.restartPolicy ?? 'Always');
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const now = rfc3339(new Date());
   const current = (pod.status?.conditions ?? []).map(toWire);
@@ -58,8 +73,9 @@ export function podStatus(input: PodStatusInput): PodStatus {
     const since = before && before.status === status ? before.lastTransitionTime : now;
     return { type, status, ...(reason && !ok ? { reason } : {}), ...(message && !ok ? { message } : {}), lastTransitionTime: since, lastProbeTime: null };
   };
-  const incompleteInit = init.filter((c) => !(c.state.terminated?.exitCode === 0)).map((c) => c.name);
-  const unready = main.filter((c) => !c.ready).map((c) => c.name);
+  // Sidecars count as initialized once started, and their readiness counts with the main containers' (1.29+).
+  const incompleteInit = initViews.filter((c) => (c.sidecar ? !c.everStarted : !(c.status.state.terminated?.exitCode === 0))).map((c) => c.status.name);
+  const unready = [...main, ...initViews.filter((c) => c.sidecar).map((c) => c.status)].filter((c) => !c.ready).map((c) => c.name);
   const gates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
   const gatesOk = gates.every((type) => (pod.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True'));
   const containersReady = !terminal && unready.length === 0;

@@ -1,26 +1,41 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
 import { containerArgv } from './command.js';
 import { ContainerRuntime, containerFiles } from './container.js';
 import { ContainerConfigError, resolveEnv, type EnvSources } from './env.js';
+import type { PodEventSink } from './events.js';
 import { lookupImage, type ImageTable } from './images.js';
 import type { IpPool } from './ip-pool.js';
 import { rfc3339 } from './node.js';
 import { podStatus } from './pod-status.js';
+import { nextInitAction, terminationStages } from './sidecars.js';
+import { inMountNamespace } from './volumes/namespace.js';
+import { VolumeSetupError } from './volumes/payload.js';
+import { MountConfigError } from './volumes/plan.js';
+import { PodVolumes, type PodVolumesDeps } from './volumes/pod-volumes.js';
 import type { PodStatus } from './wire.js';
 
-/** The kubelet's restart back-off starts at 10 s and caps at 5 min; the agent uses 1 s doubling to 30 s. */
+/** The kubelet's restart back-off starts at 10 s and caps at 5 min; the node uses 1 s doubling to 30 s. */
 const BACKOFF_START_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
+/** A volume that cannot be set up is retried this often (the kubelet backs off to 2 min; here objects appear fast). */
+const MOUNT_RETRY_MS = 2_000;
+/** How often projected volume contents (ConfigMaps, Secrets, labels, tokens) are brought up to date. */
+const VOLUME_SYNC_MS = 10_000;
+/** The kubelet never gives a container less than 2 s to stop. */
+const MIN_GRACE_MS = 2_000;
 
 export interface PodWorkerDeps {
   spawn(options: SpawnOptions): ManagedProcess;
   images: ImageTable;
   envSources: EnvSources;
+  volumes: PodVolumesDeps;
   ips: IpPool;
   logger: Logger;
+  /** Events about this pod. */
+  events: PodEventSink;
   /** Directory for this Pod's logs and files. */
   dir: string;
   /** Writes a kubeconfig for the Pod's ServiceAccount and returns its path (undefined: no token mounted). */
@@ -32,9 +47,10 @@ export interface PodWorkerDeps {
 }
 
 /**
- * Runs one Pod (one uid) on the local node: allocates its loopback IP, runs the init containers in order, then
- * the containers, restarts them per restartPolicy, and ends them on deletion. `status()` is the pod status the
- * kubelet would report for the current state.
+ * Runs one Pod (one uid) on the local node: allocates its loopback IP, sets up its volumes, runs the init
+ * containers in order (sidecars keep running), then the containers, restarts them per restartPolicy, stops the
+ * sidecars once the main containers are done, and ends everything on deletion. `status()` is the pod status
+ * the kubelet would report for the current state.
  */
 export class PodWorker {
   readonly uid: string;
@@ -42,20 +58,32 @@ export class PodWorker {
   private readonly startTime = rfc3339(new Date());
   private readonly init: ContainerRuntime[];
   private readonly main: ContainerRuntime[];
+  private readonly volumes: PodVolumes;
   private prepared = false;
+  private volumesReady = false;
+  private volumesSyncedAt = 0;
   private deleting = false;
   private ipReleased = false;
   private kubeconfig: string | undefined;
-  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private readonly restartTimers = new Map<ContainerRuntime, NodeJS.Timeout>();
+  private terminating: Promise<void> | undefined;
+  private sidecarsStopping: Promise<void> | undefined;
 
   constructor(
     private pod: V1Pod,
     private readonly deps: PodWorkerDeps,
   ) {
     this.uid = pod.metadata?.uid ?? '';
-    const make = (init: boolean) => (spec: NonNullable<V1Pod['spec']>['containers'][number]) => new ContainerRuntime(spec, init, deps.dir, () => this.podIP ?? '', deps.changed);
+    const make = (init: boolean) => (spec: NonNullable<V1Pod['spec']>['containers'][number]) =>
+      new ContainerRuntime(spec, init, deps.dir, {
+        podIP: () => this.podIP ?? '',
+        changed: deps.changed,
+        event: (type, reason, message) => deps.events(type, reason, message, spec.name),
+        probeKillGraceMs: (probe) => (probe.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
+      });
     this.init = (pod.spec?.initContainers ?? []).map(make(true));
     this.main = (pod.spec?.containers ?? []).map(make(false));
+    this.volumes = new PodVolumes(deps.dir, deps.volumes);
   }
 
   /** `namespace/name`, the agent's queue key. */
@@ -63,24 +91,29 @@ export class PodWorker {
     return `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`;
   }
 
-  private get name(): string {
-    return this.key;
-  }
-
   private get restartPolicy(): string {
     return this.pod.spec?.restartPolicy ?? 'Always';
   }
 
-  /** True once every container has exited and none will be restarted. */
-  get finished(): boolean {
-    const done = (c: ContainerRuntime): boolean => c.running === undefined && c.terminated !== undefined && !this.restartPending(c);
-    if (this.deleting) return [...this.init, ...this.main].every((c) => c.running === undefined);
-    const initFailed = this.init.some((c) => done(c) && c.terminated?.exitCode !== 0);
-    return initFailed || (this.main.length > 0 && this.main.every(done));
+  private get all(): ContainerRuntime[] {
+    return [...this.init, ...this.main];
   }
 
   private restartPending(c: ContainerRuntime): boolean {
     return c.waiting?.reason === 'CrashLoopBackOff';
+  }
+
+  /** The main containers are all done for good, or a regular init container failed for good. */
+  private get podDone(): boolean {
+    const done = (c: ContainerRuntime): boolean => c.running === undefined && c.terminated !== undefined && !this.restartPending(c);
+    const initFailed = this.init.some((c) => !c.sidecar && done(c) && c.terminated?.exitCode !== 0);
+    return initFailed || (this.main.length > 0 && this.main.every(done));
+  }
+
+  /** True once every container, sidecars included, has exited and none will be restarted. */
+  get finished(): boolean {
+    if (this.deleting) return this.all.every((c) => c.running === undefined);
+    return this.podDone && this.all.every((c) => c.running === undefined && !this.restartPending(c));
   }
 
   /** Brings the processes in line with the Pod; returns a delay after which to sync again, if any. */
@@ -93,30 +126,56 @@ export class PodWorker {
       this.kubeconfig = await this.deps.serviceAccountKubeconfig(pod, join(this.deps.dir, 'kubeconfig'));
       this.prepared = true;
     }
-    if (this.finished) {
+    if (this.podDone) {
+      this.stopSidecars();
+      if (!this.finished) return undefined;
       this.releaseIp();
+      await this.volumes.tearDown();
       return undefined;
     }
-    for (const c of this.init) {
-      if (c.terminated?.exitCode === 0 && !c.running) continue;
-      if (!c.started && !c.running) return this.startContainer(c);
-      return undefined; // running, or failed and waiting for its restart
-    }
-    let retry: number | undefined;
+    const volumeDelay = await this.syncVolumes(pod);
+    if (!this.volumesReady) return volumeDelay;
+    const action = nextInitAction(
+      this.init.map((c) => ({ sidecar: c.sidecar, running: c.running !== undefined, launched: c.launched, succeeded: c.terminated?.exitCode === 0, everStarted: c.everStarted })),
+    );
+    if (action.kind === 'start') return (await this.startContainer(this.init[action.index] as ContainerRuntime)) ?? volumeDelay;
+    if (action.kind === 'wait') return volumeDelay;
+    let retry = volumeDelay;
     for (const c of this.main) {
-      if (!c.started && !c.running && !this.restartPending(c)) {
+      if (!c.launched && !this.restartPending(c)) {
         const delay = await this.startContainer(c);
-        if (delay !== undefined) retry = Math.min(retry ?? delay, delay);
+        if (delay !== undefined) retry = Math.min(retry, delay);
       }
     }
     return retry;
   }
 
-  /** Starts `c`, or records why it cannot start (unknown image, bad env) and asks to retry in 2 s. */
+  /**
+   * Sets up the volumes before anything starts (a failure is a FailedMount Event and a retry, the pod staying
+   * in ContainerCreating), then refreshes projected contents every VOLUME_SYNC_MS. Returns the next delay.
+   */
+  private async syncVolumes(pod: V1Pod): Promise<number> {
+    const now = Date.now();
+    if (this.volumesReady && now - this.volumesSyncedAt < VOLUME_SYNC_MS) return this.volumesSyncedAt + VOLUME_SYNC_MS - now;
+    try {
+      await this.volumes.setUp(pod);
+      this.volumesReady = true;
+      this.volumesSyncedAt = now;
+      return VOLUME_SYNC_MS;
+    } catch (error) {
+      if (!(error instanceof VolumeSetupError)) throw error;
+      // Before the start, the pod waits; later, the contents in place stay as they were (the kubelet's way).
+      this.deps.events('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${error.volume}" : ${error.message}`);
+      this.volumesSyncedAt = now;
+      return this.volumesReady ? VOLUME_SYNC_MS : MOUNT_RETRY_MS;
+    }
+  }
+
+  /** Starts `c`, or records why it cannot start (unknown image, bad env or mounts) and asks to retry in 2 s. */
   private async startContainer(c: ContainerRuntime): Promise<number | undefined> {
     const image = lookupImage(this.deps.images, c.spec.image ?? '');
     if (!image) {
-      c.setWaiting('ErrImagePull', `the node agent has no local command for image "${c.spec.image}" (add it to the image table: src/localnode/images.ts, or an extra entry passed to NodeAgent)`);
+      c.setWaiting('ErrImagePull', `the local node has no local command for image "${c.spec.image}" (add it to the image table: src/localnode/images.ts, or an extra entry passed to NodeAgent)`);
       return 2_000;
     }
     const files = containerFiles(this.deps.dir, c.spec.name);
@@ -130,51 +189,98 @@ export class PodWorker {
     };
     let argv: string[];
     let env: Record<string, string>;
+    let mounts;
     try {
       const podWithIp: V1Pod = { ...this.pod, status: { ...this.pod.status, podIP: this.podIP, podIPs: [{ ip: this.podIP ?? '' }], hostIP: '127.0.0.1' } };
       env = await resolveEnv(podWithIp, c.spec, this.deps.envSources, injected);
       argv = containerArgv(c.spec, image, env);
+      mounts = await this.volumes.binds(c.spec, env);
     } catch (error) {
-      if (!(error instanceof ContainerConfigError) && !(error instanceof Error && /no command/.test(error.message))) throw error;
+      const known = error instanceof ContainerConfigError || error instanceof MountConfigError || (error instanceof Error && /no command/.test(error.message));
+      if (!known) throw error;
       c.setWaiting('CreateContainerConfigError', error.message);
       return 2_000;
     }
     const cwd = c.spec.workingDir ?? image.workingDir ?? this.deps.dir;
-    this.deps.logger.info({ pod: this.name, container: c.spec.name, argv }, 'Started container');
-    c.start(argv, env, cwd, this.deps.spawn, this.name, () => this.onExit(c));
+    this.deps.logger.info({ pod: this.key, container: c.spec.name, argv, mounts: mounts.map((m) => `${m.target}${m.readOnly ? ' (ro)' : ''}`) }, 'Started container');
+    c.start(inMountNamespace(argv, mounts), env, cwd, this.deps.spawn, this.key, mounts.length > 0, () => this.onExit(c));
     return undefined;
   }
 
-  /** Restart decisions after an exit (init containers restart on failure unless restartPolicy is Never). */
+  /**
+   * Restart decisions after an exit: a sidecar always restarts while the pod runs, a regular init container
+   * on failure unless restartPolicy is Never, a main container per restartPolicy.
+   */
   private onExit(c: ContainerRuntime): void {
     const exitCode = c.terminated?.exitCode ?? 1;
-    this.deps.logger.info({ pod: this.name, container: c.spec.name, exitCode }, 'Container exited');
-    if (this.deleting) return;
+    this.deps.logger.info({ pod: this.key, container: c.spec.name, exitCode }, 'Container exited');
+    if (this.deleting || (c.sidecar && this.sidecarsStopping)) return;
     const policy = this.restartPolicy;
-    const restart = c.init ? exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    const restart = c.sidecar || (c.init ? exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0));
     if (!restart) return;
     const delay = Math.min(BACKOFF_START_MS * 2 ** c.restartCount, BACKOFF_MAX_MS);
     c.lastTerminated = c.terminated;
     c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.spec.name} pod=${this.pod.metadata?.name}` };
+    if (c.restartCount > 0) this.deps.events('Warning', 'BackOff', `Back-off restarting failed container ${c.spec.name} in pod ${this.pod.metadata?.name}`, c.spec.name);
     const timer = setTimeout(() => {
-      this.restartTimers.delete(timer);
-      if (this.deleting) return;
+      this.restartTimers.delete(c);
+      if (this.deleting || (c.sidecar && this.sidecarsStopping)) return;
       c.restartCount += 1;
       c.waiting = undefined;
       c.terminated = undefined;
       void this.startContainer(c).catch((error: Error) => c.setWaiting('CreateContainerConfigError', error.message));
     }, delay);
-    this.restartTimers.add(timer);
+    this.restartTimers.set(c, timer);
   }
 
-  /** Ends every container (SIGTERM, SIGKILL after `graceSeconds`); no restarts afterwards. */
-  async terminate(graceSeconds: number): Promise<void> {
+  /** Cancels a pending restart (the container stays terminated with its last exit). */
+  private cancelRestart(c: ContainerRuntime): void {
+    const timer = this.restartTimers.get(c);
+    if (timer) clearTimeout(timer);
+    this.restartTimers.delete(c);
+    if (this.restartPending(c)) {
+      c.waiting = undefined;
+      if (!c.terminated) c.terminated = c.lastTerminated;
+    }
+  }
+
+  /** Once the main containers are done: SIGTERM to the sidecars one at a time, last first (pod grace period). */
+  private stopSidecars(): void {
+    if (this.sidecarsStopping || !this.init.some((c) => c.sidecar)) return;
+    const graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    for (const c of this.init) if (c.sidecar) this.cancelRestart(c);
+    const stages = terminationStages(this.init, 0).slice(1);
+    this.sidecarsStopping = this.runStages(stages, graceMs).then(() => this.deps.changed());
+  }
+
+  /** Stops containers stage by stage within one grace period (each stage gets what is left, at least 2 s). */
+  private async runStages(stages: { init: number[]; main: number[] }[], graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    for (const [i, stage] of stages.entries()) {
+      const left = deadline - Date.now();
+      const budget = i === 0 ? Math.max(left, 0) : Math.max(left, MIN_GRACE_MS);
+      const containers = [...stage.init.map((n) => this.init[n]), ...stage.main.map((n) => this.main[n])].filter((c): c is ContainerRuntime => c !== undefined);
+      await Promise.all(containers.map((c) => c.stop(budget)));
+    }
+  }
+
+  /** Ends every container (SIGTERM, SIGKILL after `graceSeconds`; sidecars last, in reverse order); no restarts afterwards. */
+  terminate(graceSeconds: number): Promise<void> {
     this.deleting = true;
-    for (const timer of this.restartTimers) clearTimeout(timer);
-    this.restartTimers.clear();
-    for (const c of [...this.init, ...this.main]) if (c.waiting?.reason === 'CrashLoopBackOff') c.waiting = undefined;
-    await Promise.all([...this.init, ...this.main].map((c) => c.stop(graceSeconds * 1000)));
-    this.releaseIp();
+    this.terminating ??= (async () => {
+      for (const c of this.all) this.cancelRestart(c);
+      await this.sidecarsStopping;
+      await this.runStages(terminationStages(this.init, this.main.length), graceSeconds * 1000);
+      this.releaseIp();
+    })();
+    return this.terminating;
+  }
+
+  /** Ends the pod for good: its processes, its mountpoints on the machine, and its directory. */
+  async dispose(graceSeconds: number): Promise<void> {
+    await this.terminate(graceSeconds);
+    await this.volumes.tearDown();
+    await rm(this.deps.dir, { recursive: true, force: true });
   }
 
   releaseIp(): void {

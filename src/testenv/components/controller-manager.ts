@@ -5,8 +5,11 @@ import { http200, waitFor } from '../wait.js';
 import { LOOPBACK, type ComponentContext } from './context.js';
 
 /**
- * The controllers the tests rely on, by their 1.35 names. Not `*`: the rest (PV binding, HPA, CSR signing,
- * ...) costs CPU on a 2-core machine and nothing in Cairn needs it. node-lifecycle is on: kwok and the node
+ * The controllers the tests rely on, by their 1.35 names. Not `*`: the rest (HPA, CSR signing, ...) costs CPU
+ * on a 2-core machine and nothing in Cairn needs it. The PV binder binds claims to PersistentVolumes (the local
+ * node only provisions them, as an external provisioner), and the two protection controllers remove the
+ * pvc/pv-protection finalizers the StorageObjectInUseProtection admission plugin adds (without them a deleted
+ * claim, and so its namespace, would never go away). node-lifecycle is on: kwok and the node
  * agent both renew their Leases, so nodes stay Ready, and a node that stops heartbeating is handled as in a
  * real cluster.
  */
@@ -29,6 +32,9 @@ const CONTROLLERS = [
   'node-lifecycle-controller',
   'taint-eviction-controller',
   'clusterrole-aggregation-controller',
+  'persistentvolume-binder-controller',
+  'persistentvolume-protection-controller',
+  'persistentvolumeclaim-protection-controller',
 ];
 
 /**

@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+
+/** One bind mount inside a container's mount namespace: `source` on the machine appears at `target`. */
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/**
+ * Runs inside the new mount namespace, before the container's program: makes each mount in order (creating a
+ * mountpoint that lies inside an earlier mount, as a container runtime does), remounts read-only ones, then
+ * execs the program (same pid, so signals and the exit status are the program's). Mounts are passed as
+ * positional arguments, never spliced into the script, so no path needs quoting.
+ */
+export const MOUNT_SCRIPT = [
+  'set -e',
+  'n=$1; shift',
+  'while [ "$n" -gt 0 ]; do',
+  '  src=$1; dst=$2; mode=$3; shift 3; n=$((n - 1))',
+  '  if [ ! -e "$dst" ]; then',
+  '    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; : > "$dst"; fi',
+  '  fi',
+  '  mount --bind "$src" "$dst"',
+  '  if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst"; fi',
+  'done',
+  'exec "$@"',
+].join('\n');
+
+/**
+ * The argv that runs `argv` in a private mount namespace of its own (`unshare --mount --propagation private`),
+ * with `mounts` made first. No mount is visible outside the process tree, and the namespace, with every mount
+ * in it, disappears when the last process in it exits. Without mounts, `argv` is returned as it is.
+ */
+export function inMountNamespace(argv: readonly string[], mounts: readonly BindMount[]): string[] {
+  if (mounts.length === 0) return [...argv];
+  const positional = mounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']);
+  return ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'cairn-mount', String(mounts.length), ...positional, ...argv];
+}
+
+/** The argv that runs `command` inside the mount namespace of process `pid` (for exec probes). */
+export function inNamespaceOf(pid: number, command: readonly string[]): string[] {
+  return ['nsenter', `--target=${pid}`, '--mount', '--', ...command];
+}
+
+/**
+ * Whether this machine lets the node make private mount namespaces: it must run as root with util-linux's
+ * `unshare`, `nsenter` and `mount`. Checked once at start by running a namespace that binds a directory.
+ */
+export async function canMakeMountNamespaces(): Promise<{ ok: boolean; reason?: string }> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, reason: 'the local node does not run as root' };
+  return new Promise((resolve) => {
+    execFile('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'd=$(mktemp -d) && mount --bind "$d" "$d" && umount "$d" && rmdir "$d" && command -v nsenter >/dev/null'], { timeout: 10_000 }, (error, _stdout, stderr) =>
+      resolve(error ? { ok: false, reason: `unshare --mount failed: ${String(stderr).trim() || error.message}` } : { ok: true }),
+    );
+  });
+}
