@@ -29,7 +29,7 @@ const terminated = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded' ||
 function mountsMentioning(text: string): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let info = '';
+    let info: string;
     try {
       info = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
     } catch {
