@@ -2,7 +2,6 @@
  * The single `cairn` entry: dispatches to one module per subcommand, loaded lazily so that
  * `cairn validate` never pays for ONNX Runtime and `cairn serve` never loads the Kubernetes client.
  */
-import { installServiceResolver } from '../net/resolve.js';
 import type { Command } from './command.js';
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -10,8 +9,6 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   operator: async () => (await import('./operator.js')).operatorCommand,
   profile: async () => (await import('./profile.js')).profileCommand,
-  fetch: async () => (await import('./fetch.js')).fetchCommand,
-  upload: async () => (await import('./upload.js')).uploadCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
@@ -20,8 +17,6 @@ const summaries: Record<string, string> = {
   serve: 'Serve an ONNX model over HTTP (KServe V2 / Triton and TF Serving V1 protocols, metrics)',
   operator: 'Run the controllers, the Git sync and the webhook receiver against a cluster',
   profile: 'Check a data file against a Dataset schema and compute its profile (the drift baseline)',
-  fetch: 'Download an object (s3, https, pvc, file) into a folder, kept only if its sha256 matches',
-  upload: 'Upload every file of a folder (to s3, pvc or file), atomically, printing each sha256',
 };
 
 export function usage(): string {
@@ -32,8 +27,6 @@ export function usage(): string {
 
 /** Runs the CLI and returns the process exit code (0 ok, 1 findings or failure, 2 usage error). */
 export async function main(argv: string[]): Promise<number> {
-  // On Cairn's local node `<svc>.<ns>.svc` resolves from the node's service hosts file (no-op elsewhere).
-  installServiceResolver();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');

@@ -1,0 +1,201 @@
+/**
+ * `cairn profile`: profiles a data file against a Dataset's schema (docs/contracts.md §4), inside the Job the
+ * Dataset controller creates. Prints or writes the profile JSON (the text of the ConfigMap key profile.json);
+ * a failed quality gate or unreadable data exits 1 and leaves {reason, message, validation} in the file named by
+ * $CAIRN_TERMINATION_LOG. Argument parsing and process I/O only: the work is src/profile/.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { asyncBufferFromFile } from 'hyparquet';
+import { parse as parseYaml } from 'yaml';
+import { datasetKind, type DatasetSpec } from '../api/kinds/dataset.js';
+import { formatPath } from '../api/problems.js';
+import { makeValidator } from '../api/validate.js';
+import {
+  csvSource,
+  jsonlSource,
+  parquetSource,
+  profileSource,
+  profileSpecOf,
+  profileToConfigMapData,
+  PROFILE_KEY,
+  ProfileError,
+  type DataSource,
+  type ProfileSpec,
+} from '../profile/index.js';
+import { terminationMessage, type TerminationReport } from '../profile/termination.js';
+import { UsageError, type Command } from './command.js';
+
+const usage = `Usage: cairn profile --data PATH --format csv|parquet|jsonl (--schema FILE | --dataset FILE) [options]
+
+Checks a data file against a Dataset's schema and quality gates and computes its profile, the drift baseline
+of docs/contracts.md §4: rows, per numeric column nulls, min, max, mean, std (population) and quantile bin
+edges with right-closed counts, per categorical column the 100 most frequent categories.
+
+Options:
+      --data PATH         The data file
+      --format FORMAT     csv, parquet or jsonl
+      --schema FILE       YAML or JSON of a Dataset's spec.schema ({features, target}); gates default to 0, bins to 10
+      --dataset FILE      YAML or JSON of a Dataset: its spec.schema, spec.validation and spec.profile
+      --name NAME         The profile's dataset name (default: the Dataset's name, else the file's base name)
+      --version DIGEST    The profile's version, sha256:<hex> (default: the sha256 of the file, read once more)
+      --out FILE          Write the profile there (atomically) instead of standard output
+  -h, --help              Show this help
+
+On success the profile is printed (compact JSON) and, when $CAIRN_TERMINATION_LOG names a file, it gets
+{"reason":"Succeeded","rows":..,"version":..,"validation":{..}}. On a failed gate or unreadable data the exit
+status is 1 and that file gets {"reason","message","validation"} (at most 4 KiB); reasons: SchemaMismatch,
+NullsOverLimit, OutOfRange, EmptyColumn, MalformedData, ReadFailed, ProfileTooLarge, ResourceLimit.
+
+Exit status: 0 profiled, 1 failed, 2 usage error.`;
+
+export interface ProfileOptions {
+  data: string;
+  format: 'csv' | 'parquet' | 'jsonl';
+  schema?: string;
+  dataset?: string;
+  name?: string;
+  version?: string;
+  out?: string;
+}
+
+export function parseProfileArgs(argv: string[]): ProfileOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        format: { type: 'string' },
+        schema: { type: 'string' },
+        dataset: { type: 'string' },
+        name: { type: 'string' },
+        version: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  if (!values.data) throw new UsageError('--data is required');
+  if (values.format !== 'csv' && values.format !== 'parquet' && values.format !== 'jsonl') {
+    throw new UsageError(`--format must be csv, parquet or jsonl, got ${values.format === undefined ? 'nothing' : `"${values.format}"`}`);
+  }
+  if ((values.schema === undefined) === (values.dataset === undefined)) throw new UsageError('give exactly one of --schema and --dataset');
+  if (values.version !== undefined && !/^sha256:[0-9a-f]{64}$/.test(values.version)) throw new UsageError(`--version must be sha256:<64 hex digits>, got "${values.version}"`);
+  const options: ProfileOptions = { data: values.data, format: values.format };
+  for (const key of ['schema', 'dataset', 'name', 'version', 'out'] as const) if (values[key] !== undefined) options[key] = values[key];
+  return options;
+}
+
+/** The spec to profile with, and the Dataset's name when a Dataset was given. Problems are usage errors. */
+export async function loadSpec(options: ProfileOptions): Promise<{ spec: ProfileSpec; name?: string }> {
+  const file = (options.dataset ?? options.schema)!;
+  let document: unknown;
+  try {
+    document = parseYaml(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const dataset = options.dataset
+    ? document
+    : {
+        apiVersion: 'cairn.dev/v1alpha1',
+        kind: 'Dataset',
+        metadata: { name: 'schema' },
+        spec: { source: { uri: 'file:///schema', format: options.format, sha256: '0'.repeat(64) }, schema: document },
+      };
+  const problems = makeValidator(datasetKind).validate(dataset);
+  if (problems.length) throw new UsageError(`${file} is not a valid ${options.dataset ? 'Dataset' : 'Dataset schema'}:\n${problems.map((p) => `  ${formatPath(p.path)}: ${p.message}`).join('\n')}`);
+  const object = dataset as { metadata: { name: string }; spec: DatasetSpec };
+  return options.dataset ? { spec: profileSpecOf(object.spec), name: object.metadata.name } : { spec: profileSpecOf(object.spec) };
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+export async function openSource(path: string, format: ProfileOptions['format']): Promise<DataSource> {
+  if (format === 'parquet') return parquetSource(await asyncBufferFromFile(path));
+  const open = () => createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  return format === 'csv' ? csvSource(open) : jsonlSource(open);
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Runs the command; returns the exit code. `env` and `out` are injectable for tests. */
+export async function runProfile(options: ProfileOptions, env: NodeJS.ProcessEnv = process.env, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const terminate = async (report: TerminationReport): Promise<void> => {
+    if (env.CAIRN_TERMINATION_LOG) await writeFile(env.CAIRN_TERMINATION_LOG, terminationMessage(report));
+  };
+  const { spec, name: datasetName } = await loadSpec(options);
+  try {
+    const source = await openSource(options.data, options.format).catch((error: unknown) => {
+      throw error instanceof ProfileError ? error : new ProfileError('ReadFailed', `cannot read ${options.data}: ${(error as Error).message}`);
+    });
+    const version = options.version ?? (await sha256Of(options.data).catch((error: unknown) => {
+      throw new ProfileError('ReadFailed', `cannot read ${options.data}: ${(error as Error).message}`);
+    }));
+    const dataset = options.name ?? datasetName ?? basename(options.data, extname(options.data));
+    const outcome = await profileSource(source, spec, { dataset, version }).catch((error: unknown) => {
+      if (error instanceof ProfileError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('E')) throw new ProfileError('ReadFailed', `cannot read ${options.data}: ${(error as Error).message}`);
+      throw error;
+    });
+    if (!outcome.ok) {
+      process.stderr.write(`cairn profile: ${outcome.reason}: ${outcome.message}\n`);
+      await terminate({ reason: outcome.reason, message: outcome.message, validation: outcome.validation });
+      return 1;
+    }
+    const text = profileToConfigMapData(outcome.profile)[PROFILE_KEY]!;
+    if (options.out) await writeAtomically(options.out, text + '\n');
+    else out.write(text + '\n');
+    const { profile } = outcome;
+    await terminate({ reason: 'Succeeded', message: `Profiled ${profile.rows} rows`, rows: profile.rows, version: profile.version, validation: outcome.validation });
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ProfileError)) throw error;
+    process.stderr.write(`cairn profile: ${error.reason}: ${error.message}\n`);
+    await terminate({ reason: error.reason, message: error.message, ...(error.validation ? { validation: error.validation } : {}) });
+    return 1;
+  }
+}
+
+export const profileCommand: Command = {
+  async run(argv) {
+    try {
+      const options = parseProfileArgs(argv);
+      if (options === 'help') {
+        process.stdout.write(usage + '\n');
+        return 0;
+      }
+      return await runProfile(options);
+    } catch (error) {
+      if (error instanceof UsageError) {
+        process.stderr.write(`cairn profile: ${error.message}\n\n${usage}\n`);
+        return 2;
+      }
+      throw error;
+    }
+  },
+};

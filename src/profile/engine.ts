@@ -1,0 +1,168 @@
+/**
+ * The profile engine: pass 1 over every schema column (counts, moments, validation, samples), the quality
+ * gates, then as few more passes as the numeric columns need to resolve their exact quantile edges (refine.ts)
+ * and the categorical columns with too many categories need to recount their candidates. Pure apart from the
+ * passes it asks of its DataSource; memory is bounded by EngineLimits, whatever the number of rows.
+ */
+import { CategoricalColumn } from './categorical-column.js';
+import type { ColumnRequest, DataSource } from './chunks.js';
+import { ProfileError, type ProfileReason } from './errors.js';
+import { NumericColumn } from './numeric-column.js';
+import { MAX_PASSES } from './refine.js';
+import { isNumeric, type ColumnProfile, type ColumnSpec, type DatasetProfile, type ProfileSpec, type ValidationFigures } from './types.js';
+import { validate } from './validate.js';
+
+/** The memory the engine may use, summed over all columns. */
+export interface EngineLimits {
+  /** Numbers kept at once: whole columns in pass 1, windows around the edges later. 8 bytes each. */
+  values: number;
+  /** Histogram buckets counted at once in a refinement pass. 24 bytes each. */
+  buckets: number;
+  /** Sample size of a numeric column, at most; shared below `samples` in all. 8 bytes each. */
+  sample: number;
+  samples: number;
+  /** Distinct values counted exactly in pass 1, in all numeric columns. */
+  distinct: number;
+  /** Categories counted exactly, in all categorical columns, and the characters of their names. */
+  categories: number;
+  categoryChars: number;
+  seed: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  values: 4 << 20,
+  buckets: 1 << 19,
+  sample: 1 << 14,
+  samples: 1 << 21,
+  distinct: 1 << 16,
+  categories: 1 << 18,
+  categoryChars: 16 << 20,
+  seed: 20261123,
+};
+
+export type ProfileOutcome =
+  | { ok: true; profile: DatasetProfile; validation: ValidationFigures; passes: number }
+  | { ok: false; reason: ProfileReason; message: string; validation: ValidationFigures };
+
+export interface ProfileTarget {
+  dataset: string;
+  version: string;
+}
+
+type Column = NumericColumn | CategoricalColumn;
+
+/** Profiles a data source against a Dataset's schema. Malformed data throws a ProfileError (MalformedData). */
+export async function profileSource(source: DataSource, spec: ProfileSpec, target: ProfileTarget, limits: EngineLimits = DEFAULT_LIMITS): Promise<ProfileOutcome> {
+  const specs: ColumnSpec[] = spec.target ? [...spec.features, spec.target] : [...spec.features];
+  const empty: ValidationFigures = { nullFraction: {}, outOfRange: {} };
+  const declared = await source.columns();
+  if (declared) {
+    const missing = specs.filter((s) => !declared.includes(s.name)).map((s) => s.name);
+    if (missing.length) {
+      return { ok: false, reason: 'SchemaMismatch', message: `${plural(missing.length, 'column')} missing from the data: ${missing.join(', ')}`, validation: empty };
+    }
+  }
+  const numericCount = specs.filter((s) => isNumeric(s.type)).length;
+  const categoricalCount = specs.length - numericCount;
+  const columns: Column[] = specs.map((s) =>
+    isNumeric(s.type)
+      ? new NumericColumn(s, {
+          keep: Math.floor(limits.values / numericCount),
+          distinct: Math.max(16, Math.floor(limits.distinct / numericCount)),
+          sample: Math.max(256, Math.min(limits.sample, Math.floor(limits.samples / numericCount))),
+          seed: limits.seed,
+        })
+      : new CategoricalColumn(s, {
+          distinct: Math.max(1000, Math.floor(limits.categories / categoricalCount)),
+          chars: Math.max(1 << 16, Math.floor(limits.categoryChars / categoricalCount)),
+        }),
+  );
+  const requests: ColumnRequest[] = specs.map((s) => ({ name: s.name, type: s.type }));
+
+  // Pass 1
+  for await (const batch of source.scan(requests)) {
+    for (let c = 0; c < columns.length; c++) {
+      const chunk = batch[c];
+      if (chunk === undefined) continue;
+      const column = columns[c]!;
+      if (column instanceof NumericColumn && chunk.kind === 'number') column.addPass1(chunk);
+      else if (column instanceof CategoricalColumn && chunk.kind === 'category') column.addPass1(chunk);
+      else throw new Error(`internal: a ${chunk.kind} chunk for column ${column.spec.name}`);
+    }
+  }
+  const rows = columns[0]!.rows;
+  for (const column of columns) {
+    if (column.rows !== rows) throw new Error(`internal: column ${column.spec.name} has ${column.rows} rows, column ${specs[0]!.name} ${rows}`);
+  }
+  const verdict = validate(
+    spec,
+    rows,
+    columns.map((c) => ({
+      spec: c.spec,
+      values: c instanceof NumericColumn ? c.moments.count : c.count,
+      nulls: c.nulls,
+      invalid: c.invalid,
+      firstInvalid: c.firstInvalid,
+      outOfRange: c instanceof NumericColumn ? c.outOfRange : 0,
+      present: c.present || rows === 0,
+    })),
+    source.unit,
+  );
+  if (verdict.failures.length) {
+    const [first] = verdict.failures;
+    return { ok: false, reason: first!.reason, message: verdict.failures.map((f) => f.message).join('; '), validation: verdict.figures };
+  }
+  const emptyColumns = columns.filter((c) => c instanceof NumericColumn && c.moments.count === 0).map((c) => c.spec.name);
+  if (emptyColumns.length) {
+    const message = rows === 0 ? 'the data set has no rows' : `${plural(emptyColumns.length, 'numeric column')} without a single value: ${emptyColumns.join(', ')}`;
+    return { ok: false, reason: 'EmptyColumn', message, validation: verdict.figures };
+  }
+
+  // Passes 2 and later
+  const numeric = columns.filter((c): c is NumericColumn => c instanceof NumericColumn);
+  let open = numeric.filter((c) => c.startResolving(spec.bins));
+  let recount = columns.filter((c): c is CategoricalColumn => c instanceof CategoricalColumn && c.approximate);
+  let passes = 1;
+  while (open.length > 0 || recount.length > 0) {
+    if (passes >= MAX_PASSES + 2) {
+      throw new ProfileError('ResourceLimit', `the quantiles of ${open.map((c) => c.spec.name).join(', ')} were not resolved in ${passes} passes`);
+    }
+    const retained = numeric.reduce((sum, c) => sum + c.retained(), 0);
+    const share = Math.max(0, limits.values - retained) / Math.max(1, open.length);
+    for (const column of open) column.plan({ values: Math.floor(share), buckets: Math.floor(limits.buckets / open.length) });
+    for (const column of recount) column.startRecount();
+    const passColumns: Column[] = [...open, ...recount];
+    for await (const batch of source.scan(passColumns.map((c) => ({ name: c.spec.name, type: c.spec.type })))) {
+      for (let c = 0; c < passColumns.length; c++) {
+        const chunk = batch[c];
+        if (chunk === undefined) continue;
+        const column = passColumns[c]!;
+        if (column instanceof NumericColumn && chunk.kind === 'number') column.addPass(chunk);
+        else if (column instanceof CategoricalColumn && chunk.kind === 'category') column.addRecount(chunk);
+      }
+    }
+    passes++;
+    open = open.filter((c) => c.finishPass());
+    recount = [];
+  }
+
+  const profileOf = (c: Column): ColumnProfile => {
+    if (c instanceof NumericColumn) {
+      const m = c.moments;
+      return { name: c.spec.name, type: 'number', nulls: c.nulls, min: m.min, max: m.max, mean: m.mean, std: m.std, bins: c.bins(spec.bins) };
+    }
+    return { name: c.spec.name, type: 'categorical', nulls: c.nulls, ...c.summary() };
+  };
+  const profile: DatasetProfile = {
+    dataset: target.dataset,
+    version: target.version,
+    rows,
+    features: columns.slice(0, spec.features.length).map(profileOf),
+  };
+  if (spec.target) profile.target = profileOf(columns[columns.length - 1]!);
+  return { ok: true, profile, validation: verdict.figures, passes };
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? `1 ${word} is` : `${n} ${word}s are`;
+}
