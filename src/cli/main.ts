@@ -9,6 +9,8 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   operator: async () => (await import('./operator.js')).operatorCommand,
   profile: async () => (await import('./profile.js')).profileCommand,
+  fetch: async () => (await import('./fetch.js')).fetchCommand,
+  upload: async () => (await import('./upload.js')).uploadCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
@@ -17,6 +19,8 @@ const summaries: Record<string, string> = {
   serve: 'Serve an ONNX model over HTTP (KServe V2 / Triton and TF Serving V1 protocols, metrics)',
   operator: 'Run the controllers, the Git sync and the webhook receiver against a cluster',
   profile: 'Check a data file against a Dataset schema and compute its profile (the drift baseline)',
+  fetch: 'Download an object (s3, https, pvc, file) into a folder, kept only if its sha256 matches',
+  upload: 'Upload every file of a folder (to s3, pvc or file), atomically, printing each sha256',
 };
 
 export function usage(): string {
