@@ -1,16 +1,19 @@
 import { CoreV1Api, ListWatch, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
 import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../testenv/index.js';
+import { SERVICE_HOSTS_ENV } from '../net/service-hosts.js';
 import { apiEnvSources } from './env.js';
-import { EventRecorder } from './events.js';
 import type { ImageTable } from './images.js';
 import { IpPool } from './ip-pool.js';
+import { LogRecorder } from './kubelet-api/log-recorder.js';
+import { KubeletApi, type KubeletPod, type KubeletTls } from './kubelet-api/server.js';
 import { NodeRegistration } from './node.js';
 import { PodWorker } from './pod-worker.js';
 import { KeyedQueue } from './queue.js';
-import { NodeVolumes } from './volumes/node-volumes.js';
+import { ServiceProxy } from './services/proxy.js';
 import type { PodStatus } from './wire.js';
 
 export const DEFAULT_NODE_NAME = 'cairn-local';
@@ -31,8 +34,10 @@ export interface NodeAgentOptions {
   kubeletVersion?: string;
   /** Environment every container starts from (default: PATH, HOME, LANG, TMPDIR of this process). */
   baseEnv?: Record<string, string>;
-  /** Where provisioned PersistentVolumes keep their data (default `<stateDir>/persistent-volumes`). */
-  dataDir?: string;
+  /** The kubelet API's certificates (src/localnode/README.md); without them `kubectl logs` is not served. */
+  kubeletTls?: KubeletTls;
+  /** The service hosts file the node keeps (default `<stateDir>/service-hosts`); containers get its path. */
+  serviceHostsFile?: string;
 }
 
 /**
@@ -50,17 +55,18 @@ export class NodeAgent {
   private readonly queue: KeyedQueue;
   private informer: ListWatch<V1Pod> | undefined;
   private stopped = false;
-  private readonly events: EventRecorder;
-  /** Volumes: mount namespaces, mountpoints, the provisioner of StorageClass cairn-local (src/localnode/volumes/). */
-  readonly volumes: NodeVolumes;
+  /** kube-proxy's part (src/localnode/services/) and the kubelet API (src/localnode/kubelet-api/). */
+  readonly services: ServiceProxy;
+  readonly serviceHostsFile: string;
+  private readonly logs = new LogRecorder();
+  private kubeletApi: KubeletApi | undefined;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.node = new NodeRegistration(options.kubeConfig, this.nodeName, options.logger, options.kubeletVersion ?? 'v1.35.4-cairn-node-agent');
-    this.events = new EventRecorder(this.core, this.nodeName, options.logger);
-    const dataDir = options.dataDir ?? join(options.stateDir, 'persistent-volumes');
-    this.volumes = new NodeVolumes({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, dataDir, events: this.events, logger: options.logger });
+    this.serviceHostsFile = options.serviceHostsFile ?? join(options.stateDir, 'service-hosts');
+    this.services = new ServiceProxy({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, hostsFile: this.serviceHostsFile, logger: options.logger });
     this.queue = new KeyedQueue(
       (key) => this.reconcile(key),
       (key, error) => options.logger.warn({ node: this.nodeName, pod: key, error: errorMessage(error) }, 'Failed to sync Pod; retrying'),
@@ -68,8 +74,12 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    await this.node.start();
-    await this.volumes.start();
+    await mkdir(dirname(this.serviceHostsFile), { recursive: true });
+    await this.services.start();
+    if (this.options.kubeletTls) {
+      this.kubeletApi = new KubeletApi({ tls: this.options.kubeletTls, pod: (namespace, name) => this.kubeletPod(namespace, name), logs: this.logs, logger: this.options.logger });
+    }
+    await this.node.start(await this.kubeletApi?.listen());
     const fieldSelector = `spec.nodeName=${this.nodeName}`;
     const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(this.options.kubeConfig), () => this.core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector);
     const enqueue = (pod: V1Pod): void => this.queue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
@@ -91,8 +101,19 @@ export class NodeAgent {
     this.node.stop();
     await this.informer?.stop();
     await this.queue.stop();
-    await Promise.all([...this.workers.values()].map((w) => w.dispose(graceSeconds)));
-    await this.volumes.stop();
+    await this.kubeletApi?.close();
+    await Promise.all([...this.workers.values()].map((w) => w.terminate(graceSeconds)));
+    await this.services.stop();
+    this.logs.close();
+  }
+
+  /** A Pod of this node for the kubelet API: the status the node computes now, and its directory. */
+  private kubeletPod(namespace: string, name: string): KubeletPod | undefined {
+    const pod = this.informer?.get(name, namespace);
+    if (pod === undefined || pod.spec?.nodeName !== this.nodeName) return undefined;
+    const worker = this.workers.get(pod.metadata?.uid ?? '');
+    const status = worker ? worker.status(this.written.get(worker.uid)) : ((pod.status ?? {}) as unknown as PodStatus);
+    return { pod, status, dir: this.podDir(pod) };
   }
 
   /** The directory holding a Pod's logs (`<container>.stdout.log`, `.stderr.log`) and termination files. */
@@ -107,9 +128,10 @@ export class NodeAgent {
     // Workers of this key whose Pod is gone (or replaced by a new one of the same name) end now.
     for (const [workerUid, worker] of this.workers) {
       if (worker.key === key && workerUid !== uid) {
-        await worker.dispose(2);
+        await worker.terminate(2);
         this.workers.delete(workerUid);
         this.written.delete(workerUid);
+        this.logs.forget(this.podDir({ metadata: { ...pod?.metadata, namespace, name, uid: workerUid } }));
       }
     }
     if (pod === undefined || uid === undefined || pod.spec?.nodeName !== this.nodeName) return undefined;
@@ -127,11 +149,10 @@ export class NodeAgent {
     }
     await this.writeStatus(pod, worker);
     if (pod.metadata?.deletionTimestamp && worker.finished) {
-      // As the kubelet, the pod's resources (mountpoints, volumes, its directory) go before the Pod object.
-      await worker.dispose(0);
       await this.finalizeIfDeleted(pod);
       this.workers.delete(uid);
       this.written.delete(uid);
+      this.logs.forget(this.podDir(pod));
     }
     return retry;
   }
@@ -139,19 +160,20 @@ export class NodeAgent {
   private newWorker(pod: V1Pod): PodWorker {
     const { options } = this;
     const worker: PodWorker = new PodWorker(pod, {
-      spawn: options.spawn,
+      spawn: (spawnOptions) => this.logs.spawned(spawnOptions, () => options.spawn(spawnOptions)),
       images: options.images,
-      envSources: apiEnvSources(this.core),
-      volumes: this.volumes.podDeps(),
-      events: this.events.forPod(pod),
+      envSources: { ...apiEnvSources(this.core), services: (namespace) => this.services.servicesIn(namespace) },
       ips: this.ips,
       logger: options.logger,
       dir: this.podDir(pod),
-      baseEnv: options.baseEnv ?? {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        LANG: 'C.UTF-8',
-        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+      baseEnv: {
+        ...(options.baseEnv ?? {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/root',
+          LANG: 'C.UTF-8',
+          ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+        }),
+        [SERVICE_HOSTS_ENV]: this.serviceHostsFile, // `<svc>.<ns>.svc` for Cairn's code (src/net/resolve.ts)
       },
       serviceAccountKubeconfig: (p, path) => this.serviceAccountKubeconfig(p, path),
       changed: () => this.queue.add(worker.key),

@@ -1,6 +1,7 @@
-import type { CoreV1Api, V1Container, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Container, V1Pod, V1Service } from '@kubernetes/client-node';
 import { statusCode } from '../testenv/index.js';
 import { expandVars } from './command.js';
+import { serviceEnv } from './services/env-vars.js';
 
 /** The container's configuration cannot be built yet (the kubelet's CreateContainerConfigError). */
 export class ContainerConfigError extends Error {}
@@ -9,6 +10,8 @@ export class ContainerConfigError extends Error {}
 export interface EnvSources {
   configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** The Services known now (the node's service proxy cache), for the `<SVC>_SERVICE_HOST` variables. */
+  services?(namespace: string): readonly V1Service[];
 }
 
 export function apiEnvSources(core: CoreV1Api): EnvSources {
@@ -57,12 +60,14 @@ function fieldValue(pod: V1Pod, path: string): string {
 }
 
 /**
- * The environment of `container` as the kubelet builds it: `base` first, then `envFrom` sources, then `env`
- * entries in order (later ones may reference earlier ones with `$(VAR)`). `pod` must already carry its podIP.
+ * The environment of `container` as the kubelet builds it: the Service variables of the Pod's namespace (unless
+ * `enableServiceLinks: false`) and `base` first, then `envFrom` sources, then `env` entries in order (later ones
+ * may reference earlier ones with `$(VAR)`). `pod` must already carry its podIP.
  */
 export async function resolveEnv(pod: V1Pod, container: V1Container, sources: EnvSources, base: Record<string, string>): Promise<Record<string, string>> {
   const namespace = pod.metadata?.namespace ?? 'default';
-  const env: Record<string, string> = { ...base };
+  const links = pod.spec?.enableServiceLinks !== false && sources.services ? serviceEnv(sources.services(namespace), namespace) : {};
+  const env: Record<string, string> = { ...links, ...base };
   for (const from of container.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
     if (!ref?.name) continue;

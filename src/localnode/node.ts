@@ -20,7 +20,7 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function nodeObject(name: string, kubeletVersion: string, now: string): V1Node {
+function nodeObject(name: string, kubeletVersion: string, now: string, kubeletPort: number): V1Node {
   const resources = { cpu: String(Math.max(8, cpus().length)), memory: '64Gi', pods: '110', 'ephemeral-storage': '100Gi' };
   const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => ({
     type,
@@ -69,6 +69,8 @@ function nodeObject(name: string, kubeletVersion: string, now: string): V1Node {
         systemUUID: '',
       },
       phase: 'Running',
+      // Where the API server reaches the kubelet API (kubectl logs); 0 when the node serves none.
+      daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
     },
   };
 }
@@ -93,14 +95,15 @@ export class NodeRegistration {
     this.coordination = kc.makeApiClient(CoordinationV1Api);
   }
 
-  async start(): Promise<void> {
+  /** Registers the Node; `kubeletPort` is where its kubelet API listens on the InternalIP (0: none). */
+  async start(kubeletPort = 0): Promise<void> {
     // Node status is kept on create (the kubelet registers this way); a leftover Node of the same name is replaced.
     try {
       await this.core.deleteNode({ name: this.name });
     } catch (error) {
       if (statusCode(error) !== 404) throw error;
     }
-    const node = await this.core.createNode({ body: nodeObject(this.name, this.kubeletVersion, rfc3339(new Date())) });
+    const node = await this.core.createNode({ body: nodeObject(this.name, this.kubeletVersion, rfc3339(new Date()), kubeletPort) });
     await this.renewLease(node.metadata?.uid ?? '');
     const uid = node.metadata?.uid ?? '';
     this.timers.push(setInterval(() => void this.renewLease(uid).catch((error) => this.warn(error, 'renew the Lease')), RENEW_INTERVAL_MS));

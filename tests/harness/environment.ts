@@ -36,6 +36,7 @@ export async function startTestEnvironment(options: { logger: Logger; root?: str
     images: new Map([...defaultImages(root), ...fixtureImages(root)]),
     stateDir: join(plane.dir, 'pods'),
     logger: options.logger,
+    kubeletTls: { certFile: plane.pki.nodeServingCert, keyFile: plane.pki.nodeServingKey, clientCaFile: plane.pki.caCert },
   });
   try {
     await agent.start();
