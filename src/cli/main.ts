@@ -2,6 +2,7 @@
  * The single `cairn` entry: dispatches to one module per subcommand, loaded lazily so that
  * `cairn validate` never pays for ONNX Runtime and `cairn serve` never loads the Kubernetes client.
  */
+import { installServiceResolver } from '../net/resolve.js';
 import type { Command } from './command.js';
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -31,6 +32,8 @@ export function usage(): string {
 
 /** Runs the CLI and returns the process exit code (0 ok, 1 findings or failure, 2 usage error). */
 export async function main(argv: string[]): Promise<number> {
+  // On Cairn's local node `<svc>.<ns>.svc` resolves from the node's service hosts file (no-op elsewhere).
+  installServiceResolver();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');

@@ -6,6 +6,7 @@ import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
 import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../testenv/index.js';
 import { SERVICE_HOSTS_ENV } from '../net/service-hosts.js';
 import { apiEnvSources } from './env.js';
+import { EventRecorder } from './events.js';
 import type { ImageTable } from './images.js';
 import { IpPool } from './ip-pool.js';
 import { LogRecorder } from './kubelet-api/log-recorder.js';
@@ -14,6 +15,7 @@ import { NodeRegistration } from './node.js';
 import { PodWorker } from './pod-worker.js';
 import { KeyedQueue } from './queue.js';
 import { ServiceProxy } from './services/proxy.js';
+import { NodeVolumes } from './volumes/node-volumes.js';
 import type { PodStatus } from './wire.js';
 
 export const DEFAULT_NODE_NAME = 'cairn-local';
@@ -34,6 +36,8 @@ export interface NodeAgentOptions {
   kubeletVersion?: string;
   /** Environment every container starts from (default: PATH, HOME, LANG, TMPDIR of this process). */
   baseEnv?: Record<string, string>;
+  /** Where provisioned PersistentVolumes keep their data (default `<stateDir>/persistent-volumes`). */
+  dataDir?: string;
   /** The kubelet API's certificates (src/localnode/README.md); without them `kubectl logs` is not served. */
   kubeletTls?: KubeletTls;
   /** The service hosts file the node keeps (default `<stateDir>/service-hosts`); containers get its path. */
@@ -55,6 +59,9 @@ export class NodeAgent {
   private readonly queue: KeyedQueue;
   private informer: ListWatch<V1Pod> | undefined;
   private stopped = false;
+  private readonly events: EventRecorder;
+  /** Volumes: mount namespaces, mountpoints, the provisioner of StorageClass cairn-local (src/localnode/volumes/). */
+  readonly volumes: NodeVolumes;
   /** kube-proxy's part (src/localnode/services/) and the kubelet API (src/localnode/kubelet-api/). */
   readonly services: ServiceProxy;
   readonly serviceHostsFile: string;
@@ -65,6 +72,9 @@ export class NodeAgent {
     this.nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.node = new NodeRegistration(options.kubeConfig, this.nodeName, options.logger, options.kubeletVersion ?? 'v1.35.4-cairn-node-agent');
+    this.events = new EventRecorder(this.core, this.nodeName, options.logger);
+    const dataDir = options.dataDir ?? join(options.stateDir, 'persistent-volumes');
+    this.volumes = new NodeVolumes({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, dataDir, events: this.events, logger: options.logger });
     this.serviceHostsFile = options.serviceHostsFile ?? join(options.stateDir, 'service-hosts');
     this.services = new ServiceProxy({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, hostsFile: this.serviceHostsFile, logger: options.logger });
     this.queue = new KeyedQueue(
@@ -80,6 +90,7 @@ export class NodeAgent {
       this.kubeletApi = new KubeletApi({ tls: this.options.kubeletTls, pod: (namespace, name) => this.kubeletPod(namespace, name), logs: this.logs, logger: this.options.logger });
     }
     await this.node.start(await this.kubeletApi?.listen());
+    await this.volumes.start();
     const fieldSelector = `spec.nodeName=${this.nodeName}`;
     const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(this.options.kubeConfig), () => this.core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector);
     const enqueue = (pod: V1Pod): void => this.queue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
@@ -102,7 +113,8 @@ export class NodeAgent {
     await this.informer?.stop();
     await this.queue.stop();
     await this.kubeletApi?.close();
-    await Promise.all([...this.workers.values()].map((w) => w.terminate(graceSeconds)));
+    await Promise.all([...this.workers.values()].map((w) => w.dispose(graceSeconds)));
+    await this.volumes.stop();
     await this.services.stop();
     this.logs.close();
   }
@@ -128,7 +140,7 @@ export class NodeAgent {
     // Workers of this key whose Pod is gone (or replaced by a new one of the same name) end now.
     for (const [workerUid, worker] of this.workers) {
       if (worker.key === key && workerUid !== uid) {
-        await worker.terminate(2);
+        await worker.dispose(2);
         this.workers.delete(workerUid);
         this.written.delete(workerUid);
         this.logs.forget(this.podDir({ metadata: { ...pod?.metadata, namespace, name, uid: workerUid } }));
@@ -149,6 +161,8 @@ export class NodeAgent {
     }
     await this.writeStatus(pod, worker);
     if (pod.metadata?.deletionTimestamp && worker.finished) {
+      // As the kubelet, the pod's resources (mountpoints, volumes, its directory) go before the Pod object.
+      await worker.dispose(0);
       await this.finalizeIfDeleted(pod);
       this.workers.delete(uid);
       this.written.delete(uid);
@@ -163,6 +177,8 @@ export class NodeAgent {
       spawn: (spawnOptions) => this.logs.spawned(spawnOptions, () => options.spawn(spawnOptions)),
       images: options.images,
       envSources: { ...apiEnvSources(this.core), services: (namespace) => this.services.servicesIn(namespace) },
+      volumes: this.volumes.podDeps(),
+      events: this.events.forPod(pod),
       ips: this.ips,
       logger: options.logger,
       dir: this.podDir(pod),
