@@ -100,12 +100,14 @@ export class ContainerRuntime {
     this.startupDone = false;
     this.exitRecorded = proc.exited.then(async (exit) => {
       this.stopProber();
-      this.running = undefined;
-      this.ready = false;
-      this.startupDone = false;
       const exitCode = exit.code ?? 128 + (exit.signal ? (constants.signals[exit.signal] ?? 0) : 0);
       const reason = proc.pid <= 0 ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error';
       const message = await this.terminationMessage(files, exitCode);
+      // `running` and `terminated` change together: a sync in between must never see a container that was
+      // never launched (it would start it a second time).
+      this.running = undefined;
+      this.ready = false;
+      this.startupDone = false;
       this.terminated = {
         exitCode,
         ...(exit.signal ? { signal: constants.signals[exit.signal] } : {}),
