@@ -3,3 +3,6 @@ export { defaultImages, imageName, lookupImage, type ImageCommand, type ImageTab
 export { LOCAL_NODE_LABEL, LOCAL_NODE_TAINT, LOCAL_NODE_TOLERATION, onLocalNode } from './placement.js';
 export { containerArgv, expandVars } from './command.js';
 export { containerFiles } from './container.js';
+export { REPORTING_CONTROLLER } from './events.js';
+export { DEFAULT_STORAGE_CLASS, PROVISIONER_NAME } from './provisioner.js';
+export { canMakeMountNamespaces } from './volumes/namespace.js';

@@ -8,7 +8,7 @@ import { RbacAuthorizationV1Api, type CoreV1Event, type V1Pod } from '@kubernete
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { onLocalNode } from '../../../src/localnode/index.js';
+import { canMakeMountNamespaces, onLocalNode } from '../../../src/localnode/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, testenv } from '../../harness/kube.js';
 import { clients, podWhere } from '../../harness/workloads.js';
 
@@ -45,6 +45,9 @@ describe('volumes on the local node', () => {
   /** A mount root that does not exist on the machine: the node must create it and remove it afterwards. */
   let root = '';
   beforeAll(async () => {
+    // The node (same machine, same user as this worker) mounts volumes only as root with util-linux: say so.
+    const mounts = await canMakeMountNamespaces();
+    if (!mounts.ok) throw new Error(`volumes on the local node need root and util-linux (unshare, nsenter, mount): ${mounts.reason}`);
     namespace = await createNamespace('local-volumes');
     root = `/cairn-it-${namespace}`;
   });
