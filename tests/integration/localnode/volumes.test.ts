@@ -4,8 +4,8 @@
  * namespace; readOnly refusing writes; a claim's files outliving the pod; a missing ConfigMap holding the pod
  * with a FailedMount Event until it appears; the projected ServiceAccount token; nothing left afterwards.
  */
-import { RbacAuthorizationV1Api, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { RbacAuthorizationV1Api, type CoreV1Event, type V1Pod, type V1Volume } from '@kubernetes/client-node';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canMakeMountNamespaces, onLocalNode } from '../../../src/localnode/index.js';
@@ -44,6 +44,8 @@ describe('volumes on the local node', () => {
   let namespace = '';
   /** A mount root that does not exist on the machine: the node must create it and remove it afterwards. */
   let root = '';
+  /** Cluster-scoped objects this file made (static PersistentVolumes), deleted at the end. */
+  const created: string[] = [];
   beforeAll(async () => {
     // The node (same machine, same user as this worker) mounts volumes only as root with util-linux: say so.
     const mounts = await canMakeMountNamespaces();
@@ -52,6 +54,7 @@ describe('volumes on the local node', () => {
     root = `/cairn-it-${namespace}`;
   });
   afterAll(async () => {
+    for (const name of created) await clients().core.deletePersistentVolume({ name }).catch(() => undefined);
     if (namespace) await deleteNamespace(namespace);
   });
 
@@ -271,6 +274,110 @@ describe('volumes on the local node', () => {
     expect(pod.spec?.volumes?.some((v) => v.name.startsWith('kube-api-access-'))).toBe(true);
     expect(pod.status?.phase, log(pod, 'main', 'stderr')).toBe('Succeeded');
     expect(JSON.parse(log(pod, 'main'))).toEqual({ status: 200, name: 'token', ns: namespace });
+  });
+
+  test('static PersistentVolumes (hostPath and local) bind to their claims; a downwardAPI volume shows the pod', async () => {
+    const { core } = clients();
+    const dirs = { host: join(testenv().dir, `static-host-${namespace}`), local: join(testenv().dir, `static-local-${namespace}`) };
+    for (const [kind, dir] of Object.entries(dirs)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'seed.txt'), `from the ${kind} PV`);
+    }
+    const pvs = [`${namespace}-host`, `${namespace}-local`];
+    created.push(...pvs);
+    const common = { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'manual', persistentVolumeReclaimPolicy: 'Retain' };
+    await core.createPersistentVolume({ body: { metadata: { name: pvs[0] }, spec: { ...common, hostPath: { path: dirs.host, type: 'Directory' }, claimRef: { namespace, name: 'host' } } } });
+    await core.createPersistentVolume({
+      body: {
+        metadata: { name: pvs[1] },
+        spec: {
+          ...common,
+          local: { path: dirs.local },
+          claimRef: { namespace, name: 'local' },
+          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [testenv().localNode] }] }] } },
+        },
+      },
+    });
+    for (const name of ['host', 'local']) {
+      await core.createNamespacedPersistentVolumeClaim({ namespace, body: { metadata: { name }, spec: { storageClassName: 'manual', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } });
+    }
+    const script = [
+      `r = "${root}/static"`,
+      'import json',
+      'print(json.dumps({k: open(f"{r}/{k}").read() for k in ("host/seed.txt", "local/seed.txt", "info/name", "info/labels", "info/team")}))',
+      'open(f"{r}/local/written.txt", "w").write("by the pod")',
+    ].join('\n');
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'static', labels: { team: 'ml', app: 'eta' } },
+        spec: onLocalNode({
+          restartPolicy: 'Never',
+          volumes: [
+            { name: 'host', persistentVolumeClaim: { claimName: 'host' } },
+            { name: 'local', persistentVolumeClaim: { claimName: 'local' } },
+            {
+              name: 'info',
+              downwardAPI: {
+                items: [
+                  { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+                  { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                  { path: 'team', fieldRef: { fieldPath: "metadata.labels['team']" } },
+                ],
+              },
+            },
+          ],
+          containers: [
+            {
+              name: 'main',
+              image: PYTHON,
+              command: ['python3', '-c', script],
+              volumeMounts: [
+                { name: 'host', mountPath: `${root}/static/host`, readOnly: true },
+                { name: 'local', mountPath: `${root}/static/local` },
+                { name: 'info', mountPath: `${root}/static/info` },
+              ],
+            },
+          ],
+        }),
+      },
+    });
+    const pod = await podWhere(namespace, 'static', 'finished', terminated);
+    expect(pod.status?.phase, log(pod, 'main', 'stderr')).toBe('Succeeded');
+    expect(JSON.parse(log(pod, 'main'))).toEqual({
+      'host/seed.txt': 'from the host PV',
+      'local/seed.txt': 'from the local PV',
+      'info/name': 'static',
+      'info/labels': 'app="eta"\nteam="ml"',
+      'info/team': 'ml',
+    });
+    expect(readFileSync(join(dirs.local, 'written.txt'), 'utf8')).toBe('by the pod');
+  });
+
+  test('an unsupported volume type and a missing claim are FailedMount Events, and the node carries on', async () => {
+    const { core } = clients();
+    // Bound to the node directly: the scheduler would keep a pod with a missing claim unschedulable.
+    const direct = (name: string, volume: V1Volume) => ({
+      metadata: { name },
+      spec: { nodeName: testenv().localNode, restartPolicy: 'Never', volumes: [volume], containers: [{ name: 'main', image: PYTHON, command: ['python3', '-c', 'print(1)'], volumeMounts: [{ name: volume.name, mountPath: `${root}/bad` }] }] },
+    });
+    await core.createNamespacedPod({ namespace, body: direct('nfs', { name: 'share', nfs: { server: 'nfs.example', path: '/exports' } }) });
+    await core.createNamespacedPod({ namespace, body: direct('no-claim', { name: 'data', persistentVolumeClaim: { claimName: 'missing' } }) });
+    const messages = await eventually('FailedMount Events of pods nfs and no-claim', async () => {
+      const events = (await core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'FailedMount');
+      const of = (pod: string): string | undefined => events.find((e) => e.involvedObject.name === pod)?.message;
+      if (!of('nfs') || !of('no-claim')) throw new Error(`FailedMount events: ${events.map((e) => e.involvedObject.name).join(', ')}`);
+      return { nfs: of('nfs'), claim: of('no-claim') };
+    });
+    expect(messages).toEqual({
+      nfs: 'MountVolume.SetUp failed for volume "share" : the local node does not support nfs volumes (it supports emptyDir, configMap, secret, downwardAPI, projected, persistentVolumeClaim, hostPath)',
+      claim: 'MountVolume.SetUp failed for volume "data" : persistentvolumeclaim "missing" not found',
+    });
+    for (const name of ['nfs', 'no-claim']) {
+      const pod = await core.readNamespacedPod({ name, namespace });
+      expect(pod.status?.phase).toBe('Pending');
+      expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+    }
   });
 
   test('nothing is left once the pods are deleted: no mount anywhere, no created mountpoint, no pod directory', async () => {
