@@ -29,23 +29,27 @@ const gadgetCrd = {
 
 type Gadget = KubeObject & { spec?: Record<string, unknown> };
 
-/** Writes to gadgets since the API server started, by verb, from its own metrics. */
-async function gadgetWrites(): Promise<number> {
+/** Writes to gadgets since the API server started, by `verb code`, from its own metrics. */
+async function gadgetWrites(): Promise<Record<string, number>> {
   const text = await kubectlOk(['get', '--raw', '/metrics']);
-  let total = 0;
+  const writes: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{') || !line.includes('group="kit.test.cairn.dev"') || !line.includes('resource="gadgets"')) continue;
     const verb = /verb="([^"]*)"/.exec(line)?.[1] ?? '';
-    if (['APPLY', 'PATCH', 'POST', 'PUT', 'DELETE'].includes(verb)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    const code = /code="([^"]*)"/.exec(line)?.[1] ?? '';
+    if (['APPLY', 'PATCH', 'POST', 'PUT', 'DELETE'].includes(verb)) writes[`${verb} ${code}`] = (writes[`${verb} ${code}`] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
   }
-  return total;
+  return writes;
 }
 
-/** The write count once it reached `n` (it may pass `n`: the caller checks it is exact). */
-const writesReach = (n: number) => eventually(`the API server to count ${n} gadget writes`, async () => {
-  const writes = await gadgetWrites();
-  return writes >= n ? writes : undefined;
-});
+const total = (writes: Record<string, number>) => Object.values(writes).reduce((a, b) => a + b, 0);
+
+/** The writes by verb and code once they reached `n` in all (they may pass `n`: the caller checks them exactly). */
+const writesReach = (n: number) =>
+  eventually(`the API server to count ${n} gadget writes`, async () => {
+    const writes = await gadgetWrites();
+    return total(writes) >= n ? writes : undefined;
+  });
 
 describe('applyChildren on a real API server', () => {
   const admin = adminClient();
@@ -99,20 +103,20 @@ describe('applyChildren on a real API server', () => {
 
     // The API server counts a request just after answering it: wait for each count, then check it is exact.
     // No gadget was written before this test, so the totals are absolute.
-    expect(await writesReach(3)).toBe(3);
+    expect(await writesReach(3)).toEqual({ 'APPLY 201': 3 });
     const noop = await applyChildren(io, owner, [gadget('a', 1), gadget('b', 1), gadget('c', 1)], [gadgets]);
     expect(noop).toEqual({ applied: 0, unchanged: 3, pruned: 0, errors: [] });
 
     const changed = await applyChildren(io, owner, [gadget('a', 1), gadget('b', 2), gadget('c', 1)], [gadgets]);
     expect(changed).toEqual({ applied: 1, unchanged: 2, pruned: 0, errors: [] });
     // 4, not 5: the no-op above wrote nothing, and the change wrote only b.
-    expect(await writesReach(4)).toBe(4);
+    expect(await writesReach(4)).toEqual({ 'APPLY 201': 3, 'APPLY 200': 1 });
     expect((await live('b'))?.spec).toEqual({ size: 2 });
     await cached({ b: 2 });
 
     const pruned = await applyChildren(io, owner, [gadget('a', 1), gadget('b', 2)], [gadgets]);
     expect(pruned).toEqual({ applied: 0, unchanged: 2, pruned: 1, errors: [] });
-    expect(await writesReach(5)).toBe(5);
+    expect(await writesReach(5)).toEqual({ 'APPLY 201': 3, 'APPLY 200': 1, 'DELETE 200': 1 });
     await eventually('gadget c to be deleted', async () => (await live('c')) === undefined || undefined);
   });
 
