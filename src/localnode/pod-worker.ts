@@ -2,18 +2,16 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
-import { containerArgv } from './command.js';
-import { ContainerRuntime, containerFiles } from './container.js';
-import { ContainerConfigError, resolveEnv, type EnvSources } from './env.js';
+import { ContainerRuntime } from './container.js';
+import type { EnvSources } from './env.js';
 import type { PodEventSink } from './events.js';
-import { lookupImage, type ImageTable } from './images.js';
+import type { ImageTable } from './images.js';
 import type { IpPool } from './ip-pool.js';
+import { prepareLaunch } from './launch.js';
 import { rfc3339 } from './node.js';
 import { podStatus } from './pod-status.js';
 import { nextInitAction, terminationStages } from './sidecars.js';
-import { inMountNamespace } from './volumes/namespace.js';
 import { VolumeSetupError } from './volumes/payload.js';
-import { MountConfigError } from './volumes/plan.js';
 import { PodVolumes, type PodVolumesDeps } from './volumes/pod-volumes.js';
 import type { PodStatus } from './wire.js';
 
@@ -67,6 +65,7 @@ export class PodWorker {
   private kubeconfig: string | undefined;
   private readonly restartTimers = new Map<ContainerRuntime, NodeJS.Timeout>();
   private terminating: Promise<void> | undefined;
+  private terminatingGraceSeconds = Infinity;
   private sidecarsStopping: Promise<void> | undefined;
 
   constructor(
@@ -163,9 +162,10 @@ export class PodWorker {
       this.volumesSyncedAt = now;
       return VOLUME_SYNC_MS;
     } catch (error) {
-      if (!(error instanceof VolumeSetupError)) throw error;
       // Before the start, the pod waits; later, the contents in place stay as they were (the kubelet's way).
-      this.deps.events('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${error.volume}" : ${error.message}`);
+      if (error instanceof VolumeSetupError) this.deps.events('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${error.volume}" : ${error.message}`);
+      else if (!this.volumesReady) throw error; // the API or the disk failed: the agent's queue backs off
+      else this.deps.logger.warn({ pod: this.key, error: error instanceof Error ? error.message : String(error) }, 'Failed to refresh the volumes of Pod');
       this.volumesSyncedAt = now;
       return this.volumesReady ? VOLUME_SYNC_MS : MOUNT_RETRY_MS;
     }
@@ -173,37 +173,24 @@ export class PodWorker {
 
   /** Starts `c`, or records why it cannot start (unknown image, bad env or mounts) and asks to retry in 2 s. */
   private async startContainer(c: ContainerRuntime): Promise<number | undefined> {
-    const image = lookupImage(this.deps.images, c.spec.image ?? '');
-    if (!image) {
-      c.setWaiting('ErrImagePull', `the local node has no local command for image "${c.spec.image}" (add it to the image table: src/localnode/images.ts, or an extra entry passed to NodeAgent)`);
+    const { deps } = this;
+    const launch = await prepareLaunch({
+      pod: this.pod,
+      container: c.spec,
+      podIP: this.podIP ?? '',
+      kubeconfig: this.kubeconfig,
+      dir: deps.dir,
+      baseEnv: deps.baseEnv,
+      images: deps.images,
+      envSources: deps.envSources,
+      volumes: this.volumes,
+    });
+    if (!launch.ok) {
+      c.setWaiting(launch.reason, launch.message);
       return 2_000;
     }
-    const files = containerFiles(this.deps.dir, c.spec.name);
-    const injected: Record<string, string> = {
-      ...this.deps.baseEnv,
-      HOSTNAME: this.pod.metadata?.name ?? '',
-      POD_IP: this.podIP ?? '',
-      HOST: this.podIP ?? '',
-      CAIRN_TERMINATION_LOG: files.termination,
-      ...(this.kubeconfig ? { KUBECONFIG: this.kubeconfig } : {}),
-    };
-    let argv: string[];
-    let env: Record<string, string>;
-    let mounts;
-    try {
-      const podWithIp: V1Pod = { ...this.pod, status: { ...this.pod.status, podIP: this.podIP, podIPs: [{ ip: this.podIP ?? '' }], hostIP: '127.0.0.1' } };
-      env = await resolveEnv(podWithIp, c.spec, this.deps.envSources, injected);
-      argv = containerArgv(c.spec, image, env);
-      mounts = await this.volumes.binds(c.spec, env);
-    } catch (error) {
-      const known = error instanceof ContainerConfigError || error instanceof MountConfigError || (error instanceof Error && /no command/.test(error.message));
-      if (!known) throw error;
-      c.setWaiting('CreateContainerConfigError', error.message);
-      return 2_000;
-    }
-    const cwd = c.spec.workingDir ?? image.workingDir ?? this.deps.dir;
-    this.deps.logger.info({ pod: this.key, container: c.spec.name, argv, mounts: mounts.map((m) => `${m.target}${m.readOnly ? ' (ro)' : ''}`) }, 'Started container');
-    c.start(inMountNamespace(argv, mounts), env, cwd, this.deps.spawn, this.key, mounts.length > 0, () => this.onExit(c));
+    deps.logger.info({ pod: this.key, container: c.spec.name, argv: launch.command, mounts: launch.mounts.map((m) => `${m.target}${m.readOnly ? ' (ro)' : ''}`) }, 'Started container');
+    c.start(launch.argv, launch.env, launch.cwd, deps.spawn, this.key, launch.mounts.length > 0, () => this.onExit(c));
     return undefined;
   }
 
@@ -264,9 +251,18 @@ export class PodWorker {
     }
   }
 
-  /** Ends every container (SIGTERM, SIGKILL after `graceSeconds`; sidecars last, in reverse order); no restarts afterwards. */
+  /**
+   * Ends every container (SIGTERM, SIGKILL after `graceSeconds`; sidecars last, in reverse order); no restarts
+   * afterwards. A later call with a shorter grace period (the node stopping) shortens it for every container.
+   */
   terminate(graceSeconds: number): Promise<void> {
     this.deleting = true;
+    if (this.terminating && graceSeconds < this.terminatingGraceSeconds) {
+      this.terminatingGraceSeconds = graceSeconds;
+      const hurry = Promise.all(this.all.map((c) => c.stop(graceSeconds * 1000)));
+      return Promise.all([this.terminating, hurry]).then(() => undefined);
+    }
+    this.terminatingGraceSeconds = Math.min(this.terminatingGraceSeconds, graceSeconds);
     this.terminating ??= (async () => {
       for (const c of this.all) this.cancelRestart(c);
       await this.sidecarsStopping;

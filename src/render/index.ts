@@ -32,3 +32,4 @@ export {
   type TerminationMessage,
 } from './termination.js';
 export type * from './types.js';
+export { renderTrialJob, storageSecretName, trialPaths, type TrialJobInput } from './trial-job.js';

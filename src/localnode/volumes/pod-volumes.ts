@@ -186,7 +186,10 @@ export class PodVolumes {
       const volume = this.ready.get(spec.volume);
       if (!volume) throw new MountConfigError(`volume "${spec.volume}" is not set up`);
       const source = spec.subPath === '' ? volume.path : await this.subPathSource(spec.volume, volume, spec.subPath);
-      const isDir = (await stat(source)).isDirectory();
+      const info = await stat(source).catch((error: Error) => {
+        throw new MountConfigError(`volume "${spec.volume}" is not available at ${source}: ${error.message}`);
+      });
+      const isDir = info.isDirectory();
       if (!spec.nested && !this.held.has(spec.mountPath)) {
         await this.deps.mountpoints.acquire(spec.mountPath, isDir ? 'dir' : 'file').catch((error: Error) => {
           throw new MountConfigError(error.message);
