@@ -14,30 +14,26 @@ import { validate } from './validate.js';
 
 /** The memory the engine may use, summed over all columns. */
 export interface EngineLimits {
-  /** Numbers kept at once: whole columns in pass 1, windows around the edges later. 8 bytes each. */
+  /** Numbers kept at once in windows around the edges, in all columns. 8 bytes each. */
   values: number;
+  /** Numbers kept whole in pass 1, in all columns: a column within its share needs no windows. 8 bytes each. */
+  whole: number;
   /** Histogram buckets counted at once in a refinement pass. 24 bytes each. */
   buckets: number;
-  /** Sample size of a numeric column, at most; shared below `samples` in all. 8 bytes each. */
-  sample: number;
-  samples: number;
   /** Distinct values counted exactly in pass 1, in all numeric columns. */
   distinct: number;
   /** Categories counted exactly, in all categorical columns, and the characters of their names. */
   categories: number;
   categoryChars: number;
-  seed: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
   values: 4 << 20,
+  whole: 1 << 20,
   buckets: 1 << 19,
-  sample: 1 << 14,
-  samples: 1 << 21,
   distinct: 1 << 16,
   categories: 1 << 18,
   categoryChars: 16 << 20,
-  seed: 20261123,
 };
 
 export type ProfileOutcome =
@@ -67,10 +63,10 @@ export async function profileSource(source: DataSource, spec: ProfileSpec, targe
   const columns: Column[] = specs.map((s) =>
     isNumeric(s.type)
       ? new NumericColumn(s, {
-          keep: Math.floor(limits.values / numericCount),
+          keep: Math.max(64, Math.floor(limits.whole / numericCount)),
+          windows: Math.floor(limits.values / numericCount),
           distinct: Math.max(16, Math.floor(limits.distinct / numericCount)),
-          sample: Math.max(256, Math.min(limits.sample, Math.floor(limits.samples / numericCount))),
-          seed: limits.seed,
+          bins: spec.bins,
         })
       : new CategoricalColumn(s, {
           distinct: Math.max(1000, Math.floor(limits.categories / categoricalCount)),

@@ -8,6 +8,7 @@ export class NumberCounts {
   private readonly counts: Float64Array;
   private readonly used: Uint8Array;
   private readonly mask: number;
+  private readonly shift: number;
   private readonly scratch = new Float64Array(1);
   private readonly bits = new Int32Array(this.scratch.buffer);
   size = 0;
@@ -19,13 +20,17 @@ export class NumberCounts {
     this.counts = new Float64Array(slots);
     this.used = new Uint8Array(slots);
     this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
   }
 
   /** Counts v (+0 and -0 as one); false when v is new and the table is full (nothing counted). */
   add(v: number): boolean {
     const key = v === 0 ? 0 : v;
     this.scratch[0] = key;
-    let slot = (Math.imul(this.bits[0]! ^ Math.imul(this.bits[1]!, 0x9e3779b1), 0x85ebca6b) >>> 0) & this.mask;
+    // both halves mixed, then the high bits of a Fibonacci product (low bits of doubles are often all zero)
+    let h = this.bits[0]! ^ Math.imul(this.bits[1]!, 0x85ebca6b);
+    h ^= h >>> 15;
+    let slot = Math.imul(h, 0x9e3779b1) >>> this.shift;
     const { keys, used } = this;
     while (used[slot]) {
       if (keys[slot] === key) {

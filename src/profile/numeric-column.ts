@@ -1,27 +1,28 @@
 /**
- * One numeric column of a profile: pass 1 counts nulls, invalid and out-of-range values and computes the moments;
- * it also keeps the values themselves while they fit the column's share of the value budget, the distinct values
- * with their counts while there are few, and a uniform sample. Then the column resolves the order statistics its
- * edges need (refine.ts) and counts its bins.
+ * One numeric column of a profile. Pass 1 counts nulls, invalid and out-of-range values and computes the moments.
+ * It keeps the column's values while they fit `limits.keep` (a small column needs nothing more), and counts its
+ * distinct values while there are at most `limits.distinct` (a column of few values needs nothing more either).
+ * Past `limits.keep` values, the kept ones place windows around the quantile levels (refine.ts) and the rest of
+ * pass 1 reads through them, so most columns have their exact edges at the end of pass 1; the others resolve
+ * them in later passes. Then the column counts its bins.
  */
 import type { NumberChunk } from './chunks.js';
 import { Moments } from './moments.js';
 import { NumberCounts } from './number-counts.js';
-import { ProbeSet, type Probe } from './probes.js';
+import { ProbeSet } from './probes.js';
 import { interiorRanks, quantileEdges, rightClosedCounts } from './quantile.js';
-import { probesFor, replaceRegions, unresolved, windowsFromSample, type ProbeBudget } from './refine.js';
+import { probesFor, replaceRegions, unresolved, windowsFromPrefix, type ProbeBudget } from './refine.js';
 import { orderStatistic, regionOfRank, valuesAtMost, type Region } from './regions.js';
-import { Reservoir } from './sample.js';
 import type { ColumnSpec, NumericBins } from './types.js';
 
 export interface NumericLimits {
-  /** Values kept in pass 1 (the whole column when it fits). */
+  /** Values kept in pass 1 (the whole column when it fits, else the first ones, which place the windows). */
   keep: number;
+  /** Values the windows of pass 1 may keep. */
+  windows: number;
   /** Distinct values counted in pass 1 (the whole column when it has so few). */
   distinct: number;
-  /** Sample size. */
-  sample: number;
-  seed: number;
+  bins: number;
 }
 
 export class NumericColumn {
@@ -34,18 +35,18 @@ export class NumericColumn {
   private kept: Float64Array | undefined;
   private keptLength = 0;
   private distinct: NumberCounts | undefined;
-  private readonly reservoir: Reservoir;
+  /** The windows of pass 1, once the column outgrew `keep`. */
+  private windows: ProbeSet | undefined;
   private regions: Region[] | undefined;
   private ranks: number[] = [];
-  private pending: { probes: ProbeSet; indexes: number[] | undefined } | undefined;
+  private pending: { probes: ProbeSet; indexes: number[] } | undefined;
 
   constructor(
     readonly spec: ColumnSpec,
     private readonly limits: NumericLimits,
   ) {
-    this.kept = new Float64Array(Math.min(limits.keep, 1 << 16));
+    this.kept = new Float64Array(Math.min(limits.keep, 1 << 12));
     this.distinct = new NumberCounts(limits.distinct);
-    this.reservoir = new Reservoir(limits.sample, limits.seed);
   }
 
   addPass1(chunk: NumberChunk): void {
@@ -64,43 +65,38 @@ export class NumericColumn {
       for (let j = 0; j < length; j++) if (values[j]! < lo || values[j]! > hi) out++;
       this.outOfRange += out;
     }
-    this.keep(values, length);
     if (this.distinct) this.countDistinct(values, length);
-    this.reservoir.add(values, length);
+    if (this.windows) this.windows.add(values, length);
+    else this.keep(values, length);
   }
 
   get rows(): number {
     return this.moments.count + this.nulls + this.invalid;
   }
 
-  /**
-   * After pass 1: what the column already knows. Returns false when the edges are resolved, true when the
-   * column needs more passes (then `plan` gives the probes of the next pass).
-   */
+  /** After pass 1: true when the column needs more passes (`plan` then gives their probes). */
   startResolving(bins: number): boolean {
     const n = this.moments.count;
     this.ranks = n > 0 ? interiorRanks(n, bins) : [];
-    if (this.kept && this.keptLength === n) {
-      const values = this.kept.subarray(0, n).sort();
+    if (this.kept) {
+      const values = this.kept.subarray(0, this.keptLength).sort();
       this.regions = n > 0 ? [{ lo: values[0]!, hi: values[n - 1]!, count: n, values }] : [];
     } else if (this.distinct) {
       this.regions = this.distinct.sorted().map(([v, count]) => ({ lo: v, hi: v, count }));
+    } else {
+      this.regions = this.windows!.allRegions();
     }
     this.kept = undefined;
     this.distinct = undefined;
-    return this.regions === undefined || unresolved(this.regions, this.ranks).length > 0;
+    this.windows = undefined;
+    this.dropUnneeded();
+    return unresolved(this.regions, this.ranks).length > 0;
   }
 
   /** The probes of the next pass, within this column's share of the budget. */
   plan(budget: ProbeBudget): void {
-    if (this.regions === undefined) {
-      const m = this.moments;
-      const probes: Probe[] = windowsFromSample(this.reservoir.sorted(), m.count, m.min, m.max, this.ranks, budget);
-      this.pending = { probes: new ProbeSet(probes, true), indexes: undefined };
-    } else {
-      const indexes = unresolved(this.regions, this.ranks);
-      this.pending = { probes: new ProbeSet(probesFor(this.regions, indexes, budget), false), indexes };
-    }
+    const indexes = unresolved(this.regions!, this.ranks);
+    this.pending = { probes: new ProbeSet(probesFor(this.regions!, indexes, budget), false), indexes };
   }
 
   addPass(chunk: NumberChunk): void {
@@ -110,7 +106,7 @@ export class NumericColumn {
   /** After a pass: true when the column still needs another. */
   finishPass(): boolean {
     const { probes, indexes } = this.pending!;
-    this.regions = indexes === undefined ? probes.allRegions() : replaceRegions(this.regions!, indexes, probes.probeRegions());
+    this.regions = replaceRegions(this.regions!, indexes, probes.probeRegions());
     this.pending = undefined;
     this.dropUnneeded();
     return unresolved(this.regions, this.ranks).length > 0;
@@ -139,19 +135,23 @@ export class NumericColumn {
   }
 
   private keep(values: Float64Array, length: number): void {
-    if (!this.kept) return;
-    const need = this.keptLength + length;
-    if (need > this.limits.keep) {
-      this.kept = undefined;
-      return;
-    }
-    if (need > this.kept.length) {
-      const grown = new Float64Array(Math.min(this.limits.keep, Math.max(need, this.kept.length * 2)));
-      grown.set(this.kept.subarray(0, this.keptLength));
+    const room = this.limits.keep - this.keptLength;
+    const take = Math.min(room, length);
+    const need = this.keptLength + take;
+    if (need > this.kept!.length) {
+      const grown = new Float64Array(Math.min(this.limits.keep, Math.max(need, this.kept!.length * 2)));
+      grown.set(this.kept!.subarray(0, this.keptLength));
       this.kept = grown;
     }
-    this.kept.set(values.subarray(0, length), this.keptLength);
+    this.kept!.set(values.subarray(0, take), this.keptLength);
     this.keptLength = need;
+    if (take === length) return;
+    // the column outgrew `keep`: its first values place the windows; they and everything after go through them
+    const kept = this.kept!.subarray(0, this.keptLength);
+    this.windows = new ProbeSet(windowsFromPrefix(kept.slice().sort(), this.limits.bins, this.limits.windows), true);
+    this.windows.add(kept, kept.length);
+    this.windows.add(values.subarray(take, length), length - take);
+    this.kept = undefined;
   }
 
   private countDistinct(values: Float64Array, length: number): void {

@@ -1,9 +1,10 @@
 /**
- * The parquet reader (hyparquet): one column at a time, one row group (or, when the file has an offset index,
- * one window of `windowRows` rows) at a time, so memory holds one decoded column range, never the file. A null
- * is null, and so is a float NaN (as pandas reads it). A row group whose column chunk is larger than
- * `maxChunkBytes` and that has no offset index to read it by pages is refused (ResourceLimit): write such files
- * with smaller row groups or with a page index.
+ * The parquet reader (hyparquet): one column at a time, `windowRows` rows at a time, so memory holds one decoded
+ * window of one column, never the file or a whole row group. With an offset index hyparquet reads only the pages of
+ * the window; without one it reads the column chunk's bytes once (cached while the windows of that chunk are read)
+ * and decodes only the pages that overlap the window. A null is null, and so is a float NaN (as pandas reads it).
+ * A column chunk whose compressed bytes exceed `maxChunkBytes`, in a file without an offset index, is refused
+ * (ResourceLimit): write such files with smaller row groups or with a page index.
  */
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -11,13 +12,14 @@ import { ChunkBuilder, type Batch, type ColumnRequest, type DataSource } from '.
 import { ProfileError } from './errors.js';
 
 export interface ParquetOptions {
-  /** Rows per read when the file has an offset index. Default 65536. */
+  /** Rows decoded at once. Default 65536. */
   windowRows?: number;
-  /** The largest column chunk (compressed plus decoded) read at once without an offset index. Default 128 MiB. */
+  /** The largest compressed column chunk held at once, in a file without an offset index. Default 128 MiB. */
   maxChunkBytes?: number;
 }
 
-export function parquetSource(file: AsyncBuffer, options: ParquetOptions = {}): DataSource {
+export function parquetSource(source: AsyncBuffer, options: ParquetOptions = {}): DataSource {
+  const file = lastSliceCached(source);
   let metadata: Promise<FileMetaData> | undefined;
   const meta = (): Promise<FileMetaData> => {
     metadata ??= parquetMetadataAsync(file).catch((error: unknown) => {
@@ -34,31 +36,31 @@ export function parquetSource(file: AsyncBuffer, options: ParquetOptions = {}): 
 
 async function* scanParquet(file: AsyncBuffer, meta: () => Promise<FileMetaData>, requests: ColumnRequest[], options: ParquetOptions): AsyncGenerator<Batch> {
   const metadata = await meta();
-  const windowRows = options.windowRows ?? 65536;
+  const windowRows = options.windowRows ?? 1 << 16;
   const maxChunkBytes = options.maxChunkBytes ?? 128 << 20;
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);
     const chunks = requests.map((r) => group.columns.find((c) => c.meta_data?.path_in_schema[0] === r.name));
     const indexed = chunks.every((c) => c?.offset_index_offset !== undefined && c.offset_index_length !== undefined);
-    const window = indexed ? windowRows : groupRows;
+    const window = windowRows;
     if (!indexed) {
       for (let i = 0; i < requests.length; i++) {
-        const m = chunks[i]?.meta_data;
-        const bytes = m ? Number(m.total_compressed_size) + Math.max(Number(m.total_uncompressed_size), groupRows * 8) : 0;
+        const bytes = Number(chunks[i]?.meta_data?.total_compressed_size ?? 0);
         if (bytes > maxChunkBytes) {
           throw new ProfileError(
             'ResourceLimit',
-            `parquet column ${requests[i]!.name}: a row group of ${groupRows} rows takes ${bytes} bytes to read, over the limit of ${maxChunkBytes}, and the file has no offset index to read it by pages; write it with smaller row groups or with a page index`,
+            `parquet column ${requests[i]!.name}: a column chunk of ${bytes} bytes (a row group of ${groupRows} rows), over the limit of ${maxChunkBytes}, and the file has no offset index to read it by pages; write it with smaller row groups or with a page index`,
           );
         }
       }
     }
-    for (let from = 0; from < groupRows; from += window) {
-      const rowStart = groupStart + from;
-      const rowEnd = groupStart + Math.min(groupRows, from + window);
-      for (let c = 0; c < requests.length; c++) {
-        const request = requests[c]!;
+    // column by column, so that the cached bytes of a column chunk serve all its windows
+    for (let c = 0; c < requests.length; c++) {
+      const request = requests[c]!;
+      for (let from = 0; from < groupRows; from += window) {
+        const rowStart = groupStart + from;
+        const rowEnd = groupStart + Math.min(groupRows, from + window);
         const builder = new ChunkBuilder(request.type, rowEnd - rowStart);
         builder.present = true;
         await readRange(file, metadata, request.name, rowStart, rowEnd, (data, firstRow) => classify(builder, data, firstRow));
@@ -69,6 +71,23 @@ async function* scanParquet(file: AsyncBuffer, meta: () => Promise<FileMetaData>
     }
     groupStart += groupRows;
   }
+}
+
+/**
+ * The file, with the last slice read kept: without an offset index every window of a column chunk asks for the
+ * chunk's whole byte range, which is then read once per chunk instead of once per window.
+ */
+function lastSliceCached(file: AsyncBuffer): AsyncBuffer {
+  let last: { start: number; end: number | undefined; data: Promise<ArrayBuffer> } | undefined;
+  return {
+    byteLength: file.byteLength,
+    slice(start: number, end?: number) {
+      if (last && last.start === start && last.end === end) return last.data;
+      const data = Promise.resolve(file.slice(start, end));
+      if (end !== undefined && end - start > 1 << 16) last = { start, end, data };
+      return data;
+    },
+  };
 }
 
 /** Calls `use` with the decoded values of rows [rowStart, rowEnd) of one column, in order (possibly in pieces). */

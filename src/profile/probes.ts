@@ -9,7 +9,7 @@ import type { Region } from './regions.js';
 export interface Probe {
   lo: number;
   hi: number;
-  /** Keep up to this many values (the region becomes exact when they all fit)... */
+  /** Keep up to this many values (the region becomes exact when they all fit); memory grows as they come... */
   capacity?: number;
   /** ...or count them in this many buckets. */
   buckets?: number;
@@ -21,6 +21,7 @@ export class ProbeSet {
   private readonly stats: Float64Array; // per probe then per gap: count, min, max
   private readonly kept: (Float64Array | undefined)[];
   private readonly fill: Int32Array;
+  private readonly capacity: Float64Array;
   private readonly bucketStart: Int32Array;
   private readonly bucketCount: Int32Array;
   private readonly bucketStats: Float64Array; // per bucket: count, min, max
@@ -39,7 +40,8 @@ export class ProbeSet {
       this.stats[i * 3 + 1] = Infinity;
       this.stats[i * 3 + 2] = -Infinity;
     }
-    this.kept = probes.map((p) => (p.capacity !== undefined ? new Float64Array(p.capacity) : undefined));
+    this.kept = probes.map((p) => (p.capacity !== undefined ? new Float64Array(Math.min(p.capacity, 1024)) : undefined));
+    this.capacity = Float64Array.from(probes, (p) => p.capacity ?? 0);
     this.fill = new Int32Array(k);
     this.bucketStart = new Int32Array(k);
     this.bucketCount = new Int32Array(k);
@@ -76,8 +78,10 @@ export class ProbeSet {
         slot = p;
         const store = kept[p];
         if (store !== undefined) {
-          if (fill[p]! < store.length) store[fill[p]!] = v;
-          fill[p]!++;
+          const f = fill[p]!;
+          if (f < store.length) store[f] = v;
+          else if (f < this.capacity[p]!) this.grow(p)[f] = v;
+          fill[p] = f + 1;
         } else {
           const n = bucketCount[p]!;
           const width = his[p]! - los[p]!;
@@ -98,6 +102,14 @@ export class ProbeSet {
     }
   }
 
+  private grow(p: number): Float64Array {
+    const old = this.kept[p]!;
+    const grown = new Float64Array(Math.min(this.capacity[p]!, old.length * 2));
+    grown.set(old);
+    this.kept[p] = grown;
+    return grown;
+  }
+
   /** The non-empty regions found inside each probe, in order (one list per probe). */
   probeRegions(): Region[][] {
     return this.probes.map((_, i) => {
@@ -107,7 +119,7 @@ export class ProbeSet {
       const store = this.kept[i];
       if (store !== undefined) {
         const region: Region = { lo: this.stats[s + 1]!, hi: this.stats[s + 2]!, count };
-        if (count <= store.length) region.values = (count < store.length ? store.slice(0, count) : store).sort();
+        if (count <= this.capacity[i]!) region.values = (count < store.length ? store.slice(0, count) : store).sort();
         return [region];
       }
       const regions: Region[] = [];

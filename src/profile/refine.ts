@@ -1,13 +1,13 @@
 /**
  * Exact order statistics of a numeric column in bounded memory, by passes over the file.
  *
- * Pass 1 (numeric-column.ts) keeps a seeded uniform sample. From it, pass 2 reads narrow windows around the
- * estimated place of every rank the bin edges need (interiorRanks), keeping the values inside them and counting
- * the rest exactly; a window that would hold more than its share of the value budget counts its values in
- * buckets instead. After each pass every needed rank lies in a region of known count; a region that is not
- * exact (its values were not kept, or the sample's guess missed) becomes a probe of the next pass: kept when
- * it fits the budget, else split into buckets. Each bucket pass narrows a region by its bucket count, so passes
- * end; MAX_PASSES bounds them.
+ * Pass 1 (numeric-column.ts) keeps a column's first values; if the column has more, the rest of pass 1 reads it
+ * through windows placed from those first values around every interior quantile level, keeping the values inside
+ * them (up to a capacity) and counting everything exactly. When the first values are a fair sample of the column,
+ * every rank the bin edges need (interiorRanks) then lies in a window whose values were all kept: one pass. When
+ * not (a file sorted by that column, a window that overflowed), every needed rank still lies in a region of known
+ * count, and a region that is not exact becomes a probe of the next pass: kept when it fits the budget, else split
+ * into buckets. Each bucket pass narrows a region by its bucket count, so passes end; MAX_PASSES bounds them.
  */
 import type { Probe } from './probes.js';
 import { isExact, regionOfRank, type Region } from './regions.js';
@@ -26,36 +26,28 @@ export interface ProbeBudget {
 }
 
 /**
- * The probes of pass 2 from the sorted sample (pass 1), for the given ranks of n values. Windows that overlap
- * are merged; each keeps its values when the sample predicts they fit the budget, else counts buckets.
+ * The probes of pass 1's second part, from the first values of the column (sorted): a window around the estimated
+ * place of each interior quantile level, `SIGMAS` standard deviations of a sample quantile wide, merged where they
+ * overlap, each keeping at most its share of `capacity` values. The windows at the ends are open (+-Infinity).
  */
-export function windowsFromSample(sample: Float64Array, n: number, min: number, max: number, ranks: readonly number[], budget: ProbeBudget): Probe[] {
-  const s = sample.length;
+export function windowsFromPrefix(prefix: Float64Array, bins: number, capacity: number): Probe[] {
+  const s = prefix.length;
   const spans: [number, number][] = [];
-  for (const rank of ranks) {
-    const q = n > 1 ? rank / (n - 1) : 0;
+  for (let k = 1; k < bins; k++) {
+    const q = k / bins;
     const centre = q * (s - 1);
     const half = SIGMAS * Math.sqrt(s * q * (1 - q)) + 2;
     spans.push([Math.max(0, Math.floor(centre - half)), Math.min(s - 1, Math.ceil(centre + half))]);
   }
-  spans.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
   for (const span of spans) {
     const last = merged[merged.length - 1];
-    // windows on equal sample values would overlap as value intervals: merge them too
-    if (last && (span[0] <= last[1] || sample[span[0]]! <= sample[last[1]]!)) last[1] = Math.max(last[1], span[1]);
+    // windows on equal values would overlap as value intervals: merge them too
+    if (last && (span[0] <= last[1] || prefix[span[0]]! <= prefix[last[1]]!)) last[1] = Math.max(last[1], span[1]);
     else merged.push([span[0], span[1]]);
   }
-  const predicted = merged.map(([a, b]) => Math.ceil(((b - a + 1) / s) * n * 1.25) + 16);
-  const total = predicted.reduce((x, y) => x + y, 0);
-  const keep = total <= budget.values;
-  const buckets = Math.max(16, Math.min(4096, Math.floor(budget.buckets / Math.max(1, merged.length))));
-  return merged.map(([a, b], i) => {
-    // the extreme windows reach the column's ends, so nothing below or above them is a separate region
-    const lo = a === 0 ? min : sample[a]!;
-    const hi = b === s - 1 ? max : sample[b]!;
-    return keep ? { lo, hi, capacity: Math.min(predicted[i]!, budget.values) } : { lo, hi, buckets };
-  });
+  const each = Math.max(1, Math.floor(capacity / Math.max(1, merged.length)));
+  return merged.map(([a, b]) => ({ lo: a === 0 ? -Infinity : prefix[a]!, hi: b === s - 1 ? Infinity : prefix[b]!, capacity: each }));
 }
 
 /** The indexes of regions that hold a needed rank and are not exact, in order. */

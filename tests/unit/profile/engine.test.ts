@@ -20,7 +20,7 @@ function brute(values: number[], bins: number) {
 }
 
 /** Tiny limits, so that even small columns need windows, buckets and several passes. */
-const tiny: EngineLimits = { ...DEFAULT_LIMITS, values: 64, buckets: 64, sample: 32, samples: 32, distinct: 16, categories: 4, categoryChars: 1 << 16 };
+const tiny: EngineLimits = { ...DEFAULT_LIMITS, values: 64, whole: 64, buckets: 64, distinct: 16, categories: 4, categoryChars: 1 << 16 };
 
 describe('numeric columns', () => {
   it('rows, nulls, min, max, mean, population std, edges and counts', async () => {
@@ -61,12 +61,20 @@ describe('numeric columns', () => {
     }
   });
 
-  it('resolves a column larger than its share of the value budget in two passes', async () => {
+  it('resolves a column larger than its share in one pass through windows placed by its first values', async () => {
     const random = rng(1);
     const values = Array.from({ length: 600_000 }, () => random() * 100);
     const text = 'x\n' + values.map((v) => String(v)).join('\n') + '\n';
-    const outcome = await profileSource(csvSource(bytes(text, 1 << 20)), spec([num('x')]), target, { ...DEFAULT_LIMITS, values: 300_000 });
-    expect(outcome.ok && outcome.passes).toBe(2);
+    const outcome = await profileSource(csvSource(bytes(text, 1 << 20)), spec([num('x')]), target);
+    expect(outcome.ok && outcome.passes).toBe(1);
+    expect(outcome.ok && (outcome.profile.features[0] as NumericProfile).bins).toEqual(brute(values, 10));
+  });
+
+  it('a sorted column, whose first values say nothing of the rest, takes more passes and stays exact', async () => {
+    const values = Array.from({ length: 50_000 }, (_, i) => i / 7);
+    const text = 'x\n' + values.map((v) => String(v)).join('\n') + '\n';
+    const outcome = await profileSource(csvSource(bytes(text, 1 << 16)), spec([num('x')]), target, { ...DEFAULT_LIMITS, whole: 1000, values: 20_000, distinct: 100 });
+    expect(outcome.ok && outcome.passes).toBeGreaterThan(1);
     expect(outcome.ok && (outcome.profile.features[0] as NumericProfile).bins).toEqual(brute(values, 10));
   });
 });

@@ -67,7 +67,7 @@ function compare(actual: ColumnProfile, expected: ColumnProfile): void {
   }
 }
 
-const small: EngineLimits = { ...DEFAULT_LIMITS, values: 2000, buckets: 512, sample: 256, samples: 256, distinct: 64, categories: 50 };
+const small: EngineLimits = { ...DEFAULT_LIMITS, values: 2000, whole: 2000, buckets: 512, distinct: 64, categories: 50 };
 
 describe.each(Object.keys(datasets) as (keyof typeof datasets)[])('profile of the %s data set equals numpy', (name) => {
   it.each([
