@@ -30,24 +30,24 @@ describe('liveness and startup probes on the local node', () => {
   });
 
   test('a failing liveness probe restarts the container, with Unhealthy and Killing Events', async () => {
-    // Healthy from its second run on.
-    const script = ['import os, time', `out = "${out}"`, 'open(f"{out}/live-runs", "a").write("run\\n")', 'if sum(1 for _ in open(f"{out}/live-runs")) >= 2: open(f"{out}/healthy", "w")', 'while True: time.sleep(0.1)'].join('\n');
+    const healthy = `${out}/healthy`;
+    const script = ['import time', `open("${out}/live-runs", "a").write("run\\n")`, 'while True: time.sleep(0.1)'].join('\n');
     await clients().core.createNamespacedPod({
       namespace,
       body: {
         metadata: { name: 'liveness' },
         spec: onLocalNode({
           terminationGracePeriodSeconds: 2,
-          containers: [{ name: 'main', image: PYTHON, command: ['python3', '-c', script], livenessProbe: { exec: { command: ['test', '-f', `${out}/healthy`] }, periodSeconds: 1, failureThreshold: 2 } }],
+          containers: [{ name: 'main', image: PYTHON, command: ['python3', '-c', script], livenessProbe: { exec: { command: ['test', '-f', healthy] }, periodSeconds: 1, failureThreshold: 2 } }],
         }),
       },
     });
-    const pod = await podWhere(namespace, 'liveness', 'restarted once and running again', (p) => {
+    const pod = await podWhere(namespace, 'liveness', 'restarted and running again', (p) => {
       const s = p.status?.containerStatuses?.[0];
-      return s?.restartCount === 1 && s.state?.running !== undefined;
+      return (s?.restartCount ?? 0) >= 1 && s?.state?.running !== undefined;
     });
-    const status = pod.status?.containerStatuses?.[0];
-    expect(status?.lastState?.terminated?.exitCode).toBe(143); // SIGTERM
+    writeFileSync(healthy, ''); // from now on the probe passes
+    expect(pod.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(143); // SIGTERM
     const events = await eventually('Unhealthy and Killing Events of pod liveness', async () => {
       const all = await eventsOf(namespace, 'liveness');
       const unhealthy = all.find((e) => e.reason === 'Unhealthy');
@@ -59,7 +59,9 @@ describe('liveness and startup probes on the local node', () => {
     expect(events.unhealthy.message).toMatch(/^Liveness probe failed/);
     expect(events.unhealthy.involvedObject.fieldPath).toBe('spec.containers{main}');
     expect(events.killing.message).toBe('Container main failed liveness probe, will be restarted');
-    expect(readFileSync(`${out}/live-runs`, 'utf8')).toBe('run\nrun\n');
+    // Each restart was a new process of the same container.
+    const runs = readFileSync(`${out}/live-runs`, 'utf8').split('\n').filter(Boolean).length;
+    expect(runs).toBeGreaterThanOrEqual((pod.status?.containerStatuses?.[0]?.restartCount ?? 0) + 1);
   });
 
   test('a startup probe holds readiness and liveness until it passes', async () => {
