@@ -68,17 +68,19 @@ export class ChunkBuilder {
   invalid = 0;
   firstInvalid = 0;
   present = false;
+  private readonly integer: boolean;
 
   constructor(
     readonly type: ColumnKind,
     capacity: number,
   ) {
+    this.integer = type === 'integer';
     this.numbers = type === 'number' || type === 'integer' ? new Float64Array(capacity) : new Float64Array(0);
   }
 
   /** A parsed number; NaN or an infinity counts as invalid, a fraction in an integer column too. */
   number(value: number, position: number): void {
-    if (!Number.isFinite(value) || (this.type === 'integer' && !Number.isInteger(value))) this.bad(position);
+    if (value - value !== 0 || (this.integer && !Number.isInteger(value))) this.bad(position);
     else this.numbers[this.length++] = value;
   }
 

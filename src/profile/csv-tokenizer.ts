@@ -22,6 +22,9 @@ const COMMA = 44;
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
+/** 1 for the bytes that end an unquoted field's scan: comma, LF, CR, quote. */
+const SPECIAL = new Uint8Array(256);
+SPECIAL[COMMA] = SPECIAL[LF] = SPECIAL[CR] = SPECIAL[QUOTE] = 1;
 
 export class CsvTokenizer {
   /** Field boundaries of the last record: bytes [starts[i], ends[i]). */
@@ -88,11 +91,7 @@ export class CsvTokenizer {
       }
       const start = p;
       let c = 0;
-      while (p < end) {
-        c = buf[p]!;
-        if (c === COMMA || c === LF || c === CR || c === QUOTE) break;
-        p++;
-      }
+      while (p < end && SPECIAL[(c = buf[p]!)] === 0) p++;
       if (p >= end) {
         if (!final) return -1;
         this.starts[n] = start;

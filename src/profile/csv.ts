@@ -4,10 +4,11 @@
  * at most one input chunk plus one record (at most `maxRecordBytes`) in memory.
  */
 import { ChunkBuilder, type Batch, type ColumnRequest, type DataSource } from './chunks.js';
+import { BOOLEAN, CATEGORY, fastRecord, NEED_MORE, NUMBER, SLOW, type FastState } from './csv-fast.js';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { malformedLine } from './errors.js';
 import { Interner } from './intern.js';
-import { parseDecimal } from './number-parse.js';
+import { parsePlainDecimal } from './number-parse.js';
 
 /** Opens the file from its start; called once per pass. */
 export type OpenBytes = () => AsyncIterable<Uint8Array>;
@@ -44,6 +45,8 @@ class CsvPass {
   header: string[] | undefined;
   private readonly builders: ChunkBuilder[];
   private fieldOf: Int32Array | undefined;
+  private kinds: Int8Array | undefined;
+  private fast: FastState | undefined;
   private rows = 0;
   private bomChecked = false;
   private readonly interner = new Interner();
@@ -67,6 +70,15 @@ class CsvPass {
     }
     const t = this.tokenizer;
     while (pos < buf.length) {
+      if (this.fast) {
+        const done = fastRecord(this.fast, buf, pos, final);
+        if (done === NEED_MORE) break;
+        if (done !== SLOW) {
+          pos = done;
+          if (++this.rows === this.batchRows) return { pos, full: true };
+          continue;
+        }
+      }
       let next: number;
       try {
         next = t.next(buf, pos, final);
@@ -109,6 +121,22 @@ class CsvPass {
 
   private start(header: string[]): void {
     this.fieldOf = Int32Array.from(this.requests, (r) => header.indexOf(r.name));
+    this.kinds = Int8Array.from(this.requests, (r) => (r.type === 'number' || r.type === 'integer' ? NUMBER : r.type === 'categorical' ? CATEGORY : BOOLEAN));
+    const columnOf = new Int32Array(header.length).fill(-1);
+    this.fieldOf.forEach((field, column) => (columnOf[field] = column));
+    const fields = header.length;
+    this.fast = {
+      fields,
+      columnOf,
+      kinds: this.kinds,
+      builders: this.builders,
+      tokenizer: this.tokenizer,
+      interner: this.interner,
+      starts: new Int32Array(fields),
+      ends: new Int32Array(fields),
+      numbers: new Float64Array(fields),
+      parseBoolean,
+    };
     const missing = this.requests.filter((_, i) => this.fieldOf![i]! < 0);
     if (missing.length) throw new Error(`internal: csv columns missing from the header: ${missing.map((r) => r.name).join(', ')}`);
     for (const b of this.builders) b.present = true;
@@ -116,31 +144,29 @@ class CsvPass {
 
   private convert(buf: Uint8Array): void {
     const t = this.tokenizer;
+    const { starts, ends, quoting } = t;
     const fieldOf = this.fieldOf!;
+    const kinds = this.kinds!;
     const line = t.recordLine;
     for (let c = 0; c < this.builders.length; c++) {
       const b = this.builders[c]!;
       const f = fieldOf[c]!;
-      const start = t.starts[f]!;
-      const end = t.ends[f]!;
+      const start = starts[f]!;
+      const end = ends[f]!;
       if (start === end) {
-        b.null();
+        b.nulls++;
         continue;
       }
-      switch (b.type) {
-        case 'number':
-        case 'integer':
-          if (t.quoting[f] === 2) b.bad(line);
-          else b.number(parseDecimal(buf, start, end), line);
-          break;
-        case 'categorical':
-          b.category(t.quoting[f] === 2 ? fieldText(buf, t, f) : this.interner.text(buf, start, end));
-          break;
-        case 'boolean': {
-          const value = parseBoolean(buf, start, end);
-          if (value === undefined) b.bad(line);
-          else b.category(value);
-        }
+      const kind = kinds[c]!;
+      if (kind === NUMBER) {
+        if (quoting[f] === 2) b.bad(line);
+        else b.number(parsePlainDecimal(buf, start, end), line);
+      } else if (kind === CATEGORY) {
+        b.category(quoting[f] === 2 ? fieldText(buf, t, f) : this.interner.text(buf, start, end));
+      } else {
+        const value = parseBoolean(buf, start, end);
+        if (value === undefined) b.bad(line);
+        else b.category(value);
       }
     }
   }

@@ -8,6 +8,30 @@
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
+/**
+ * The common case in a few instructions: `[-]digits[.digits]` with at most 15 digits in all (leading zeros
+ * included). Anything else goes to parseDecimal, so the result is the same.
+ */
+export function parsePlainDecimal(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = bytes[i] === 45;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let dot = -1;
+  for (; i < end; i++) {
+    const d = bytes[i]! - 48;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+    } else if (d === -2 && dot < 0) dot = i;
+    else return parseDecimal(bytes, start, end);
+  }
+  if (digits === 0 || digits > 15) return parseDecimal(bytes, start, end);
+  const value = dot < 0 || dot === end - 1 ? mantissa : mantissa / POW10[end - dot - 1]!;
+  return negative ? -value : value;
+}
+
 /** The number in bytes[start, end), or NaN when the text is not a decimal number. */
 export function parseDecimal(bytes: Uint8Array, start: number, end: number): number {
   while (start < end && (bytes[start] === 32 || bytes[start] === 9)) start++;

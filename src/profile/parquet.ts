@@ -14,7 +14,7 @@ import { ProfileError } from './errors.js';
 export interface ParquetOptions {
   /** Rows decoded at once. Default 65536. */
   windowRows?: number;
-  /** The largest compressed column chunk held at once, in a file without an offset index. Default 128 MiB. */
+  /** The largest compressed column chunk held at once, in a file without an offset index. Default 64 MiB. */
   maxChunkBytes?: number;
 }
 
@@ -37,7 +37,7 @@ export function parquetSource(source: AsyncBuffer, options: ParquetOptions = {})
 async function* scanParquet(file: AsyncBuffer, meta: () => Promise<FileMetaData>, requests: ColumnRequest[], options: ParquetOptions): AsyncGenerator<Batch> {
   const metadata = await meta();
   const windowRows = options.windowRows ?? 1 << 16;
-  const maxChunkBytes = options.maxChunkBytes ?? 128 << 20;
+  const maxChunkBytes = options.maxChunkBytes ?? 64 << 20;
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);

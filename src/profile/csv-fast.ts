@@ -1,0 +1,133 @@
+/**
+ * The fast path of the csv reader for the common record: no quotes, LF or CRLF, exactly the header's number of
+ * fields. Fields are scanned and their numbers parsed in the same sweep over the bytes, and the record is committed
+ * to the column builders only once it is complete. Anything else (a quote, a lone CR, a wrong field count, a blank
+ * line) answers SLOW and the tokenizer reads the record instead (csv-tokenizer.ts), with its errors and their lines;
+ * so both paths give the same values.
+ */
+import type { ChunkBuilder } from './chunks.js';
+import type { CsvTokenizer } from './csv-tokenizer.js';
+import type { Interner } from './intern.js';
+import { parseDecimal } from './number-parse.js';
+
+/** More bytes are needed to finish the record. */
+export const NEED_MORE = -1;
+/** The record is not a plain one: read it with the tokenizer. */
+export const SLOW = -2;
+
+export const NUMBER = 0;
+export const CATEGORY = 1;
+export const BOOLEAN = 2;
+
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const SPECIAL = new Uint8Array(256);
+SPECIAL[COMMA] = SPECIAL[LF] = SPECIAL[CR] = SPECIAL[QUOTE] = 1;
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+export interface FastState {
+  fields: number;
+  /** For each field, the index of the requested column that reads it, or -1. */
+  columnOf: Int32Array;
+  /** For each requested column: NUMBER, CATEGORY or BOOLEAN. */
+  kinds: Int8Array;
+  builders: ChunkBuilder[];
+  tokenizer: CsvTokenizer;
+  interner: Interner;
+  /** Scratch, one entry per field. */
+  starts: Int32Array;
+  ends: Int32Array;
+  numbers: Float64Array;
+  parseBoolean: (buf: Uint8Array, start: number, end: number) => 'true' | 'false' | undefined;
+}
+
+export function fastRecord(s: FastState, buf: Uint8Array, pos: number, final: boolean): number {
+  const end = buf.length;
+  const last = s.fields - 1;
+  const { columnOf, kinds, starts, ends, numbers } = s;
+  let p = pos;
+  for (let f = 0; ; f++) {
+    const start = p;
+    const column = columnOf[f]!;
+    if (column >= 0 && kinds[column] === NUMBER) {
+      let negative = false;
+      if (p < end && buf[p] === 45) {
+        negative = true;
+        p++;
+      }
+      let mantissa = 0;
+      let digits = 0;
+      let dot = -1;
+      let plain = true;
+      for (; p < end; p++) {
+        const c = buf[p]!;
+        const d = c - 48;
+        if (d >= 0 && d <= 9) {
+          mantissa = mantissa * 10 + d;
+          digits++;
+        } else if (c === 46 && dot < 0) dot = p;
+        else if (SPECIAL[c] === 1) break;
+        else plain = false;
+      }
+      if (p >= end && !final) return NEED_MORE;
+      if (plain && digits > 0 && digits <= 15) {
+        const value = dot < 0 || dot === p - 1 ? mantissa : mantissa / POW10[p - dot - 1]!;
+        numbers[f] = negative ? -value : value;
+      } else numbers[f] = p > start ? parseDecimal(buf, start, p) : 0;
+    } else {
+      while (p < end && SPECIAL[buf[p]!] === 0) p++;
+      if (p >= end && !final) return NEED_MORE;
+    }
+    starts[f] = start;
+    ends[f] = p;
+    let next: number;
+    if (p >= end) {
+      if (f !== last || p === pos) return SLOW;
+      next = p;
+    } else {
+      const c = buf[p];
+      if (c === COMMA) {
+        if (f === last) return SLOW;
+        p++;
+        continue;
+      }
+      if (c === QUOTE || f !== last || p === pos) return SLOW;
+      if (c === LF) next = p + 1;
+      else if (p + 1 < end) {
+        if (buf[p + 1] !== LF) return SLOW;
+        next = p + 2;
+      } else return final ? SLOW : NEED_MORE;
+    }
+    commit(s, buf, next !== p);
+    return next;
+  }
+}
+
+function commit(s: FastState, buf: Uint8Array, lineBreak: boolean): void {
+  const t = s.tokenizer;
+  t.recordLine = t.line;
+  if (lineBreak) t.line++;
+  const line = t.recordLine;
+  const { columnOf, kinds, builders, starts, ends, numbers } = s;
+  for (let f = 0; f < s.fields; f++) {
+    const c = columnOf[f]!;
+    if (c < 0) continue;
+    const b = builders[c]!;
+    const start = starts[f]!;
+    const end = ends[f]!;
+    if (start === end) {
+      b.nulls++;
+      continue;
+    }
+    const kind = kinds[c];
+    if (kind === NUMBER) b.number(numbers[f]!, line);
+    else if (kind === CATEGORY) b.category(s.interner.text(buf, start, end));
+    else {
+      const value = s.parseBoolean(buf, start, end);
+      if (value === undefined) b.bad(line);
+      else b.category(value);
+    }
+  }
+}
