@@ -1,6 +1,6 @@
 /**
  * `npm run bench:serve`: the serving runtime's figures, in one run, on loopback, each beside its goal
- * (issue 5; shared/research/performance.md section 7b). The server runs in a child process (this file with
+ * (issue 5; the anchors and their sources are in docs/benchmarks.md, Serving). The server runs in a child process (this file with
  * --server) so the load generator never shares its event loop; autocannon drives throughput, a raw-socket
  * keep-alive client measures latency at concurrency 1 with microsecond resolution.
  *
@@ -497,7 +497,7 @@ async function main(): Promise<void> {
   line('SIGTERM: exit code, drain time', `${shippedStop.code}, ${shippedStop.ms.toFixed(0)} ms`);
   results.shipped = { readyMs: shipped.readyMs, c1: shippedC1, rps: shippedLoad.requests.average, p99: shippedLoad.latency.p99, atReady, afterLoad, stop: shippedStop };
 
-  console.log('\nAnchors (shared/research/performance.md)');
+  console.log('\nAnchors (docs/benchmarks.md, Serving)');
   line('V2 e2e average at c=1 vs Triton simple model (S1)', `${us(e2e.avg)} vs 708 µs`, `${(708 / e2e.avg).toFixed(1)}x lower`);
   line('V2 infer/s at c=64 vs B2 target 10,000', rps(batched[64]!.requests.average));
   line('vs MLServer REST 1,440 req/s (S4)', `${(batched[64]!.requests.average / 1440).toFixed(1)}x`);

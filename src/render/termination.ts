@@ -1,5 +1,5 @@
 /**
- * The termination message contract (CONTRACTS.md §1): a container ends by writing one JSON object of at most
+ * The termination message contract (docs/contracts.md §1): a container ends by writing one JSON object of at most
  * 4 KiB to /dev/termination-log, e.g. `{"metrics": {"rmse": 0.43}}`; the kubelet copies it into the
  * container's terminated state.
  *
