@@ -9,23 +9,11 @@ import { createReadStream } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { asyncBufferFromFile } from 'hyparquet';
 import { parse as parseYaml } from 'yaml';
 import { datasetKind, type DatasetSpec } from '../api/kinds/dataset.js';
 import { formatPath } from '../api/problems.js';
 import { makeValidator } from '../api/validate.js';
-import {
-  csvSource,
-  jsonlSource,
-  parquetSource,
-  profileSource,
-  profileSpecOf,
-  profileToConfigMapData,
-  PROFILE_KEY,
-  ProfileError,
-  type DataSource,
-  type ProfileSpec,
-} from '../profile/index.js';
+import { openSource, profileSource, profileSpecOf, profileToConfigMapData, PROFILE_KEY, ProfileError, type ProfileSpec } from '../profile/index.js';
 import { terminationMessage, type TerminationReport } from '../profile/termination.js';
 import { UsageError, type Command } from './command.js';
 
@@ -119,12 +107,6 @@ export async function loadSpec(options: ProfileOptions): Promise<{ spec: Profile
 
 const CHUNK_BYTES = 1 << 20;
 
-export async function openSource(path: string, format: ProfileOptions['format']): Promise<DataSource> {
-  if (format === 'parquet') return parquetSource(await asyncBufferFromFile(path));
-  const open = () => createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  return format === 'csv' ? csvSource(open) : jsonlSource(open);
-}
-
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) hash.update(chunk as Buffer);
@@ -159,7 +141,7 @@ export async function runProfile(options: ProfileOptions, env: NodeJS.ProcessEnv
     const outcome = await profileSource(source, spec, { dataset, version }).catch((error: unknown) => {
       if (error instanceof ProfileError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (typeof code === 'string' && code.startsWith('E')) throw new ProfileError('ReadFailed', `cannot read ${options.data}: ${(error as Error).message}`);
+      if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new ProfileError('ReadFailed', `cannot read ${options.data}: ${(error as Error).message}`);
       throw error;
     });
     if (!outcome.ok) {

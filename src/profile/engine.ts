@@ -17,7 +17,7 @@ import { ProfileError, type ProfileReason } from './errors.js';
 import { NumericColumn } from './numeric-column.js';
 import { MAX_PASSES } from './refine.js';
 import { isNumeric, type ColumnProfile, type ColumnSpec, type DatasetProfile, type ProfileSpec, type ValidationFigures } from './types.js';
-import { validate } from './validate.js';
+import { validate, type Failure } from './validate.js';
 
 /** The memory the engine may use, summed over all columns. */
 export interface EngineLimits {
@@ -45,7 +45,7 @@ export const DEFAULT_LIMITS: EngineLimits = {
 
 export type ProfileOutcome =
   | { ok: true; profile: DatasetProfile; validation: ValidationFigures; passes: number }
-  | { ok: false; reason: ProfileReason; message: string; validation: ValidationFigures };
+  | { ok: false; reason: ProfileReason; message: string; validation: ValidationFigures; failures: Failure[] };
 
 export interface ProfileTarget {
   dataset: string;
@@ -57,14 +57,8 @@ type Column = NumericColumn | CategoricalColumn;
 /** Profiles a data source against a Dataset's schema. Malformed data throws a ProfileError (MalformedData). */
 export async function profileSource(source: DataSource, spec: ProfileSpec, target: ProfileTarget, limits: EngineLimits = DEFAULT_LIMITS): Promise<ProfileOutcome> {
   const specs: ColumnSpec[] = spec.target ? [...spec.features, spec.target] : [...spec.features];
-  const empty: ValidationFigures = { nullFraction: {}, outOfRange: {} };
-  const declared = await source.columns();
-  if (declared) {
-    const missing = specs.filter((s) => !declared.includes(s.name)).map((s) => s.name);
-    if (missing.length) {
-      return { ok: false, reason: 'SchemaMismatch', message: `${plural(missing.length, 'column')} missing from the data: ${missing.join(', ')}`, validation: empty };
-    }
-  }
+  const missing = missingColumns(specs, await source.columns());
+  if (missing) return missing;
   const numericCount = specs.filter((s) => isNumeric(s.type)).length;
   const categoricalCount = specs.length - numericCount;
   const columns: Column[] = specs.map((s) =>
@@ -113,12 +107,12 @@ export async function profileSource(source: DataSource, spec: ProfileSpec, targe
   );
   if (verdict.failures.length) {
     const [first] = verdict.failures;
-    return { ok: false, reason: first!.reason, message: verdict.failures.map((f) => f.message).join('; '), validation: verdict.figures };
+    return { ok: false, reason: first!.reason, message: joinFailures(verdict.failures), validation: verdict.figures, failures: verdict.failures };
   }
   const emptyColumns = columns.filter((c) => c instanceof NumericColumn && c.moments.count === 0).map((c) => c.spec.name);
   if (emptyColumns.length) {
     const message = rows === 0 ? 'the data set has no rows' : `${plural(emptyColumns.length, 'numeric column')} without a single value: ${emptyColumns.join(', ')}`;
-    return { ok: false, reason: 'EmptyColumn', message, validation: verdict.figures };
+    return { ok: false, reason: 'EmptyColumn', message, validation: verdict.figures, failures: [{ reason: 'EmptyColumn', message }] };
   }
 
   // Passes 2 and later
@@ -164,6 +158,18 @@ export async function profileSource(source: DataSource, spec: ProfileSpec, targe
   };
   if (spec.target) profile.target = profileOf(columns[columns.length - 1]!);
   return { ok: true, profile, validation: verdict.figures, passes };
+}
+
+/** SchemaMismatch naming the schema columns a file does not declare (undefined when none is missing). */
+export function missingColumns(specs: readonly ColumnSpec[], declared: string[] | undefined): ProfileOutcome | undefined {
+  const missing = declared ? specs.filter((s) => !declared.includes(s.name)).map((s) => s.name) : [];
+  if (!missing.length) return undefined;
+  const message = `${plural(missing.length, 'column')} missing from the data: ${missing.join(', ')}`;
+  return { ok: false, reason: 'SchemaMismatch', message, validation: { nullFraction: {}, outOfRange: {} }, failures: [{ reason: 'SchemaMismatch', message }] };
+}
+
+export function joinFailures(failures: readonly Failure[]): string {
+  return failures.map((f) => f.message).join('; ');
 }
 
 function plural(n: number, word: string): string {

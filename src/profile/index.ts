@@ -5,6 +5,7 @@ export { csvSource, type OpenBytes, type TextReaderOptions } from './csv.js';
 export { DEFAULT_LIMITS, profileSource, type EngineLimits, type ProfileOutcome, type ProfileTarget } from './engine.js';
 export { ProfileError, type ProfileReason } from './errors.js';
 export { jsonlSource } from './jsonl.js';
+export { openSource, type DataFormat } from './open.js';
 export { parquetSource, type ParquetOptions } from './parquet.js';
 export { profileSpecOf } from './spec.js';
 export type { ColumnSpec, DatasetProfile, ProfileSpec, ValidationFigures } from './types.js';
