@@ -22,6 +22,7 @@ export class ProbeSet {
   private readonly kept: (Float64Array | undefined)[];
   private readonly fill: Int32Array;
   private readonly capacity: Float64Array;
+  private readonly keepsOnly: boolean;
   private readonly bucketStart: Int32Array;
   private readonly bucketCount: Int32Array;
   private readonly bucketStats: Float64Array; // per bucket: count, min, max
@@ -42,6 +43,7 @@ export class ProbeSet {
     }
     this.kept = probes.map((p) => (p.capacity !== undefined ? new Float64Array(Math.min(p.capacity, 1024)) : undefined));
     this.capacity = Float64Array.from(probes, (p) => p.capacity ?? 0);
+    this.keepsOnly = trackGaps && probes.every((p) => p.capacity !== undefined);
     this.fill = new Int32Array(k);
     this.bucketStart = new Int32Array(k);
     this.bucketCount = new Int32Array(k);
@@ -60,7 +62,39 @@ export class ProbeSet {
 
   /** Reads values[0..length). */
   add(values: Float64Array, length: number): void {
-    const { los, his, stats, kept, fill, bucketStart, bucketCount, bucketStats, trackGaps } = this;
+    if (this.keepsOnly) this.addKeeping(values, length);
+    else this.addAny(values, length);
+  }
+
+  /**
+   * The common case of pass 1 (every probe keeps its values, gaps are tracked) in a tighter loop: a linear scan of
+   * the few probes, and one stats update per value.
+   */
+  private addKeeping(values: Float64Array, length: number): void {
+    const { los, his, stats, kept, fill, capacity } = this;
+    const k = los.length;
+    for (let j = 0; j < length; j++) {
+      const v = values[j]!;
+      let p = 0;
+      while (p < k && los[p]! <= v) p++;
+      let slot = k + p; // the gap below probe p
+      if (p > 0 && v <= his[p - 1]!) {
+        slot = p - 1;
+        const f = fill[slot]!;
+        const store = kept[slot]!;
+        if (f < store.length) store[f] = v;
+        else if (f < capacity[slot]!) this.grow(slot)[f] = v;
+        fill[slot] = f + 1;
+      }
+      const s = slot * 3;
+      stats[s]!++;
+      if (v < stats[s + 1]!) stats[s + 1] = v;
+      if (v > stats[s + 2]!) stats[s + 2] = v;
+    }
+  }
+
+  private addAny(values: Float64Array, length: number): void {
+    const { los, his, stats, kept, fill, capacity, bucketStart, bucketCount, bucketStats, trackGaps } = this;
     const k = los.length;
     for (let j = 0; j < length; j++) {
       const v = values[j]!;
@@ -80,7 +114,7 @@ export class ProbeSet {
         if (store !== undefined) {
           const f = fill[p]!;
           if (f < store.length) store[f] = v;
-          else if (f < this.capacity[p]!) this.grow(p)[f] = v;
+          else if (f < capacity[p]!) this.grow(p)[f] = v;
           fill[p] = f + 1;
         } else {
           const n = bucketCount[p]!;
