@@ -59,9 +59,14 @@ describe('liveness and startup probes on the local node', () => {
     expect(events.unhealthy.message).toMatch(/^Liveness probe failed/);
     expect(events.unhealthy.involvedObject.fieldPath).toBe('spec.containers{main}');
     expect(events.killing.message).toBe('Container main failed liveness probe, will be restarted');
-    // Each restart was a new process of the same container.
-    const runs = readFileSync(`${out}/live-runs`, 'utf8').split('\n').filter(Boolean).length;
-    expect(runs).toBeGreaterThanOrEqual((pod.status?.containerStatuses?.[0]?.restartCount ?? 0) + 1);
+    // Each restart was a new process of the same container. "Running" is reported once the process is spawned,
+    // before python has run its first line: wait for the restarted process to have written it.
+    const restarts = pod.status?.containerStatuses?.[0]?.restartCount ?? 0;
+    const runs = await eventually(`${restarts + 1} runs of container main recorded in live-runs`, () => {
+      const count = readFileSync(`${out}/live-runs`, 'utf8').split('\n').filter(Boolean).length;
+      return count >= restarts + 1 ? count : undefined;
+    });
+    expect(runs).toBeGreaterThanOrEqual(restarts + 1);
   });
 
   test('a startup probe holds readiness and liveness until it passes', async () => {
