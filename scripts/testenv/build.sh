@@ -13,6 +13,7 @@ K8S_VERSION=1.35.4        # k8s.io/kubernetes; staging modules at v0.35.4
 ETCD_VERSION=3.6.16       # kubeadm pairs 1.35 with etcd 3.6.x
 KWOK_VERSION=0.8.0
 HELM_VERSION=3.21.4
+VERSITYGW_VERSION=1.8.0   # S3-compatible server (Apache-2.0) for the storage tests; not in BIN's name, checked by --version
 
 CACHE=${CAIRN_TESTENV_CACHE:-$HOME/.cache/cairn/testenv}
 BIN="$CACHE/bin-k8s$K8S_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION-helm$HELM_VERSION"
@@ -118,6 +119,19 @@ else
     "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" || die "go install helm"
   mv "$W/helm" "$BIN/helm"
   reports "v$HELM_VERSION" "$BIN/helm" version --short || die "helm does not report v$HELM_VERSION"
+fi
+
+# --- versitygw: an S3-compatible server over a folder (its posix backend), for the storage tests --------
+if [ -x "$BIN/versitygw" ] && reports "v$VERSITYGW_VERSION" "$BIN/versitygw" --version; then
+  log "versitygw v$VERSITYGW_VERSION: cached"
+else
+  log "versitygw v$VERSITYGW_VERSION: building (cold: a few minutes on 2 cores)"
+  W="$CACHE/build/versitygw-$VERSITYGW_VERSION"; rm -rf "$W"; mkdir -p "$W"
+  GOBIN="$W" go install -trimpath \
+    -ldflags "-s -w -X main.Version=v$VERSITYGW_VERSION -X main.Build=go-module-proxy -X main.BuildTime=1970-01-01T00:00:00Z" \
+    "github.com/versity/versitygw/cmd/versitygw@v$VERSITYGW_VERSION" || die "go install versitygw"
+  mv "$W/versitygw" "$BIN/versitygw"
+  reports "v$VERSITYGW_VERSION" "$BIN/versitygw" --version || die "versitygw does not report v$VERSITYGW_VERSION: $("$BIN/versitygw" --version 2>&1)"
 fi
 
 rm -rf "$CACHE/build"

@@ -153,7 +153,7 @@ export async function runFetch(args: FetchArgs, io: CommandIo): Promise<number> 
     return 0;
   } catch (error) {
     const record = failureRecord(error);
-    io.stderr.write(`cairn fetch: ${record.message}\n`);
+    io.stderr.write(`cairn fetch: ${record.reason}: ${record.message}\n`);
     writeTerminationLog(io.env, record, io.stderr);
     return 1;
   } finally {

@@ -124,7 +124,7 @@ export async function runUpload(args: UploadArgs, io: CommandIo): Promise<number
     return 0;
   } catch (error) {
     const record = failureRecord(error);
-    io.stderr.write(`cairn upload: ${record.message}\n`);
+    io.stderr.write(`cairn upload: ${record.reason}: ${record.message}\n`);
     writeTerminationLog(io.env, { ...record, uploaded: uploaded.length }, io.stderr);
     return 1;
   } finally {

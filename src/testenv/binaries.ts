@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Logger } from './logger.js';
 
 /** Files the test environment needs in the bin directory (built by scripts/testenv/build.sh). */
-export const REQUIRED_FILES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok', 'kwok-stages.yaml', 'helm'];
+export const REQUIRED_FILES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok', 'kwok-stages.yaml', 'helm', 'versitygw'];
 
 /** The checkout this module lives in (src/testenv/ -> ../..). */
 function checkoutRoot(): string {

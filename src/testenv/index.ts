@@ -11,6 +11,7 @@ export { canBind, isPortClosed } from './ports.js';
 export { ManagedProcess, tailFile, type SpawnOptions } from './process.js';
 export { isRunning, markedProcesses } from './procfs.js';
 export { reapStaleRuns } from './run.js';
+export { startS3Server, s3ServerInfo, type S3Server, type S3ServerInfo, type S3ServerOptions } from './s3.js';
 export { writeServiceAccountKubeconfig } from './service-account.js';
 export { errorMessage, statusCode } from './errors.js';
 export { httpStatus } from './wait.js';

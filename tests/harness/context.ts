@@ -1,4 +1,4 @@
-import type { ControlPlanePorts } from '../../src/testenv/index.js';
+import type { ControlPlanePorts, S3ServerInfo } from '../../src/testenv/index.js';
 
 /** What the globalSetup hands to the integration tests (vitest `provide`/`inject`; plain JSON). */
 export interface TestenvInfo {
@@ -19,5 +19,7 @@ export interface TestenvInfo {
 declare module 'vitest' {
   export interface ProvidedContext {
     testenv: TestenvInfo;
+    /** The S3-compatible server (versitygw) beside the control plane, with bucket `cairn-test`. */
+    s3: S3ServerInfo;
   }
 }

@@ -6,7 +6,7 @@
 import '../../src/testenv/node-compat.js';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { consoleLogger, isPortClosed } from '../../src/testenv/index.js';
+import { consoleLogger, isPortClosed, s3ServerInfo, startS3Server } from '../../src/testenv/index.js';
 import './context.js';
 import { ROOT, startTestEnvironment } from './environment.js';
 
@@ -27,10 +27,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     localNode: agent.nodeName,
     podsDir: join(plane.dir, 'pods'),
   });
+  const s3 = await startS3Server({ binDir: plane.binDir, dir: join(plane.dir, 's3'), logger, spawn: (o) => plane.spawn(o), buckets: ['cairn-test'] }).catch(async (error: unknown) => {
+    await env.stop();
+    throw error;
+  });
+  project.provide('s3', s3ServerInfo(s3));
   return async () => {
+    await s3.stop();
     await env.stop();
     const open: number[] = [];
-    for (const port of Object.values(plane.ports)) if (!(await isPortClosed(port))) open.push(port);
+    for (const port of [...Object.values(plane.ports), s3.port]) if (!(await isPortClosed(port))) open.push(port);
     if (open.length > 0) throw new Error(`test environment teardown left ports open: ${open.join(', ')}`);
   };
 }

@@ -18,6 +18,8 @@ const DENIED = new Set([
   'AllAccessDisabled',
   'AuthorizationHeaderMalformed',
   'AccountProblem',
+  // versitygw answers an access key it does not know with 404 XAdminUserNotFound (AWS: 403 InvalidAccessKeyId)
+  'XAdminUserNotFound',
 ]);
 const INVALID = new Set(['InvalidBucketName', 'KeyTooLongError', 'InvalidObjectName']);
 const TOO_LARGE = new Set(['EntityTooLarge', 'MaxMessageLengthExceeded']);
@@ -46,12 +48,12 @@ export function s3Error(error: unknown, uri: string, phase: ErrorPhase, endpoint
     return networkError(error, uri, phase, endpoint) ?? new StorageError('Unreachable', `Could not ${phase} ${uri} at ${endpoint}: ${shortCause(error)}`);
   }
   const tag = code ? `S3 ${code}, HTTP ${status}` : `HTTP ${status}`;
+  if ((code && DENIED.has(code)) || status === 401 || status === 403) {
+    return new StorageError('AccessDenied', `Access denied to ${uri} (${tag}): check the access key, the secret key and the region`);
+  }
   if ((code && NOT_FOUND.has(code)) || status === 404) {
     const what = code === 'NoSuchBucket' ? `The bucket of ${uri} does not exist` : code === 'NoSuchUpload' ? `The upload of ${uri} no longer exists` : `${uri} does not exist`;
     return new StorageError('NotFound', `${what} (${tag})`);
-  }
-  if ((code && DENIED.has(code)) || status === 401 || status === 403) {
-    return new StorageError('AccessDenied', `Access denied to ${uri} (${tag}): check the access key, the secret key and the region`);
   }
   if (code && INVALID.has(code)) return new StorageError('InvalidUri', `${endpoint} refused the name ${uri} (${tag})`);
   if ((code && TOO_LARGE.has(code)) || status === 413) return new StorageError('TooLarge', `${uri} is larger than ${endpoint} accepts (${tag})`);

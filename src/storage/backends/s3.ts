@@ -42,7 +42,9 @@ export class S3Backend implements Backend {
 
   async stat(uri: StorageUri, options: { signal?: AbortSignal }): Promise<ObjectInfo> {
     const { bucket, key } = s3(uri);
-    const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.signal });
+    const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.signal }).catch(async (error: unknown) => {
+      throw (await this.explainHead404(bucket, key, error, options.signal)) ?? error;
+    });
     const info: ObjectInfo = { uri: `s3://${bucket}/${key}`, size: answer.ContentLength ?? 0 };
     const etag = unquote(answer.ETag);
     if (etag) info.etag = etag;
@@ -50,6 +52,21 @@ export class S3Backend implements Backend {
     if (sha256 && /^[0-9a-f]{64}$/.test(sha256)) info.sha256 = sha256;
     if (answer.LastModified) info.lastModified = answer.LastModified;
     return info;
+  }
+
+  /**
+   * A HEAD answer has no body, so its 404 cannot say what was not found. Some stores (versitygw) answer an
+   * unknown access key with 404 too; a one-byte GET carries the error code that tells the two apart.
+   */
+  private async explainHead404(bucket: string, key: string, error: unknown, signal?: AbortSignal): Promise<unknown> {
+    if ((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode !== 404) return undefined;
+    try {
+      const probe = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=0-0' }), { abortSignal: signal });
+      (probe.Body as Readable | undefined)?.destroy();
+      return undefined; // it exists after all (created since): keep the HEAD's answer
+    } catch (explained) {
+      return explained;
+    }
   }
 
   async *list(prefix: StorageUri, options: { signal?: AbortSignal }): AsyncIterable<ObjectInfo> {

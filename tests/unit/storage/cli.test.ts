@@ -85,7 +85,7 @@ describe('the CLI over file://', () => {
     const result = await cairn(['fetch', `file://${dir}/data.csv`, '--sha256', sha('original'), '--to', join(dir, 'in'), '--allow-file-urls'], { CAIRN_TERMINATION_LOG: log });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^cairn fetch: sha256 of file:\/\/\S+ is [0-9a-f]{64}, expected [0-9a-f]{64}; the bytes were discarded\n$/);
+    expect(result.stderr).toMatch(/^cairn fetch: ChecksumMismatch: sha256 of file:\/\/\S+ is [0-9a-f]{64}, expected [0-9a-f]{64}; the bytes were discarded\n$/);
     expect(JSON.parse(readFileSync(log, 'utf8'))).toMatchObject({ reason: 'ChecksumMismatch' });
     expect(readdirSync(join(dir, 'in'))).toEqual([]);
   });
@@ -127,6 +127,6 @@ describe('the CLI over file://', () => {
     writeFileSync(join(dir, 'out', 'a'), 'a');
     const result = await cairn(['upload', join(dir, 'out'), 'https://example.com/x']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^cairn upload: .*read-only.*\n$/);
+    expect(result.stderr).toMatch(/^cairn upload: InvalidUri: .*read-only.*\n$/);
   });
 });
