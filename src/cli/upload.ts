@@ -4,6 +4,11 @@
  * goes up fails (ChecksumMismatch) instead of landing half old, half new; each write is atomic. Prints one
  * JSON line per file, then the manifest; writes the manifest (or, if it does not fit in 4 KiB, a summary) to
  * $CAIRN_TERMINATION_LOG. Stops at the first failure: exit 1 with one line.
+ *
+ * `--after-sigterm` (the trial pod's native sidecar, docs/contracts.md §1): start, wait for SIGTERM, then upload.
+ * The kubelet stops a Job pod's sidecars only once its main container has exited for good, so the signal means
+ * "the trainer is done and its files are final". Nothing aborts that upload; the kubelet's SIGKILL at the end
+ * of the pod's grace period bounds it.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -25,6 +30,8 @@ Options:
   --max-bytes N         largest file accepted (default 256 GiB)
   --pvc-root DIR        where claims are mounted (default $CAIRN_PVC_ROOT or /mnt/pvc)
   --allow-file-urls     accept file:// URIs (development only)
+  --after-sigterm       wait for SIGTERM (or SIGINT) before uploading: the sidecar that uploads
+                        what a trainer left once it exited
   -h, --help            show this help
 
 Environment: as cairn fetch (cairn fetch --help).
@@ -37,6 +44,8 @@ export interface UploadArgs {
   maxBytes?: number;
   pvcRoot?: string;
   allowFileUrls: boolean;
+  /** Wait for SIGTERM before uploading (the trial pod's sidecar). */
+  afterSigterm?: boolean;
 }
 
 export interface UploadedFile {
@@ -56,6 +65,7 @@ export function parseUploadArgs(argv: string[]): UploadArgs | 'help' {
         'max-bytes': { type: 'string' },
         'pvc-root': { type: 'string' },
         'allow-file-urls': { type: 'boolean', default: false },
+        'after-sigterm': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -71,6 +81,7 @@ export function parseUploadArgs(argv: string[]): UploadArgs | 'help' {
     maxBytes: positiveInteger('max-bytes', values['max-bytes']),
     pvcRoot: values['pvc-root'],
     allowFileUrls: values['allow-file-urls'] ?? false,
+    afterSigterm: values['after-sigterm'] ?? false,
   };
 }
 
@@ -91,12 +102,19 @@ async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The termination message: the whole manifest when it fits in 4 KiB, else counts only. */
+/** The file a trial's model is (docs/contracts.md §1): its sha256 survives even a truncated record. */
+export const modelFileName = 'model.onnx';
+
+/**
+ * The termination message: the whole manifest when it fits in 4 KiB, else counts only, plus `model`, the
+ * entry of model.onnx when there is one (the Experiment controller registers the model by it).
+ */
 export function uploadRecord(uri: string, files: UploadedFile[]): object {
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   const full = { uploaded: { uri, files: files.map(({ path, size, sha256 }) => ({ path, size, sha256 })), bytes } };
   if (Buffer.byteLength(JSON.stringify(full)) <= 4096) return full;
-  return { uploaded: { uri, files: files.length, bytes, truncated: true } };
+  const model = files.find((f) => f.path === modelFileName);
+  return { uploaded: { uri, files: files.length, bytes, truncated: true, ...(model ? { model: { path: model.path, size: model.size, sha256: model.sha256 } } : {}) } };
 }
 
 export async function runUpload(args: UploadArgs, io: CommandIo): Promise<number> {
@@ -147,6 +165,15 @@ export const uploadCommand: Command = {
       process.stdout.write(usage + '\n');
       return 0;
     }
+    if (args.afterSigterm) {
+      const stop = stopSignals();
+      try {
+        await stop.first;
+        return await runUpload(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+      } finally {
+        stop.release();
+      }
+    }
     const signals = abortOnSignals();
     try {
       return await runUpload(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: signals.signal });
@@ -155,3 +182,30 @@ export const uploadCommand: Command = {
     }
   },
 };
+
+/**
+ * `first` resolves on the first SIGTERM or SIGINT; later ones are ignored until `release`, so a repeated signal
+ * cannot kill the process midway through the upload (the default action). Says on stderr that it waits, so a
+ * pod's log tells why it idles.
+ */
+function stopSignals(): { first: Promise<void>; release(): void } {
+  let resolve!: () => void;
+  const first = new Promise<void>((r) => (resolve = r));
+  // A signal listener does not keep Node's event loop alive; this timer does, until the signal.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  const onSignal = (): void => {
+    clearInterval(keepAlive);
+    resolve();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.stderr.write('cairn upload: waiting for SIGTERM (the end of the trainer) to upload\n');
+  return {
+    first,
+    release: () => {
+      clearInterval(keepAlive);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    },
+  };
+}
