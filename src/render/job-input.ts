@@ -5,7 +5,7 @@
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../api/names.js';
 import { RenderError } from './errors.js';
 import type { OwnerObject } from './owner.js';
-import type { EnvFromSource, EnvVar, ResourceRequirements, Volume, VolumeMount } from './types.js';
+import type { EnvFromSource, EnvVar, ResourceRequirements, Toleration, Volume, VolumeMount } from './types.js';
 
 export interface JobContainer {
   /** A DNS-1123 label, unique among the pod's containers and init containers. */
@@ -39,6 +39,10 @@ export interface JobInput {
   initContainers?: readonly JobInitContainer[];
   volumes?: readonly Volume[];
   serviceAccountName?: string;
+  /** Where the pods may run (a node pool; the local node's label): copied into the pod spec. */
+  nodeSelector?: Readonly<Record<string, string>>;
+  /** Taints the pods tolerate (the local node's `cairn.dev/local-node`): copied into the pod spec. */
+  tolerations?: readonly Toleration[];
   /** Default false: a Job's pod talks to no API server unless it needs to. */
   automountServiceAccountToken?: boolean;
   /** Default 0: a failed trial is a result, not something to retry blindly. */
@@ -177,6 +181,7 @@ export function checkJobInput(input: JobInput): void {
   (input.initContainers ?? []).forEach((c, i) => check(c, `initContainers[${i}]`, true));
   input.containers.forEach((c, i) => check(c, `containers[${i}]`, false));
   checkLabels(input.labels, 'labels');
+  checkLabels(input.nodeSelector, 'nodeSelector');
   checkLabels(input.podLabels, 'podLabels');
   checkAnnotations(input.annotations, 'annotations');
   checkAnnotations(input.podAnnotations, 'podAnnotations');

@@ -98,6 +98,8 @@ export function buildJob(input: JobInput): Job {
         spec: {
           restartPolicy: 'Never',
           serviceAccountName: input.serviceAccountName,
+          nodeSelector: input.nodeSelector && Object.keys(input.nodeSelector).length > 0 ? { ...input.nodeSelector } : undefined,
+          tolerations: input.tolerations && input.tolerations.length > 0 ? input.tolerations.map((t) => ({ ...t })) : undefined,
           automountServiceAccountToken: input.automountServiceAccountToken ?? false,
           enableServiceLinks: false,
           securityContext: restrictedPodSecurityContext(),

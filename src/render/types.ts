@@ -96,9 +96,20 @@ export interface Container {
   terminationMessagePolicy: 'FallbackToLogsOnError';
 }
 
+/** A taint the pod tolerates. */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
 export interface PodSpec {
   restartPolicy: 'Never';
   serviceAccountName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
   automountServiceAccountToken: boolean;
   enableServiceLinks: false;
   securityContext: PodSecurityContext;
