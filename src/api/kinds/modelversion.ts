@@ -2,7 +2,7 @@
 import type { Static } from '@sinclair/typebox';
 import { Conditions, MetricValues, ObservedGeneration, Sha256, uriPattern } from '../common.js';
 import { ageColumn, readyColumn, statusColumn, type KindDefinition, type Resource } from '../kind.js';
-import { int, list, obj, oneOf, optional, patterns, str } from '../schema.js';
+import { int, list, map, obj, oneOf, optional, patterns, str } from '../schema.js';
 
 const datatypes = ['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'BOOL', 'BYTES'] as const;
 
@@ -44,6 +44,9 @@ export const ModelVersionSpec = obj(
             ),
           ),
           gitRevision: optional(str('Git revision of the training configuration.', { maxLength: 512 })),
+          parameters: optional(map(str('A parameter value.', { maxLength: 1024 }), 'Parameters of the trial that produced the model.', { maxProperties: 32 })),
+          trainerImage: optional(str('Container image of the trainer.', { maxLength: 1024 })),
+          features: optional(list(str('A feature name.', { maxLength: 253 }), 'The feature columns the model was trained on, in order.', { maxItems: 512 })),
         },
         'Where the model came from.',
       ),
