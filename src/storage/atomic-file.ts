@@ -8,6 +8,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FileWriter } from './file-writer.js';
 
 /** Marks temporary files, so listings can leave them out. */
 export const TEMP_SUFFIX = '.cairn-tmp';
@@ -35,23 +36,40 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+export interface AtomicWriteOptions {
+  signal?: AbortSignal;
+  /** Called with each chunk of `body` once it is written (ObjectStream.recycle). */
+  recycle?: (chunk: Buffer) => void;
+  /**
+   * Flush the file to disk before the rename (default true), so that after a crash of the machine the target is
+   * the old file or the complete new one. Without it the rename is just as atomic for every reader; only a
+   * crash could leave the new name with missing bytes.
+   */
+  durable?: boolean;
+}
+
 /**
- * Streams `body` into `target` atomically. `beforeCommit` runs after the last byte is on disk and before the
+ * Streams `body` into `target` atomically. `beforeCommit` runs after the last byte is written and before the
  * rename; if it throws, nothing is renamed and the bytes are deleted. Creates missing parent folders.
  */
-export async function writeFileAtomic(target: string, body: Readable, beforeCommit: () => void | Promise<void>, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function writeFileAtomic(target: string, body: Readable, beforeCommit: () => void | Promise<void>, options: AtomicWriteOptions = {}): Promise<void> {
+  const durable = options.durable ?? true;
   await mkdir(dirname(target), { recursive: true });
   const temp = tempPathBeside(target);
   const handle = await open(temp, 'wx', 0o644);
+  let closed = false;
   try {
-    // flush: fsync before the stream closes the file, so the rename never publishes bytes still in the page cache
-    await pipeline(body, handle.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }), { signal: options.signal });
+    await pipeline(body, new FileWriter(handle.fd, options.recycle), { signal: options.signal });
+    // flushed before the rename, so the rename never publishes bytes still only in the page cache
+    if (durable) await handle.sync();
+    await handle.close();
+    closed = true;
     await beforeCommit();
     await rename(temp, target);
   } catch (error) {
-    await handle.close().catch(() => undefined); // already closed unless the stream never took it
+    if (!closed) await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
     throw error;
   }
-  await syncDir(dirname(target));
+  if (durable) await syncDir(dirname(target));
 }

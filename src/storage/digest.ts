@@ -20,15 +20,18 @@ export interface DigestOptions {
   maxBytes: number;
   /** The size the source announced (Content-Length), when it did. */
   expectedSize?: number;
+  /** Compute the sha256 (default true); off when the consumer hashes the bytes itself (FileSink). */
+  hash?: boolean;
 }
 
 export class DigestStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private count = 0;
   private hex: string | undefined;
 
   constructor(private readonly options: DigestOptions) {
     super({ highWaterMark: 1024 * 1024 });
+    this.hash = options.hash === false ? undefined : createHash('sha256');
     // The source may fail before the consumer attaches (a write resolves its target first). The error stays on
     // the stream (`errored`), and pipeline() or iteration started later still rejects with it.
     this.on('error', () => undefined);
@@ -41,7 +44,7 @@ export class DigestStream extends Transform {
 
   /** The sha256 (hex) of everything that passed; only once the stream has ended. */
   get sha256(): string {
-    if (this.hex === undefined) throw new Error('DigestStream: sha256 read before the stream ended');
+    if (this.hex === undefined) throw new Error(this.hash ? 'DigestStream: sha256 read before the stream ended' : 'DigestStream: made without hashing');
     return this.hex;
   }
 
@@ -51,7 +54,7 @@ export class DigestStream extends Transform {
       callback(new StorageError('TooLarge', `${this.options.uri} is larger than the limit of ${this.options.maxBytes} bytes`));
       return;
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     callback(null, chunk);
   }
 
@@ -61,7 +64,7 @@ export class DigestStream extends Transform {
       callback(new StorageError('Interrupted', `the transfer of ${this.options.uri} ended after ${this.count} of ${expected} bytes`));
       return;
     }
-    this.hex = this.hash.digest('hex');
+    this.hex = this.hash?.digest('hex');
     callback();
   }
 }

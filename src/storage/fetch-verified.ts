@@ -16,6 +16,12 @@ export interface FetchVerifiedOptions {
   to: string;
   maxBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Flush to disk before the rename (default false). The rename is atomic for every reader either way; only a
+   * crash of the machine could leave the name with missing bytes, and what fetch writes is a verified copy
+   * that is fetched again whenever it is needed. The flush would cost about as much as the download.
+   */
+  durable?: boolean;
 }
 
 export interface FetchVerifiedResult {
@@ -29,16 +35,12 @@ export async function fetchVerified(storage: Storage, uri: string, options: Fetc
   const expected = parseSha256(options.sha256);
   if (expected === undefined) throw new TypeError('fetchVerified: sha256 must be 64 hex digits');
   const shown = displayUri(uri);
-  const { stream } = await storage.read(uri, { maxBytes: options.maxBytes, signal: options.signal });
+  const { stream, recycle } = await storage.read(uri, { maxBytes: options.maxBytes, signal: options.signal });
   try {
-    await writeFileAtomic(
-      options.to,
-      stream,
-      () => {
-        if (stream.sha256 !== expected) throw new ChecksumMismatchError(shown, expected, stream.sha256);
-      },
-      { signal: options.signal },
-    );
+    const verify = (): void => {
+      if (stream.sha256 !== expected) throw new ChecksumMismatchError(shown, expected, stream.sha256);
+    };
+    await writeFileAtomic(options.to, stream, verify, { signal: options.signal, durable: options.durable ?? false, recycle });
   } catch (error) {
     if (!stream.destroyed) stream.destroy();
     if (error instanceof StorageError) throw error;

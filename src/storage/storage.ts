@@ -92,9 +92,9 @@ export function createStorage(config: StorageConfig): Storage {
           opened.body.destroy();
           throw new StorageError('TooLarge', `${shown} has ${opened.size} bytes, more than the limit of ${limit}`);
         }
-        const stream = new DigestStream({ uri: shown, maxBytes: limit, expectedSize: opened.size });
+        const stream = new DigestStream({ uri: shown, maxBytes: limit, expectedSize: opened.size, hash: options.hash });
         forward(opened.body, stream, (error) => b.mapError(error, shown, 'transfer'));
-        return { stream, size: opened.size };
+        return { stream, size: opened.size, recycle: opened.recycle };
       });
     },
 

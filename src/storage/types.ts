@@ -22,6 +22,8 @@ export interface ReadOptions {
   /** Most bytes accepted (default: the storage's maxBytes). */
   maxBytes?: number;
   signal?: AbortSignal;
+  /** Compute `stream.sha256` on the way (default true). Off when the consumer hashes the bytes itself. */
+  hash?: boolean;
 }
 
 export interface ObjectStream {
@@ -32,6 +34,11 @@ export interface ObjectStream {
   stream: DigestStream;
   /** The size the store announced, when it did. */
   size?: number;
+  /**
+   * Optional: hands a chunk of `stream` back once the consumer is completely done with it (written, hashed),
+   * so a later read can reuse its memory. A consumer that never calls it loses nothing.
+   */
+  recycle?: (chunk: Buffer) => void;
 }
 
 export interface WriteOptions {
@@ -80,7 +87,7 @@ export type ErrorPhase = 'open' | 'transfer' | 'write' | 'stat' | 'list';
 
 /** One scheme's implementation. URIs arrive parsed and validated. */
 export interface Backend {
-  open(uri: StorageUri, options: { signal?: AbortSignal }): Promise<{ body: Readable; size?: number }>;
+  open(uri: StorageUri, options: { signal?: AbortSignal }): Promise<{ body: Readable; size?: number; recycle?: (chunk: Buffer) => void }>;
   stat(uri: StorageUri, options: { signal?: AbortSignal }): Promise<ObjectInfo>;
   list(prefix: StorageUri, options: { signal?: AbortSignal }): AsyncIterable<ObjectInfo>;
   write(uri: StorageUri, body: DigestStream, check: CommitCheck): Promise<void>;

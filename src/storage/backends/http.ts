@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { StorageError } from '../errors.js';
+import { fastGet } from '../fast-get.js';
 import { networkError, shortCause } from '../net-errors.js';
 import type { Backend, ErrorPhase, ObjectInfo } from '../types.js';
 import { displayUri, type StorageUri } from '../uri.js';
@@ -89,8 +90,22 @@ export class HttpBackend implements Backend {
     });
   }
 
-  async open(uri: StorageUri, options: { signal?: AbortSignal }): Promise<{ body: Readable; size?: number }> {
-    const res = await this.request(target(uri), 'GET', options.signal);
+  /**
+   * Reads through fastGet first; an answer it does not stream (an error, a redirect, a chunked body) or a
+   * failure to connect makes node:http ask again, and that answer is the one given.
+   */
+  async open(uri: StorageUri, options: { signal?: AbortSignal }): Promise<{ body: Readable; size?: number; recycle?: (chunk: Buffer) => void }> {
+    const url = target(uri);
+    try {
+      const auth = authorization(this.settings);
+      const ca = this.settings.ca ? [...rootCertificates, this.settings.ca] : undefined;
+      const fast = await fastGet(url, { 'user-agent': 'cairn', ...(auth ? { authorization: auth } : {}) }, { signal: options.signal, idleTimeoutMs: this.settings.idleTimeoutMs, ca });
+      const body = fast.body;
+      if (body) return { body, size: fast.size, recycle: (chunk) => body.recycle(chunk) };
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'AbortError') throw error;
+    }
+    const res = await this.request(url, 'GET', options.signal);
     const length = Number(res.headers['content-length']);
     return { body: res, size: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
   }

@@ -5,8 +5,10 @@ import type { DigestStream } from '../digest.js';
 import type { StorageError } from '../errors.js';
 import type { Backend, CommitCheck, ErrorPhase, ObjectInfo } from '../types.js';
 import type { StorageUri } from '../uri.js';
+import { fastGet } from '../fast-get.js';
 import { endpointName, makeS3Client, type S3Settings } from './s3-client.js';
 import { s3Error } from './s3-errors.js';
+import { signedGetObject } from './s3-signed-get.js';
 import { uploadObject, type UploadTuning } from './s3-upload.js';
 
 type S3Uri = Extract<StorageUri, { scheme: 's3' }>;
@@ -25,19 +27,39 @@ export class S3Backend implements Backend {
   private readonly endpoint: string;
 
   constructor(
-    settings: S3Settings,
+    private readonly settings: S3Settings,
     private readonly tuning: UploadTuning = {},
   ) {
     this.client = makeS3Client(settings);
     this.endpoint = endpointName(settings);
   }
 
-  async open(uri: StorageUri, options: { signal?: AbortSignal }): Promise<{ body: Readable; size?: number }> {
+  /**
+   * Reads through fastGet when the store has an endpoint of its own; any answer fastGet does not stream (an
+   * error, a redirect) or a failure to connect makes the SDK ask again, and the SDK's answer is the one given.
+   */
+  async open(uri: StorageUri, options: { signal?: AbortSignal }): Promise<{ body: Readable; size?: number; recycle?: (chunk: Buffer) => void }> {
     const { bucket, key } = s3(uri);
+    if (this.settings.endpoint && this.settings.forcePathStyle) {
+      const fast = await this.openFast(bucket, key, options.signal);
+      if (fast) return fast;
+    }
     const answer = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.signal });
     const body = answer.Body as Readable | undefined;
     if (!body) throw new Error('the store answered GetObject without a body');
     return { body, size: answer.ContentLength };
+  }
+
+  private async openFast(bucket: string, key: string, signal?: AbortSignal): Promise<{ body: Readable; size?: number; recycle: (chunk: Buffer) => void } | undefined> {
+    try {
+      const { url, headers } = await signedGetObject(this.client, this.settings.endpoint!, bucket, key);
+      const answer = await fastGet(url, headers, { signal, idleTimeoutMs: this.settings.idleTimeoutMs });
+      const body = answer.body;
+      return body ? { body, size: answer.size, recycle: (chunk) => body.recycle(chunk) } : undefined;
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'AbortError') throw error;
+      return undefined;
+    }
   }
 
   async stat(uri: StorageUri, options: { signal?: AbortSignal }): Promise<ObjectInfo> {
