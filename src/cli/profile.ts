@@ -14,10 +14,12 @@ import { datasetKind, type DatasetSpec } from '../api/kinds/dataset.js';
 import { formatPath } from '../api/problems.js';
 import { makeValidator } from '../api/validate.js';
 import { openSource, profileSource, profileSpecOf, profileToConfigMapData, PROFILE_KEY, ProfileError, type ProfileSpec } from '../profile/index.js';
+import { writeProfileConfigMap } from '../profile/configmap-write.js';
 import { terminationMessage, type TerminationReport } from '../profile/termination.js';
+import type { KubeClient } from '../runtime/kube/client.js';
 import { UsageError, type Command } from './command.js';
 
-const usage = `Usage: cairn profile --data PATH --format csv|parquet|jsonl (--schema FILE | --dataset FILE) [options]
+const usage = `Usage: cairn profile --data PATH --format csv|parquet|jsonl (--schema FILE | --dataset FILE | --dataset-json JSON) [options]
 
 Checks a data file against a Dataset's schema and quality gates and computes its profile, the drift baseline
 of docs/contracts.md §4: rows, per numeric column nulls, min, max, mean, std (population) and quantile bin
@@ -28,15 +30,21 @@ Options:
       --format FORMAT     csv, parquet or jsonl
       --schema FILE       YAML or JSON of a Dataset's spec.schema ({features, target}); gates default to 0, bins to 10
       --dataset FILE      YAML or JSON of a Dataset: its spec.schema, spec.validation and spec.profile
+      --dataset-json JSON The same Dataset as a JSON argument (what the Dataset controller's Job passes)
       --name NAME         The profile's dataset name (default: the Dataset's name, else the file's base name)
       --version DIGEST    The profile's version, sha256:<hex> (default: the sha256 of the file, read once more)
       --out FILE          Write the profile there (atomically) instead of standard output
+      --configmap NAME    Write the profile into this existing ConfigMap (keys profile.json and validation.json,
+                          one patch) with the pod's service account or $KUBECONFIG, instead of standard output
+      --namespace NS      The ConfigMap's namespace (required with --configmap)
+      --job NAME          Recorded on the ConfigMap (annotation cairn.dev/profile-job) with the version
   -h, --help              Show this help
 
 On success the profile is printed (compact JSON) and, when $CAIRN_TERMINATION_LOG names a file, it gets
 {"reason":"Succeeded","rows":..,"version":..,"validation":{..}}. On a failed gate or unreadable data the exit
 status is 1 and that file gets {"reason","message","validation"} (at most 4 KiB); reasons: SchemaMismatch,
-NullsOverLimit, OutOfRange, EmptyColumn, MalformedData, ReadFailed, ProfileTooLarge, ResourceLimit.
+NullsOverLimit, OutOfRange, EmptyColumn, MalformedData, ReadFailed, ProfileTooLarge, ResourceLimit, WriteFailed.
+With --configmap (inside a pod) that file defaults to /dev/termination-log.
 
 Exit status: 0 profiled, 1 failed, 2 usage error.`;
 
@@ -45,9 +53,13 @@ export interface ProfileOptions {
   format: 'csv' | 'parquet' | 'jsonl';
   schema?: string;
   dataset?: string;
+  datasetJson?: string;
   name?: string;
   version?: string;
   out?: string;
+  configmap?: string;
+  namespace?: string;
+  job?: string;
 }
 
 export function parseProfileArgs(argv: string[]): ProfileOptions | 'help' {
@@ -60,6 +72,10 @@ export function parseProfileArgs(argv: string[]): ProfileOptions | 'help' {
         format: { type: 'string' },
         schema: { type: 'string' },
         dataset: { type: 'string' },
+        'dataset-json': { type: 'string' },
+        configmap: { type: 'string' },
+        namespace: { type: 'string' },
+        job: { type: 'string' },
         name: { type: 'string' },
         version: { type: 'string' },
         out: { type: 'string' },
@@ -75,23 +91,27 @@ export function parseProfileArgs(argv: string[]): ProfileOptions | 'help' {
   if (values.format !== 'csv' && values.format !== 'parquet' && values.format !== 'jsonl') {
     throw new UsageError(`--format must be csv, parquet or jsonl, got ${values.format === undefined ? 'nothing' : `"${values.format}"`}`);
   }
-  if ((values.schema === undefined) === (values.dataset === undefined)) throw new UsageError('give exactly one of --schema and --dataset');
+  if ([values.schema, values.dataset, values['dataset-json']].filter((v) => v !== undefined).length !== 1) throw new UsageError('give exactly one of --schema, --dataset and --dataset-json');
+  if ((values.configmap === undefined) !== (values.namespace === undefined)) throw new UsageError('--configmap and --namespace go together');
+  if (values.configmap !== undefined && values.out !== undefined) throw new UsageError('give at most one of --out and --configmap');
   if (values.version !== undefined && !/^sha256:[0-9a-f]{64}$/.test(values.version)) throw new UsageError(`--version must be sha256:<64 hex digits>, got "${values.version}"`);
   const options: ProfileOptions = { data: values.data, format: values.format };
-  for (const key of ['schema', 'dataset', 'name', 'version', 'out'] as const) if (values[key] !== undefined) options[key] = values[key];
+  for (const key of ['schema', 'dataset', 'name', 'version', 'out', 'configmap', 'namespace', 'job'] as const) if (values[key] !== undefined) options[key] = values[key];
+  if (values['dataset-json'] !== undefined) options.datasetJson = values['dataset-json'];
   return options;
 }
 
 /** The spec to profile with, and the Dataset's name when a Dataset was given. Problems are usage errors. */
 export async function loadSpec(options: ProfileOptions): Promise<{ spec: ProfileSpec; name?: string }> {
-  const file = (options.dataset ?? options.schema)!;
+  const file = options.datasetJson !== undefined ? '--dataset-json' : (options.dataset ?? options.schema)!;
+  const isDataset = options.dataset !== undefined || options.datasetJson !== undefined;
   let document: unknown;
   try {
-    document = parseYaml(await readFile(file, 'utf8'));
+    document = options.datasetJson !== undefined ? (JSON.parse(options.datasetJson) as unknown) : parseYaml(await readFile(file, 'utf8'));
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const dataset = options.dataset
+  const dataset = isDataset
     ? document
     : {
         apiVersion: 'cairn.dev/v1alpha1',
@@ -100,9 +120,9 @@ export async function loadSpec(options: ProfileOptions): Promise<{ spec: Profile
         spec: { source: { uri: 'file:///schema', format: options.format, sha256: '0'.repeat(64) }, schema: document },
       };
   const problems = makeValidator(datasetKind).validate(dataset);
-  if (problems.length) throw new UsageError(`${file} is not a valid ${options.dataset ? 'Dataset' : 'Dataset schema'}:\n${problems.map((p) => `  ${formatPath(p.path)}: ${p.message}`).join('\n')}`);
+  if (problems.length) throw new UsageError(`${file} is not a valid ${isDataset ? 'Dataset' : 'Dataset schema'}:\n${problems.map((p) => `  ${formatPath(p.path)}: ${p.message}`).join('\n')}`);
   const object = dataset as { metadata: { name: string }; spec: DatasetSpec };
-  return options.dataset ? { spec: profileSpecOf(object.spec), name: object.metadata.name } : { spec: profileSpecOf(object.spec) };
+  return isDataset ? { spec: profileSpecOf(object.spec), name: object.metadata.name } : { spec: profileSpecOf(object.spec) };
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -124,10 +144,25 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-/** Runs the command; returns the exit code. `env` and `out` are injectable for tests. */
-export async function runProfile(options: ProfileOptions, env: NodeJS.ProcessEnv = process.env, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+/** Where a pod's termination message goes when the local node has not pointed $CAIRN_TERMINATION_LOG elsewhere. */
+const POD_TERMINATION_LOG = '/dev/termination-log';
+
+/** The client of --configmap: the pod's service account (in a cluster) or $KUBECONFIG (the local node gives one). */
+async function defaultKube(env: NodeJS.ProcessEnv): Promise<KubeClient> {
+  const [{ HttpKubeClient }, { loadRestConfig }] = await Promise.all([import('../runtime/kube/http-client.js'), import('../runtime/kube/config.js')]);
+  return new HttpKubeClient(loadRestConfig({}, env));
+}
+
+/** Runs the command; returns the exit code. `env`, `out` and the Kubernetes client of --configmap are injectable for tests. */
+export async function runProfile(
+  options: ProfileOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  out: NodeJS.WritableStream = process.stdout,
+  kube: () => Promise<KubeClient> = () => defaultKube(env),
+): Promise<number> {
+  const terminationLog = env.CAIRN_TERMINATION_LOG ?? (options.configmap ? POD_TERMINATION_LOG : undefined);
   const terminate = async (report: TerminationReport): Promise<void> => {
-    if (env.CAIRN_TERMINATION_LOG) await writeFile(env.CAIRN_TERMINATION_LOG, terminationMessage(report));
+    if (terminationLog) await writeFile(terminationLog, terminationMessage(report));
   };
   const { spec, name: datasetName } = await loadSpec(options);
   try {
@@ -149,10 +184,18 @@ export async function runProfile(options: ProfileOptions, env: NodeJS.ProcessEnv
       await terminate({ reason: outcome.reason, message: outcome.message, validation: outcome.validation });
       return 1;
     }
-    const text = profileToConfigMapData(outcome.profile)[PROFILE_KEY]!;
-    if (options.out) await writeAtomically(options.out, text + '\n');
-    else out.write(text + '\n');
     const { profile } = outcome;
+    if (options.configmap && options.namespace) {
+      const client = await kube().catch((error: unknown) => {
+        throw new ProfileError('WriteFailed', `no Kubernetes client: ${(error as Error).message}`);
+      });
+      await writeProfileConfigMap(client, { name: options.configmap, namespace: options.namespace, ...(options.job ? { job: options.job } : {}) }, profile, outcome.validation);
+      out.write(`${JSON.stringify({ configMap: `${options.namespace}/${options.configmap}`, rows: profile.rows, version: profile.version })}\n`);
+    } else {
+      const text = profileToConfigMapData(profile)[PROFILE_KEY]!;
+      if (options.out) await writeAtomically(options.out, text + '\n');
+      else out.write(text + '\n');
+    }
     await terminate({ reason: 'Succeeded', message: `Profiled ${profile.rows} rows`, rows: profile.rows, version: profile.version, validation: outcome.validation });
     return 0;
   } catch (error) {

@@ -21,7 +21,9 @@ export type ProfileReason =
   /** The profile JSON would not fit a ConfigMap. */
   | 'ProfileTooLarge'
   /** The file cannot be read within the memory bound (a parquet column chunk too large and without a page index). */
-  | 'ResourceLimit';
+  | 'ResourceLimit'
+  /** In a Job: the profile could not be written into its ConfigMap (no access, the API server unreachable). */
+  | 'WriteFailed';
 
 export class ProfileError extends Error {
   override readonly name = 'ProfileError';

@@ -11,10 +11,6 @@ import { childLabels } from './labels.js';
 import { knownOwner, ownerReference, type OwnerObject } from './owner.js';
 import type { ChildMeta } from './types.js';
 
-/** Keys and annotations the profile Job writes into the ConfigMap (src/profile/configmap-write.ts). */
-export const PROFILE_VERSION_ANNOTATION = 'cairn.dev/profile-version';
-export const PROFILE_JOB_ANNOTATION = 'cairn.dev/profile-job';
-
 const RBAC_API = 'rbac.authorization.k8s.io';
 
 export interface ConfigMapObject {
@@ -67,7 +63,7 @@ export function renderProfileAccess(dataset: OwnerObject): ProfileAccess {
   const metadata = (): ChildMeta => ({ name, namespace: owner.namespace as string, labels: childLabels(dataset, 'profile'), ownerReferences: [ownerReference(dataset)] });
   return canonical(
     {
-      // No data: the Job fills it. An empty ConfigMap is "pending", never a profile.
+      // No data: the Job fills it (src/profile/configmap-write.ts). An empty ConfigMap is "pending", never a profile.
       configMap: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata() },
       serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(), automountServiceAccountToken: false },
       role: {

@@ -73,7 +73,7 @@ describe('cairn profile', () => {
 
   it('refuses bad arguments as usage errors', () => {
     expect(() => parseProfileArgs(['--data', 'x', '--format', 'xlsx', '--schema', 's'])).toThrow(UsageError);
-    expect(() => parseProfileArgs(['--data', 'x', '--format', 'csv'])).toThrow('give exactly one of --schema and --dataset');
+    expect(() => parseProfileArgs(['--data', 'x', '--format', 'csv'])).toThrow('give exactly one of --schema, --dataset and --dataset-json');
     expect(() => parseProfileArgs(['--data', 'x', '--format', 'csv', '--schema', 's', '--version', 'sha256:12'])).toThrow(UsageError);
   });
 });
