@@ -72,6 +72,18 @@ export const DatasetStatus = obj(
         'Where the profile (the drift baseline) is stored.',
       ),
     ),
+    profileJob: optional(
+      obj(
+        {
+          name: str('Name of the profile Job.', { maxLength: 63 }),
+          result: oneOf(
+            ['Succeeded', 'Failed', 'Retrying'] as const,
+            'Succeeded or Failed: kept until the spec changes (a new sha256, schema, gate or bin count is a new Job); Retrying: it failed for a reason that may pass (storage unreachable, out of memory), and a new Job runs after a backoff.',
+          ),
+        },
+        'The last profile Job whose result this status records.',
+      ),
+    ),
     validation: optional(
       obj(
         {
@@ -97,6 +109,7 @@ export const datasetKind: KindDefinition = {
   printerColumns: [
     { name: 'Format', type: 'string', jsonPath: '.spec.source.format', description: 'File format.' },
     { name: 'Rows', type: 'integer', jsonPath: '.status.rows', description: 'Number of rows.' },
+    { name: 'Version', type: 'string', jsonPath: '.status.version', description: 'Content digest of the verified version, sha256:<hex>.' },
     readyColumn,
     statusColumn,
     ageColumn,
