@@ -8,6 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseSha256 } from '../serving/model-source.js';
 import type { ExecutionMode } from '../serving/model.js';
 import { serve, type ServeConfig } from '../serving/runtime.js';
+import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_CONNECTIONS } from '../serving/server.js';
 import { UsageError, type Command } from './command.js';
 
 export const usage = `Usage: cairn serve --model-uri URI --sha256 HEX --name NAME [options]
@@ -25,13 +26,19 @@ Network:
   --host ADDR              listen address (default 0.0.0.0)
   --max-body-bytes N       largest request body, else 413 (default 4194304)
   --max-elements N         most tensor elements in one request (default 1048576)
+  --max-buffered-bytes N   request body bytes held at once across requests; a body that does not fit gets
+                           503 + Retry-After (default 67108864; at least --max-body-bytes)
+  --max-connections N      most open connections; more are closed at once (default 1024)
   --allow-nan              accept NaN and Infinity (as "NaN", "Infinity", "-Infinity") in FP32/FP64 inputs
-  --drain-timeout-s N      on SIGTERM, longest wait for requests in flight (default 30)
+  --shutdown-delay-s N     on SIGTERM, not ready at once but keep accepting this long, while the endpoints
+                           drop the pod (default 5)
+  --drain-timeout-s N      then, longest wait for requests in flight; exit 1 if it cut any (default 20)
 Inference:
   --max-batch-size N       dynamic batching: most rows in one run (larger requests run in batches of this
                            many rows); 1 disables merging (default 64)
   --max-delay-ms N         longest a request waits for others to batch with (default 0: batch what is queued)
-  --max-queue N            requests waiting beyond this get 503 (default 4096)
+  --max-queue N            inference requests in progress at once (being read, waiting or running); more
+                           get 503 + Retry-After before their body is read (default 4096)
   --execution MODE         auto | inline | worker (default auto: inline when a full batch runs in under
                            --inline-max-run-ms and every input dimension after the first is fixed, else
                            worker threads)
@@ -59,8 +66,11 @@ const options = {
   host: { type: 'string', default: '0.0.0.0' },
   'max-body-bytes': { type: 'string', default: String(4 * 1024 * 1024) },
   'max-elements': { type: 'string', default: String(1 << 20) },
+  'max-buffered-bytes': { type: 'string', default: String(DEFAULT_MAX_BUFFERED_BYTES) },
+  'max-connections': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS) },
   'allow-nan': { type: 'boolean', default: false },
-  'drain-timeout-s': { type: 'string', default: '30' },
+  'shutdown-delay-s': { type: 'string', default: '5' },
+  'drain-timeout-s': { type: 'string', default: '20' },
   'max-batch-size': { type: 'string', default: '64' },
   'max-delay-ms': { type: 'string', default: '0' },
   'max-queue': { type: 'string', default: '4096' },
@@ -146,12 +156,19 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     maxQueue: number(values, 'max-queue', 1),
     maxBodyBytes: number(values, 'max-body-bytes', 1),
     maxElements: number(values, 'max-elements', 1),
+    maxBufferedBytes: number(values, 'max-buffered-bytes', 1),
+    maxConnections: number(values, 'max-connections', 1),
     allowNonFinite: values['allow-nan'] as boolean,
     mirrorPercent: mirrorUrl === undefined ? 0 : values['mirror-percent'] === undefined ? 100 : number(values, 'mirror-percent', 0, 100, false),
     mirrorTimeoutMs: number(values, 'mirror-timeout-ms', 1),
     logSample: number(values, 'log-sample', 0, 1, false),
+    shutdownDelayMs: number(values, 'shutdown-delay-s', 0, 3600, false) * 1000,
     drainTimeoutMs: number(values, 'drain-timeout-s', 0, 3600, false) * 1000,
   };
+  if (config.maxBufferedBytes < config.maxBodyBytes) {
+    // A body the size limit allows but the budget never could would get 503 forever.
+    throw new UsageError(`--max-buffered-bytes (${config.maxBufferedBytes}) must be at least --max-body-bytes (${config.maxBodyBytes})`);
+  }
   if (typeof values.profile === 'string') config.profilePath = values.profile;
   if (mirrorUrl !== undefined) config.mirrorUrl = mirrorUrl;
   const logLevel = values['log-level'] as string;

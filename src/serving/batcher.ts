@@ -118,12 +118,20 @@ export class Batcher {
     return this.queue.length;
   }
 
+  /**
+   * Queues a request, or refuses it with 503 when maxQueue requests wait. A request that runs in chunks counts
+   * once: its chunks are never refused (a request that fits the limits must be servable on an idle server).
+   */
   infer(request: BatchRequest): Promise<TensorMap> {
+    if (this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`, { retryAfterS: 1 }));
+    }
     const max = this.options.maxBatchSize;
     if (this.options.batchable && max > 1 && request.rows > max) return this.inferInChunks(request);
-    if (this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`));
-    }
+    return this.enqueue(request);
+  }
+
+  private enqueue(request: BatchRequest): Promise<TensorMap> {
     return new Promise((resolve, reject) => {
       this.queue.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject));
       this.schedule();
@@ -140,7 +148,7 @@ export class Batcher {
     const parts: Promise<TensorMap>[] = [];
     for (let start = 0; start < request.rows; start += max) {
       const rows = Math.min(max, request.rows - start);
-      parts.push(this.infer({ feeds: sliceRows(request.feeds, request.rows, start, rows), rows }));
+      parts.push(this.enqueue({ feeds: sliceRows(request.feeds, request.rows, start, rows), rows }));
     }
     const outputs = await Promise.all(parts);
     return concatRows(outputs, Object.keys(outputs[0]!));

@@ -1,7 +1,7 @@
 /**
  * Routing of the serving endpoints (docs/contracts.md §2), pure: method + URL in, a Route or an HttpError out.
  */
-import { HttpError } from './errors.js';
+import { HttpError, quote } from './errors.js';
 
 export type Route =
   | { kind: 'live' }
@@ -19,7 +19,7 @@ function decode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new HttpError(400, `path: "${segment}" is not valid percent-encoding`);
+    throw new HttpError(400, `path: ${quote(segment)} is not valid percent-encoding`);
   }
 }
 
@@ -78,6 +78,11 @@ function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | unde
   return undefined;
 }
 
+/** A path (up to the header size limit, 16 KiB) cut short for a message. */
+function excerpt(text: string): string {
+  return text.length > 128 ? `${text.slice(0, 125)}...` : text;
+}
+
 /** Finds the route of a request; 404 for an unknown path, 405 for a known path with another method. */
 export function route(method: string, url: string): Route {
   const query = url.indexOf('?');
@@ -85,8 +90,8 @@ export function route(method: string, url: string): Route {
   const parts = path.split('/').slice(1);
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop(); // tolerate a trailing slash
   const found = match(parts);
-  if (!found) throw new HttpError(404, `path: no endpoint ${method} ${path}`);
+  if (!found) throw new HttpError(404, `path: no endpoint ${method} ${excerpt(path)}`);
   const allowed = found.method === 'GET' ? method === 'GET' || method === 'HEAD' : method === found.method;
-  if (!allowed) throw new HttpError(405, `method: ${path} accepts ${found.method}, got ${method}`);
+  if (!allowed) throw new HttpError(405, `method: ${excerpt(path)} accepts ${found.method}, got ${excerpt(method)}`);
   return found.route;
 }

@@ -1,7 +1,8 @@
 /**
  * The serving process from start to exit: listen (live, not ready), fetch the model, verify its sha256, load it,
- * warm it up, become ready; on SIGTERM or SIGINT stop accepting, finish requests in flight, exit 0. A model that
- * cannot be fetched, does not match its sha256 or does not load is never served: the process exits 1.
+ * warm it up, become ready; on SIGTERM or SIGINT become not ready, keep serving for the shutdown delay, stop
+ * accepting, finish requests in flight, exit 0 (1 when the drain deadline cut requests). A model that cannot be
+ * fetched, does not match its sha256 or does not load is never served: the process exits 1.
  */
 import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -35,11 +36,16 @@ export interface ServeConfig {
   maxQueue: number;
   maxBodyBytes: number;
   maxElements: number;
+  /** Request body bytes held at once (admission.ts). */
+  maxBufferedBytes: number;
+  maxConnections: number;
   allowNonFinite: boolean;
   mirrorUrl?: string;
   mirrorPercent: number;
   mirrorTimeoutMs: number;
   logSample: number;
+  /** On a stop signal: not ready at once, still accepting for this long (endpoints drop the pod meanwhile). */
+  shutdownDelayMs: number;
   drainTimeoutMs: number;
 }
 
@@ -99,7 +105,15 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
     logger: log,
     registry: io.registry,
     metrics,
-    limits: { maxBodyBytes: config.maxBodyBytes, maxElements: config.maxElements, allowNonFinite: config.allowNonFinite },
+    limits: {
+      maxBodyBytes: config.maxBodyBytes,
+      maxElements: config.maxElements,
+      allowNonFinite: config.allowNonFinite,
+      // --max-queue bounds the inference requests in progress, admitted before their body is read.
+      maxRequests: config.maxQueue,
+      maxBufferedBytes: config.maxBufferedBytes,
+      maxConnections: config.maxConnections,
+    },
     ...(mirror ? { mirror } : {}),
     ...(config.logSample > 0 ? { requestLog: { sample: config.logSample, random: io.random } } : {}),
   });
@@ -114,6 +128,8 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
 
   let served: ServedModel | undefined;
   let code = 0;
+  /** The shutdown delay applies only to a server that was ready (endpoints may route to it). */
+  let wasReady = false;
   try {
     const port = await server.listen(config.port, config.host);
     log.info({ port, host: config.host }, 'Listening; not ready until the model is loaded');
@@ -134,8 +150,9 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
     server.setModel(served);
     log.info({ inputs: loaded.signature.inputs.map((s) => s.name), outputs: loaded.signature.outputs.map((s) => s.name), batching: loaded.batchable }, 'Model is ready');
     io.onReady?.();
+    wasReady = true;
     const signal = await stopped;
-    log.info({ signal }, 'Received a stop signal; draining requests in flight');
+    log.info({ signal, shutdownDelayMs: config.shutdownDelayMs, drainTimeoutMs: config.drainTimeoutMs }, 'Received a stop signal; draining requests in flight');
   } catch (err) {
     if (!abort.signal.aborted) {
       log.error({ err: (err as Error).message }, 'Failed to start serving the model; it will not become ready');
@@ -144,7 +161,11 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
   } finally {
     io.signals.off('SIGTERM', handlers.SIGTERM);
     io.signals.off('SIGINT', handlers.SIGINT);
-    await server.drain(config.drainTimeoutMs);
+    const { cut } = await server.drain(config.drainTimeoutMs, wasReady ? config.shutdownDelayMs : 0);
+    if (cut > 0) {
+      log.error({ cut, drainTimeoutMs: config.drainTimeoutMs }, 'The drain deadline cut requests in flight');
+      code = 1;
+    }
     await served?.close();
     await mirror?.close();
   }

@@ -6,8 +6,9 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { parseJson, readBody, refuseBinaryData } from './body.js';
-import { HttpError } from './errors.js';
+import { Admission, type AdmissionLimits, type Ticket } from './admission.js';
+import { checkDeclaredLength, declaredLength, parseJson, readBody, refuseBinaryData } from './body.js';
+import { HttpError, quote } from './errors.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
 import type { Mirror } from './mirror.js';
 import { route, type Route } from './router.js';
@@ -17,10 +18,17 @@ import type { TensorLimits } from './tensor.js';
 import { v1Response, parseV1Request } from './v1.js';
 import { parseV2Request, v2Response } from './v2.js';
 
-export interface ServerLimits extends TensorLimits {
+export interface ServerLimits extends TensorLimits, Partial<AdmissionLimits> {
   /** Largest request body (bytes); larger ones get 413. */
   maxBodyBytes: number;
+  /** Most open connections; beyond it new ones are closed at once (node:http's maxConnections). */
+  maxConnections?: number;
 }
+
+/** The defaults of `cairn serve` (docs/contracts.md §2, Limits). */
+export const DEFAULT_MAX_REQUESTS = 4096;
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 export interface ServerOptions {
   name: string;
@@ -44,15 +52,27 @@ export interface ServingServer {
   /** Serves this model from now on: the server becomes ready. */
   setModel(model: ServedModel): void;
   readonly ready: boolean;
-  /** Not ready, stops accepting connections, waits for requests in flight (at most timeoutMs), then closes. */
-  drain(timeoutMs: number): Promise<void>;
+  /**
+   * Graceful shutdown as Kubernetes expects: not ready at once, but still accepting and serving for `delayMs`
+   * (the endpoints take that long to drop the pod); every response from then on says `Connection: close`.
+   * Then it stops accepting, closes idle connections, and waits for the open ones to finish their requests, at
+   * most `timeoutMs`; what remains is cut. A connection whose client left holds nothing. Resolves how many
+   * requests the deadline cut.
+   */
+  drain(timeoutMs: number, delayMs?: number): Promise<DrainResult>;
+}
+
+export interface DrainResult {
+  /** Requests still unanswered when the deadline closed their connections. */
+  cut: number;
 }
 
 const JSON_TYPE = 'application/json';
 
-function write(res: http.ServerResponse, status: number, body: string, type: string, close: boolean): void {
+function write(res: http.ServerResponse, status: number, body: string, type: string, close: boolean, retryAfterS?: number): void {
   const headers: http.OutgoingHttpHeaders = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
   if (close) headers.connection = 'close';
+  if (retryAfterS !== undefined) headers['retry-after'] = String(retryAfterS);
   res.writeHead(status, headers);
   res.end(body);
 }
@@ -66,24 +86,37 @@ export function buildServer(options: ServerOptions): ServingServer {
   const now = options.now ?? (() => performance.now() / 1000);
   let model = options.model;
   let draining = false;
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
+  /** Responses not yet sent (the requests a drain deadline would cut). */
+  const pending = new Set<http.ServerResponse>();
+  const admission = new Admission({
+    maxRequests: limits.maxRequests ?? DEFAULT_MAX_REQUESTS,
+    maxBufferedBytes: limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+  });
 
   // Not ready while the model cannot run anything (its workers died and none can start): Kubernetes then routes
   // requests to other replicas instead of this one answering 503.
   const isReady = () => model !== undefined && !draining && (model.available?.() ?? true);
   /** Every response while draining tells the client to reconnect (to another replica). */
-  const send = (res: http.ServerResponse, status: number, body: string, type = JSON_TYPE) => write(res, status, body, type, draining || status === 413);
+  const send = (res: http.ServerResponse, status: number, body: string, type = JSON_TYPE) => write(res, status, body, type, draining);
+  /** An error answer: it closes the connection when the body was left unread, and tells when to retry. */
+  const sendError = (res: http.ServerResponse, err: HttpError) => write(res, err.status, errorBody(err), JSON_TYPE, draining || err.close, err.retryAfterS);
 
-  /** 404 for another model or version; 503 while the model loads or the server drains. */
+  /**
+   * 404 for another model or version; 503 while the model loads. Draining does not refuse inference: the
+   * requests that stale endpoints still route here during the shutdown delay are served.
+   */
   const checkModel = (r: { model: string; version?: string }): ServedModel => {
-    if (r.model !== name) throw new HttpError(404, `model: unknown model "${r.model}"; this server serves "${name}"`);
+    if (r.model !== name) throw new HttpError(404, `model: unknown model ${quote(r.model)}; this server serves "${name}"`);
     if (r.version !== undefined && r.version !== version) {
-      throw new HttpError(404, `version: model "${name}" has no version "${r.version}"; this server serves version "${version}"`);
+      throw new HttpError(404, `version: model "${name}" has no version ${quote(r.version)}; this server serves version "${version}"`);
     }
     if (!model) throw new HttpError(503, `model "${name}" is not ready (loading)`);
-    if (draining) throw new HttpError(503, `model "${name}" is not ready (shutting down)`);
     return model;
+  };
+  /** The model's readiness endpoints: 503 while draining as well. */
+  const checkModelReady = (r: { model: string; version?: string }): void => {
+    checkModel(r);
+    if (draining) throw new HttpError(503, `model "${name}" is not ready (shutting down)`);
   };
 
   const canonicalPath = (protocol: Protocol) =>
@@ -93,11 +126,16 @@ export function buildServer(options: ServerOptions): ServingServer {
     let status = 200;
     let raw: Buffer | undefined;
     let json: unknown;
-    let body: string;
+    let body = '';
+    let failure: HttpError | undefined;
+    let ticket: Ticket | undefined;
     try {
       const served = checkModel(r);
       refuseBinaryData(req.headers);
-      raw = await readBody(req, limits.maxBodyBytes);
+      // Refused before admission (no retry can pass), then admitted or shed before a byte of the body is read.
+      checkDeclaredLength(req, limits.maxBodyBytes);
+      ticket = admission.admit(declaredLength(req));
+      raw = await readBody(req, limits.maxBodyBytes, ticket);
       json = parseJson(raw);
       const parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);
       served.tap?.observeInputs(parsed.feeds);
@@ -107,16 +145,18 @@ export function buildServer(options: ServerOptions): ServingServer {
     } catch (err) {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `inference failed: ${(err as Error).message}`);
       status = httpError.status;
-      body = errorBody(httpError);
+      failure = httpError;
       if (status === 500) logger.error({ err, protocol, status }, 'Failed an inference request');
       else logger.debug({ protocol, status, error: httpError.message }, 'Rejected an inference request');
     }
-    send(res, status, body);
+    if (failure) sendError(res, failure);
+    else send(res, status, body);
+    ticket?.release();
     options.metrics.request(protocol, status, now() - start);
     const sample = options.requestLog;
     if (sample && sample.sample > 0 && sample.random() < sample.sample) {
       logger.info(
-        { protocol, model: name, version, status, durationMs: (now() - start) * 1000, request: json, response: JSON.parse(body) as unknown },
+        { protocol, model: name, version, status, durationMs: (now() - start) * 1000, request: json, response: failure ? { error: failure.message } : (JSON.parse(body) as unknown) },
         'Logged a sampled inference request',
       );
     }
@@ -142,10 +182,10 @@ export function buildServer(options: ServerOptions): ServingServer {
       case 'model-metadata':
         return send(res, 200, JSON.stringify(v2Metadata(name, version, checkModel(r).signature)));
       case 'model-ready':
-        checkModel(r);
+        checkModelReady(r);
         return send(res, 200, JSON.stringify({ name, ready: true }));
       case 'v1-status': {
-        checkModel(r);
+        checkModelReady(r);
         const status = { version, state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } };
         return send(res, 200, JSON.stringify({ name, ready: true, model_version_status: [status] }));
       }
@@ -157,21 +197,19 @@ export function buildServer(options: ServerOptions): ServingServer {
   }
 
   const server = http.createServer((req, res) => {
-    inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
-    });
+    pending.add(res);
+    res.once('close', () => pending.delete(res));
     handle(req, res).catch((err: unknown) => {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error).message}`);
       if (httpError.status === 500) logger.error({ err }, 'Failed a request');
-      if (!res.headersSent) send(res, httpError.status, errorBody(httpError));
+      if (!res.headersSent) sendError(res, httpError);
       else res.destroy();
     });
   });
   // A client that stops mid-request must not hold the process: bounded header and request times.
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  server.maxConnections = limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   return {
     http: server,
@@ -189,19 +227,24 @@ export function buildServer(options: ServerOptions): ServingServer {
     get ready() {
       return isReady();
     },
-    async drain(timeoutMs) {
+    async drain(timeoutMs, delayMs = 0) {
       draining = true;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // Waits for the connections, not a count of requests: a connection whose client left is gone, whatever
+      // it had pipelined; a busy one closes after its answer (Connection: close).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) {
-        const done = new Promise<void>((resolve) => (idle = resolve));
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-        await Promise.race([done, timeout]);
-        clearTimeout(timer);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), timeoutMs)));
+      const outcome = await Promise.race([closed, deadline]);
+      clearTimeout(timer);
+      let cut = 0;
+      if (outcome === 'deadline') {
+        for (const res of pending) if (!res.socket?.destroyed) cut++;
+        server.closeAllConnections();
+        await closed;
       }
-      server.closeAllConnections();
-      await closed;
+      return { cut };
     },
   };
 }

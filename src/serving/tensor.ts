@@ -2,7 +2,7 @@
  * Pure tensor building from JSON: shape checks against the model's signature, and filling a typed array from
  * row-major data that is flat or nested. Every error names the field (`inputs[0].data[1][2]`).
  */
-import { badRequest } from './errors.js';
+import { badRequest, show } from './errors.js';
 import type { Codec, TensorData } from './datatypes.js';
 import type { TensorSpec } from './signature.js';
 
@@ -13,8 +13,12 @@ export interface TensorLimits {
   allowNonFinite: boolean;
 }
 
+/** Dimensions shown in a message before the rest is elided (a client may send a shape of a million). */
+const SHOWN_DIMS = 12;
+
 function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+  if (shape.length <= SHOWN_DIMS) return `[${shape.join(',')}]`;
+  return `[${shape.slice(0, SHOWN_DIMS).join(',')},... (${shape.length} dimensions)]`;
 }
 
 /** Number of elements of a shape, or Infinity when it exceeds what a request may hold. */
@@ -50,7 +54,7 @@ export function parseShape(value: unknown, field: string): number[] {
   for (let i = 0; i < value.length; i++) {
     const d: unknown = value[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw badRequest(`${field}[${i}]: expected a non-negative integer dimension, got ${JSON.stringify(d) ?? String(d)}`);
+      throw badRequest(`${field}[${i}]: expected a non-negative integer dimension, got ${show(d)}`);
     }
   }
   return value as number[];
@@ -99,7 +103,7 @@ export function fillNested(
 function describeNode(node: unknown): string {
   if (node === null) return 'null';
   if (typeof node === 'object') return 'an object';
-  return `${typeof node} ${JSON.stringify(node)}`;
+  return `${typeof node} ${show(node)}`;
 }
 
 /**

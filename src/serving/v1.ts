@@ -4,7 +4,7 @@
  * answered with `{"predictions": [...]}`, one entry per row. Pure, like v2.ts.
  */
 import { codecFor, type TensorMap } from './datatypes.js';
-import { badRequest } from './errors.js';
+import { badRequest, quote } from './errors.js';
 import { encodeNested } from './json-out.js';
 import type { ModelSignature, TensorSpec } from './signature.js';
 import { checkElements, checkShape, elementCount, fillNested, inferShape, type TensorLimits } from './tensor.js';
@@ -12,6 +12,11 @@ import { names, rowsOf, type InferRequest } from './v2.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A client's object key in a field path, cut short. */
+function key(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 61)}...` : name;
 }
 
 /** Row format: every instance is one row; for a multi-input model each row is an object keyed by input name. */
@@ -33,7 +38,7 @@ function parseInstances(instances: unknown, signature: ModelSignature, limits: T
       if (!isObject(instance)) continue; // reported by rowOf with the right message
       const unknown = Object.keys(instance).find((k) => !signature.inputs.some((s) => s.name === k));
       if (unknown !== undefined) {
-        throw badRequest(`instances[${i}].${unknown}: the model has no input "${unknown}"; its inputs are ${names(signature.inputs)}`);
+        throw badRequest(`instances[${i}].${key(unknown)}: the model has no input ${quote(unknown)}; its inputs are ${names(signature.inputs)}`);
       }
     }
   }
@@ -66,7 +71,7 @@ function parseColumnar(inputs: unknown, signature: ModelSignature, limits: Tenso
   else if (isObject(inputs)) byName = inputs;
   else throw badRequest(`inputs: expected an object keyed by input name (${names(signature.inputs)})`);
   const unknown = Object.keys(byName).find((k) => !signature.inputs.some((s) => s.name === k));
-  if (unknown !== undefined) throw badRequest(`inputs.${unknown}: the model has no input "${unknown}"; its inputs are ${names(signature.inputs)}`);
+  if (unknown !== undefined) throw badRequest(`inputs.${key(unknown)}: the model has no input ${quote(unknown)}; its inputs are ${names(signature.inputs)}`);
   const feeds: TensorMap = {};
   let total = 0;
   for (const spec of signature.inputs) {

@@ -3,7 +3,7 @@
  * tensors out, with errors that name the field.
  */
 import { codecFor, type TensorMap, type TensorValue } from './datatypes.js';
-import { badRequest } from './errors.js';
+import { badRequest, quote, show } from './errors.js';
 import { encodeElements } from './json-out.js';
 import type { ModelSignature } from './signature.js';
 import { checkElements, checkShape, elementCount, fillV2Data, parseShape, type TensorLimits } from './tensor.js';
@@ -57,10 +57,10 @@ function parseInputs(body: Record<string, unknown>, signature: ModelSignature, l
     const name = input.name;
     if (typeof name !== 'string') throw badRequest(`${field}.name: expected a string`);
     const spec = signature.inputs.find((s) => s.name === name);
-    if (!spec) throw badRequest(`${field}.name: the model has no input "${name}"; its inputs are ${names(signature.inputs)}`);
+    if (!spec) throw badRequest(`${field}.name: the model has no input ${quote(name)}; its inputs are ${names(signature.inputs)}`);
     if (Object.hasOwn(feeds, name)) throw badRequest(`${field}.name: input "${name}" is given twice`);
     if (input.datatype !== spec.datatype) {
-      throw badRequest(`${field}.datatype: input "${name}" is ${spec.datatype}, got ${JSON.stringify(input.datatype) ?? 'nothing'}`);
+      throw badRequest(`${field}.datatype: input "${name}" is ${spec.datatype}, got ${input.datatype === undefined ? 'nothing' : show(input.datatype)}`);
     }
     const shape = parseShape(input.shape, `${field}.shape`);
     checkShape(shape, spec, `${field}.shape`);
@@ -82,7 +82,7 @@ function parseRequestedOutputs(value: unknown, signature: ModelSignature): strin
     const name = isObject(o) ? o.name : undefined;
     if (typeof name !== 'string') throw badRequest(`outputs[${i}].name: expected a string`);
     if (!signature.outputs.some((s) => s.name === name)) {
-      throw badRequest(`outputs[${i}].name: the model has no output "${name}"; its outputs are ${names(signature.outputs)}`);
+      throw badRequest(`outputs[${i}].name: the model has no output ${quote(name)}; its outputs are ${names(signature.outputs)}`);
     }
     return name;
   });

@@ -193,7 +193,7 @@ describe('Batcher', () => {
     const b = batcher.infer(request([[2, 2]]));
     const c = batcher.infer(request([[3, 3]]));
     const refused = batcher.infer(request([[4, 4]]));
-    await expect(refused).rejects.toEqual(new HttpError(503, 'the inference queue is full (2 requests waiting); retry later'));
+    await expect(refused).rejects.toEqual(new HttpError(503, 'the inference queue is full (2 requests waiting); retry later', { retryAfterS: 1 }));
     for (let i = 0; i < 3; i++) {
       executor.finish(i);
       await settle();

@@ -34,11 +34,14 @@ describe('parseServeArgs', () => {
         maxQueue: 4096,
         maxBodyBytes: 4194304,
         maxElements: 1048576,
+        maxBufferedBytes: 67108864,
+        maxConnections: 1024,
         allowNonFinite: false,
         mirrorPercent: 0,
         mirrorTimeoutMs: 5000,
         logSample: 0,
-        drainTimeoutMs: 30000,
+        shutdownDelayMs: 5000,
+        drainTimeoutMs: 20000,
       },
     });
   });
@@ -51,6 +54,7 @@ describe('parseServeArgs', () => {
       '--feature-columns', 'input=a,b,c', '--feature-columns', 'other=d',
       '--execution', 'worker', '--workers', '2', '--intra-op-threads', '0', '--inline-max-run-ms', '0.5',
       '--max-batch-size', '1', '--max-delay-ms', '2.5', '--max-queue', '10', '--max-body-bytes', '100', '--max-elements', '50', '--allow-nan',
+      '--max-buffered-bytes', '1000', '--max-connections', '3', '--shutdown-delay-s', '0.25',
       '--mirror-url', 'http://shadow:8080', '--mirror-percent', '12.5', '--mirror-timeout-ms', '100',
       '--log-sample', '0.01', '--log-level', 'debug', '--drain-timeout-s', '1.5',
     ]);
@@ -71,6 +75,9 @@ describe('parseServeArgs', () => {
         maxQueue: 10,
         maxBodyBytes: 100,
         maxElements: 50,
+        maxBufferedBytes: 1000,
+        maxConnections: 3,
+        shutdownDelayMs: 250,
         allowNonFinite: true,
         mirrorUrl: 'http://shadow:8080',
         mirrorPercent: 12.5,
@@ -96,6 +103,9 @@ describe('parseServeArgs', () => {
     [[...base, '--mirror-percent', '5'], '--mirror-percent needs --mirror-url'],
     [[...base, '--mirror-url', 'shadow:8080'], '--mirror-url: expected an http(s):// URL, got "shadow:8080"'],
     [[...base, '--feature-columns', 'abc'], '--feature-columns: expected INPUT=feature,feature,..., got "abc"'],
+    [[...base, '--max-body-bytes', '1001', '--max-buffered-bytes', '1000'], '--max-buffered-bytes (1000) must be at least --max-body-bytes (1001)'],
+    [[...base, '--max-connections', '0'], '--max-connections: expected an integer in [1, 9007199254740991], got "0"'],
+    [[...base, '--shutdown-delay-s', '1h'], '--shutdown-delay-s: expected a number in [0, 3600], got "1h"'],
     [[...base, '--log-level', 'loud'], '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     [[...base, '--bogus'], "Unknown option '--bogus'"],
     [[...base, 'extra'], "Unexpected argument 'extra'"],
@@ -168,7 +178,7 @@ describe('the cairn serve process', () => {
   });
 
   it('serves, then drains and exits 0 on SIGTERM', async () => {
-    const proc = cairn(['serve', '--model-uri', modelPath('driver_elasticnet'), '--sha256', sha256Of('driver_elasticnet'), '--name', 'driver', '--port', '0', '--host', '127.0.0.1']);
+    const proc = cairn(['serve', '--model-uri', modelPath('driver_elasticnet'), '--sha256', sha256Of('driver_elasticnet'), '--name', 'driver', '--port', '0', '--host', '127.0.0.1', '--shutdown-delay-s', '0']);
     const { port } = await proc.logLine('Listening; not ready until the model is loaded');
     await proc.logLine('Model is ready');
     const response = await fetch(`http://127.0.0.1:${String(port)}/v1/models/driver:predict`, { method: 'POST', body: '{"instances":[[0.5,0.9,280]]}' });

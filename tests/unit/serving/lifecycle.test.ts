@@ -42,10 +42,13 @@ function config(patch: Partial<ServeConfig>): ServeConfig {
     maxQueue: 100,
     maxBodyBytes: 1 << 20,
     maxElements: 100_000,
+    maxBufferedBytes: 64 << 20,
+    maxConnections: 1024,
     allowNonFinite: false,
     mirrorPercent: 0,
     mirrorTimeoutMs: 1000,
     logSample: 0,
+    shutdownDelayMs: 0,
     drainTimeoutMs: 5000,
     ...patch,
   };
