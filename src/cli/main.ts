@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   profile: async () => (await import('./profile.js')).profileCommand,
   fetch: async () => (await import('./fetch.js')).fetchCommand,
   upload: async () => (await import('./upload.js')).uploadCommand,
+  dev: async () => (await import('./dev.js')).devCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
@@ -22,6 +23,7 @@ const summaries: Record<string, string> = {
   profile: 'Check a data file against a Dataset schema and compute its profile (the drift baseline)',
   fetch: 'Download an object (s3, https, pvc, file) into a folder, kept only if its sha256 matches',
   upload: 'Upload every file of a folder (to s3, pvc or file), atomically, printing each sha256',
+  dev: 'Start a local cluster (control plane, local node, S3 server) with the operator in it; Ctrl-C removes it',
 };
 
 export function usage(): string {

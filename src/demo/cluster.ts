@@ -52,19 +52,20 @@ export interface OperatorInPlane {
 }
 
 /**
- * Starts `cairn operator` for `namespace` as a process of the control plane's run (stopped with it, and by its
+ * Starts `cairn operator` (for one namespace, or all) as a process of the control plane's run (stopped with it, and by its
  * watchdog if this process dies), with file:// Git URLs allowed, and waits for its "Started operator" line.
  */
 export async function startOperatorInPlane(
   plane: ControlPlane,
   root: string,
-  options: { namespace: string; podName: string; extraArgs?: string[]; env?: Record<string, string>; poll?: PollOptions },
+  /** `namespace`: the one namespace it watches (default: all). */
+  options: { namespace?: string; podName: string; extraArgs?: string[]; env?: Record<string, string>; poll?: PollOptions },
 ): Promise<OperatorInPlane> {
   const logFile = join(plane.dir, 'logs', 'cairn-operator.log');
   const proc = plane.spawn({
     name: 'cairn-operator',
     command: process.execPath,
-    args: [join(root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', plane.kubeconfigPath, '--namespaces', options.namespace, '--metrics-addr', '127.0.0.1:0',
+    args: [join(root, 'bin', 'cairn.js'), 'operator', '--kubeconfig', plane.kubeconfigPath, ...(options.namespace ? ['--namespaces', options.namespace] : []), '--metrics-addr', '127.0.0.1:0',
       '--allow-file-urls', '--git-cache-dir', join(plane.dir, 'git-cache'), ...(options.extraArgs ?? [])],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', POD_NAME: options.podName, ...(options.env ?? {}) },
     logFile,

@@ -42,6 +42,8 @@ export interface NodeAgentOptions {
   kubeletTls?: KubeletTls;
   /** The service hosts file the node keeps (default `<stateDir>/service-hosts`); containers get its path. */
   serviceHostsFile?: string;
+  /** The /24 on loopback its Pods get their IPs from (default `127.0.1.`): two nodes on one machine need two. */
+  podIpPrefix?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export class NodeAgent {
   private readonly node: NodeRegistration;
   private readonly workers = new Map<string, PodWorker>();
   private readonly written = new Map<string, PodStatus>();
-  private readonly ips = new IpPool();
+  private readonly ips: IpPool;
   private readonly queue: KeyedQueue;
   private informer: ListWatch<V1Pod> | undefined;
   private stopped = false;
@@ -76,6 +78,7 @@ export class NodeAgent {
     const dataDir = options.dataDir ?? join(options.stateDir, 'persistent-volumes');
     this.volumes = new NodeVolumes({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, dataDir, events: this.events, logger: options.logger });
     this.serviceHostsFile = options.serviceHostsFile ?? join(options.stateDir, 'service-hosts');
+    this.ips = new IpPool(options.podIpPrefix);
     this.services = new ServiceProxy({ kubeConfig: options.kubeConfig, nodeName: this.nodeName, hostsFile: this.serviceHostsFile, logger: options.logger });
     this.queue = new KeyedQueue(
       (key) => this.reconcile(key),

@@ -27,15 +27,26 @@ export function lookupImage(table: ImageTable, image: string): ImageCommand | un
   return table.get(imageName(image));
 }
 
+export interface DefaultImagesOptions {
+  /**
+   * The interpreter of the example trainer's Python environment (src/testenv/trainer-env.ts); default
+   * $CAIRN_TRAINER_PYTHON, else python3.
+   */
+  trainerPython?: string;
+}
+
 /**
  * The images Cairn itself ships: `cairn` runs this checkout's CLI with the node that runs the agent;
- * `cairn-example-trainer` runs the example trainer with python3. Extend with `new Map([...defaultImages(root), ...])`.
+ * `cairn-example-trainer` runs examples/trainer/ as its image does (WORKDIR with train.py, ENTRYPOINT
+ * `python3 train.py`) with the interpreter of its pinned environment. Extend with `new Map([...defaultImages(root), ...])`.
  */
-export function defaultImages(root: string): Map<string, ImageCommand> {
+export function defaultImages(root: string, options: DefaultImagesOptions = {}): Map<string, ImageCommand> {
   const cairn = [process.execPath, join(root, 'bin', 'cairn.js')];
+  const trainerPython = [options.trainerPython || process.env.CAIRN_TRAINER_PYTHON || 'python3'];
+  const trainerDir = join(root, 'examples', 'trainer');
   return new Map<string, ImageCommand>([
     ['cairn', { entrypoint: cairn, executables: { cairn, node: [process.execPath] } }],
-    ['cairn-example-trainer', { entrypoint: ['python3', join(root, 'examples', 'trainer', 'train.py')], executables: { python: ['python3'], python3: ['python3'] } }],
+    ['cairn-example-trainer', { entrypoint: [...trainerPython, join(trainerDir, 'train.py')], workingDir: trainerDir, executables: { python: trainerPython, python3: trainerPython } }],
     // Plain interpreter images as on Docker Hub: no ENTRYPOINT, CMD is the interpreter.
     ['python', { entrypoint: [], cmd: ['python3'], executables: { python: ['python3'], python3: ['python3'] } }],
     ['node', { entrypoint: [], cmd: ['node'], executables: { node: [process.execPath] } }],

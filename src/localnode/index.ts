@@ -1,6 +1,6 @@
 export { NodeAgent, DEFAULT_NODE_NAME, type NodeAgentOptions } from './agent.js';
 export { defaultImages, imageName, lookupImage, type ImageCommand, type ImageTable } from './images.js';
-export { LOCAL_NODE_LABEL, LOCAL_NODE_TAINT, LOCAL_NODE_TOLERATION, onLocalNode } from './placement.js';
+export { LOCAL_NODE_LABEL, onLocalNode } from './placement.js';
 export { containerArgv, expandVars } from './command.js';
 export { containerFiles } from './container.js';
 export { REPORTING_CONTROLLER } from './events.js';

@@ -6,7 +6,9 @@ export class IpPool {
   private readonly used = new Set<number>();
   private next = 1;
 
-  constructor(private readonly prefix = '127.0.1.') {}
+  constructor(private readonly prefix = '127.0.1.') {
+    if (!/^127\.\d{1,3}\.\d{1,3}\.$/.test(prefix)) throw new Error(`pod IP prefix must look like 127.x.y., got "${prefix}"`);
+  }
 
   /** Allocates the next free address (round robin, so a released address is not handed out again at once). */
   allocate(): string {

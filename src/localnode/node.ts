@@ -1,7 +1,7 @@
 import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { cpus } from 'node:os';
 import { errorMessage, statusCode, type Logger } from '../testenv/index.js';
-import { LOCAL_NODE_LABEL, LOCAL_NODE_TAINT } from './placement.js';
+import { LOCAL_NODE_LABEL } from './placement.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
@@ -42,7 +42,7 @@ function nodeObject(name: string, kubeletVersion: string, now: string, kubeletPo
         [LOCAL_NODE_LABEL]: 'true',
       },
     },
-    spec: { taints: [{ ...LOCAL_NODE_TAINT }] },
+    spec: {},
     status: {
       capacity: resources,
       allocatable: resources,

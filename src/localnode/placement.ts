@@ -1,19 +1,14 @@
-import type { V1PodSpec, V1Toleration } from '@kubernetes/client-node';
+import type { V1PodSpec } from '@kubernetes/client-node';
 
 /**
- * How Pods reach the local node: it carries this label and a NoSchedule taint with the same key, so a Pod
- * lands there only when it both selects the label and tolerates the taint. Every other Pod lands on kwok nodes.
+ * How Pods reach the local node. It is the one node that runs Pods for real, so it carries no taint: a Pod that
+ * says nothing about placement lands there, as it would on a one-node cluster. kwok's fake nodes, when a control
+ * plane has them, carry kwok's NoSchedule taint (src/testenv/fake-nodes.ts), so only a Pod that tolerates it is
+ * faked there. The label lets a Pod ask for the local node explicitly.
  */
 export const LOCAL_NODE_LABEL = 'cairn.dev/local-node';
-export const LOCAL_NODE_TAINT = { key: LOCAL_NODE_LABEL, value: 'true', effect: 'NoSchedule' } as const;
 
-export const LOCAL_NODE_TOLERATION: V1Toleration = { key: LOCAL_NODE_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' };
-
-/** The nodeSelector and tolerations that put a Pod on the local node (merge them into a pod template). */
+/** The nodeSelector that puts a Pod on the local node (merge it into a pod template). */
 export function onLocalNode(spec: V1PodSpec): V1PodSpec {
-  return {
-    ...spec,
-    nodeSelector: { ...spec.nodeSelector, [LOCAL_NODE_LABEL]: 'true' },
-    tolerations: [...(spec.tolerations ?? []), LOCAL_NODE_TOLERATION],
-  };
+  return { ...spec, nodeSelector: { ...spec.nodeSelector, [LOCAL_NODE_LABEL]: 'true' } };
 }

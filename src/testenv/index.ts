@@ -6,6 +6,7 @@
 import './node-compat.js'; // first: lets @kubernetes/client-node 2.x load on Node 20
 export { ensureBinaries, missingBinaries, REQUIRED_FILES } from './binaries.js';
 export { startControlPlane, type ControlPlane, type ControlPlanePorts } from './control-plane.js';
+export { KWOK_TAINT, KWOK_TOLERATION, onKwokNodes } from './fake-nodes.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';
 export { canBind, isPortClosed } from './ports.js';
 export { ManagedProcess, tailFile, type SpawnOptions } from './process.js';

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBinaries, startControlPlane, type ControlPlane, type Logger } from '../../src/testenv/index.js';
-import { defaultImages, NodeAgent, type ImageCommand } from '../../src/localnode/index.js';
+import { startLocalCluster } from '../../src/dev/cluster.js';
+import type { ImageCommand } from '../../src/localnode/index.js';
+import type { ControlPlane, Logger } from '../../src/testenv/index.js';
+import type { NodeAgent } from '../../src/localnode/index.js';
 
 /** The checkout root (tests/harness/ -> ../..). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,36 +23,11 @@ export interface TestEnvironment {
 
 /**
  * The whole integration environment: binaries (built when missing, with progress on stderr), the control plane
- * and the local node agent. Shared by the vitest globalSetup and scripts/testenv/start.ts.
+ * and the local node agent, started as `cairn dev` starts them (src/dev/cluster.ts). Shared by the vitest
+ * globalSetup and scripts/testenv/start.ts.
  */
 export async function startTestEnvironment(options: { logger: Logger; root?: string; stateRoot?: string }): Promise<TestEnvironment> {
   const root = options.root ?? ROOT;
-  const started = Date.now();
-  const binDir = await ensureBinaries({ root, logger: options.logger });
-  const plane = await startControlPlane({ binDir, logger: options.logger, stateRoot: options.stateRoot });
-  const agent = new NodeAgent({
-    kubeConfig: plane.kubeConfig(),
-    server: plane.server,
-    caFile: plane.caFile,
-    spawn: (spawnOptions) => plane.spawn(spawnOptions),
-    images: new Map([...defaultImages(root), ...fixtureImages(root)]),
-    stateDir: join(plane.dir, 'pods'),
-    logger: options.logger,
-    kubeletTls: { certFile: plane.pki.nodeServingCert, keyFile: plane.pki.nodeServingKey, clientCaFile: plane.pki.caCert },
-  });
-  try {
-    await agent.start();
-  } catch (error) {
-    await plane.stop();
-    throw error;
-  }
-  return {
-    plane,
-    agent,
-    startMs: Date.now() - started,
-    stop: async () => {
-      await agent.stop();
-      await plane.stop();
-    },
-  };
+  const cluster = await startLocalCluster({ root, logger: options.logger, stateRoot: options.stateRoot, images: fixtureImages(root) });
+  return { plane: cluster.plane, agent: cluster.agent, startMs: cluster.startMs, stop: () => cluster.stop() };
 }

@@ -5,6 +5,7 @@
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, testenv } from '../harness/kube.js';
+import { onKwokNodes } from '../../src/testenv/index.js';
 import { isReady, podsWithLabel } from '../harness/workloads.js';
 
 describe('controllers, scheduler and kwok', () => {
@@ -28,7 +29,7 @@ describe('controllers, scheduler and kwok', () => {
         spec: {
           replicas: 4,
           selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] } },
+          template: { metadata: { labels: { app: 'web' } }, spec: onKwokNodes({ containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] }) },
         },
       },
     });
@@ -74,7 +75,7 @@ describe('controllers, scheduler and kwok', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: { app: 'fg' } },
-          template: { metadata: { labels: { app: 'fg' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+          template: { metadata: { labels: { app: 'fg' } }, spec: onKwokNodes({ containers: [{ name: 'c', image: 'nginx:1.27' }] }) },
         },
       },
     });
