@@ -29,6 +29,8 @@ export const DATASET_VERSION_ANNOTATION = 'cairn.dev/dataset-version';
 
 /** Default deadline of one profile Job. 1M rows take seconds; a slow store may take many minutes. */
 export const PROFILE_TIMEOUT_SECONDS = 3600;
+/** A finished profile Job expires after this long: how soon a failure that may pass is tried again. */
+export const PROFILE_RETRY_AFTER_SECONDS = 300;
 
 /**
  * Memory per container: the limit, and V8's old-space limit below it so the heap fails cleanly (a
@@ -100,6 +102,9 @@ export function renderProfileJob(input: ProfileJobInput): Job {
     component: 'profile',
     annotations: { [DATASET_VERSION_ANNOTATION]: `sha256:${source.sha256}` },
     activeDeadlineSeconds: input.timeoutSeconds ?? PROFILE_TIMEOUT_SECONDS,
+    // The controller prunes a Job once its result is recorded; a failed one that may pass (storage unreachable)
+    // is kept until it expires, and the next Job then tries again.
+    ttlSecondsAfterFinished: PROFILE_RETRY_AFTER_SECONDS,
     serviceAccountName: access,
     // The profile container writes its ConfigMap with this token; the Role allows nothing else.
     automountServiceAccountToken: true,
