@@ -1,3 +1,4 @@
+import { datasetController } from '../controllers/dataset/index.js';
 import { gitSourceComponents } from '../controllers/gitsource/index.js';
 import type { ControllerFactory } from '../runtime/controller.js';
 import type { GitWebhookCallbacks } from '../runtime/http/git-webhook.js';
@@ -21,7 +22,7 @@ export interface OperatorComponents {
 export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' | 'allowFileUrls'>): OperatorComponents {
   const gitSources = gitSourceComponents({ gitCacheDir: options.gitCacheDir, allowFileUrls: options.allowFileUrls });
   return {
-    controllers: [gitSources.controller],
+    controllers: [gitSources.controller, datasetController({ cairnImage: process.env.CAIRN_IMAGE })],
     gitWebhook: gitSources.webhook,
   };
 }
