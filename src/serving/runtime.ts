@@ -161,7 +161,13 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
   } finally {
     io.signals.off('SIGTERM', handlers.SIGTERM);
     io.signals.off('SIGINT', handlers.SIGINT);
+    // A second stop signal during the shutdown delay ends the delay.
+    const again = () => void server.drain(config.drainTimeoutMs);
+    io.signals.once('SIGTERM', again);
+    io.signals.once('SIGINT', again);
     const { cut } = await server.drain(config.drainTimeoutMs, wasReady ? config.shutdownDelayMs : 0);
+    io.signals.off('SIGTERM', again);
+    io.signals.off('SIGINT', again);
     if (cut > 0) {
       log.error({ cut, drainTimeoutMs: config.drainTimeoutMs }, 'The drain deadline cut requests in flight');
       code = 1;

@@ -57,7 +57,7 @@ export interface ServingServer {
    * (the endpoints take that long to drop the pod); every response from then on says `Connection: close`.
    * Then it stops accepting, closes idle connections, and waits for the open ones to finish their requests, at
    * most `timeoutMs`; what remains is cut. A connection whose client left holds nothing. Resolves how many
-   * requests the deadline cut.
+   * requests the deadline cut. Called again (a second stop signal), it ends the delay at once.
    */
   drain(timeoutMs: number, delayMs?: number): Promise<DrainResult>;
 }
@@ -88,6 +88,8 @@ export function buildServer(options: ServerOptions): ServingServer {
   let draining = false;
   /** Responses not yet sent (the requests a drain deadline would cut). */
   const pending = new Set<http.ServerResponse>();
+  let drained: Promise<DrainResult> | undefined;
+  let endDelay: (() => void) | undefined;
   const admission = new Admission({
     maxRequests: limits.maxRequests ?? DEFAULT_MAX_REQUESTS,
     maxBufferedBytes: limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
@@ -227,24 +229,43 @@ export function buildServer(options: ServerOptions): ServingServer {
     get ready() {
       return isReady();
     },
-    async drain(timeoutMs, delayMs = 0) {
-      draining = true;
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      // Waits for the connections, not a count of requests: a connection whose client left is gone, whatever
-      // it had pipelined; a busy one closes after its answer (Connection: close).
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), timeoutMs)));
-      const outcome = await Promise.race([closed, deadline]);
-      clearTimeout(timer);
-      let cut = 0;
-      if (outcome === 'deadline') {
-        for (const res of pending) if (!res.socket?.destroyed) cut++;
-        server.closeAllConnections();
-        await closed;
+    drain(timeoutMs, delayMs = 0) {
+      if (drained) {
+        endDelay?.();
+        return drained;
       }
-      return { cut };
+      draining = true;
+      drained = (async () => {
+        if (delayMs > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delayMs);
+            endDelay = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        return finishDrain(timeoutMs);
+      })();
+      return drained;
     },
   };
+
+  async function finishDrain(timeoutMs: number): Promise<DrainResult> {
+    // Waits for the connections, not a count of requests: a connection whose client left is gone, whatever
+    // it had pipelined; a busy one closes after its answer (Connection: close).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), timeoutMs)));
+    const outcome = await Promise.race([closed, deadline]);
+    clearTimeout(timer);
+    let cut = 0;
+    if (outcome === 'deadline') {
+      for (const res of pending) if (!res.socket?.destroyed) cut++;
+      server.closeAllConnections();
+      await closed;
+    }
+    return { cut };
+  }
 }
