@@ -1,0 +1,129 @@
+/**
+ * `cairn dev` as a user runs it: up, `kubectl apply` of a pod serving behind a Service, its answer through the
+ * ClusterIP, a cairn.dev kind served, the operator ready; then Ctrl-C, and nothing left behind: no process of
+ * the run, no port, no mount, no run directory, no kubeconfig.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isPortClosed, markedProcesses } from '../../src/testenv/index.js';
+import { eventually, kubectl, kubectlOk, testenv } from '../harness/kube.js';
+
+const SERVER = `require('http').createServer((req, res) => res.end('hello from ' + process.env.HOSTNAME)).listen(8080, process.env.POD_IP);`;
+
+const MANIFEST = `
+apiVersion: v1
+kind: Pod
+metadata: {name: hello, labels: {app: hello}}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: server
+    image: node:20
+    command: [node, -e, ${JSON.stringify(SERVER)}]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: hello}
+spec:
+  selector: {app: hello}
+  ports: [{port: 80, targetPort: http}]
+`;
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/** The first group of `pattern` in a line of `lines`. */
+function captured(lines: string[], pattern: RegExp): string {
+  for (const line of lines) {
+    const match = pattern.exec(line);
+    if (match?.[1]) return match[1];
+  }
+  throw new Error(`no output line matches ${pattern}:\n${lines.join('\n')}`);
+}
+
+describe('cairn dev', () => {
+  const env = testenv();
+  let scratch = '';
+  let child: ChildProcess | undefined;
+  const out: string[] = [];
+  let stderr = '';
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'cairn-dev-test-'));
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL'); // the run's watchdog then ends its processes
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  test('up, kubectl apply of a pod behind a Service answers through its ClusterIP; Ctrl-C leaves nothing behind', async () => {
+    const stateDir = join(scratch, 'state');
+    const kubeconfig = join(scratch, 'kubeconfig');
+    child = spawn(process.execPath, [join(env.root, 'bin', 'cairn.js'), 'dev', '--kubeconfig-out', kubeconfig, '--state-dir', stateDir], {
+      cwd: scratch,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: child!.stdout! });
+      lines.on('line', (line) => {
+        out.push(line);
+        if (line === `export KUBECONFIG=${kubeconfig}`) resolve();
+      });
+      void exited.then((code) => reject(new Error(`cairn dev exited ${code} before it was ready:\n${out.join('\n')}\n${stderr}`)));
+    });
+
+    // Everything it started, read from what it printed and from its state folder
+    const runs = readdirSync(stateDir).filter((name) => name.startsWith('run-'));
+    expect(runs).toHaveLength(1);
+    const runDir = join(stateDir, runs[0]!);
+    const apiPort = Number(/server: https:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(kubeconfig, 'utf8'))?.[1]);
+    const s3Port = Number(captured(out, /S3 at http:\/\/127\.0\.0\.1:(\d+)/));
+    const operatorPort = Number(captured(out, /Started cairn operator at http:\/\/127\.0\.0\.1:(\d+)/));
+    expect(apiPort).toBeGreaterThan(0);
+    expect((await markedProcesses(runDir)).length).toBeGreaterThanOrEqual(6); // etcd, apiserver, kcm, scheduler, kwok, s3, operator
+
+    // kubectl as on a cluster: the CRDs are there, and a plain Pod runs on the local node behind a Service
+    expect(await kubectlOk(['get', 'datasets.cairn.dev', '-A'], { kubeconfig })).toBeDefined();
+    await kubectlOk(['apply', '-f', '-'], { kubeconfig, input: MANIFEST });
+    const clusterIp = (await kubectlOk(['get', 'service', 'hello', '-o', 'jsonpath={.spec.clusterIP}'], { kubeconfig })).trim();
+    expect(clusterIp).toMatch(/^127\.0\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+$/); // inside 127.0.64.0/18
+    const answer = await eventually(`http://${clusterIp}/ answered by pod hello`, () => httpGet(`http://${clusterIp}/`), { timeoutMs: 90_000 });
+    expect(answer).toBe('hello from hello');
+    const pod = await kubectlOk(['get', 'pod', 'hello', '-o', 'jsonpath={.spec.nodeName} {.status.podIP}'], { kubeconfig });
+    expect(pod.trim()).toMatch(/^cairn-local 127\.0\.2\.\d+$/);
+    const logs = await kubectl(['logs', 'hello'], { kubeconfig });
+    expect(logs.code).toBe(0);
+
+    // Ctrl-C
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out.at(-1)).toMatch(/Stopped; nothing left running/);
+    expect(await markedProcesses(runDir)).toEqual([]);
+    for (const port of [apiPort, s3Port, operatorPort]) expect(await isPortClosed(port), `port ${port} closed`).toBe(true);
+    await expect(httpGet(`http://${clusterIp}/`)).rejects.toThrow();
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(stateDir);
+    expect(existsSync(runDir)).toBe(false);
+    expect(existsSync(stateDir) ? readdirSync(stateDir).filter((name) => name.startsWith('run-')) : []).toEqual([]);
+    expect(existsSync(kubeconfig)).toBe(false);
+  });
+});
