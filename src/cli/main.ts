@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   fetch: async () => (await import('./fetch.js')).fetchCommand,
   upload: async () => (await import('./upload.js')).uploadCommand,
   dev: async () => (await import('./dev.js')).devCommand,
+  model: async () => (await import('./model.js')).modelCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
@@ -24,6 +25,7 @@ const summaries: Record<string, string> = {
   fetch: 'Download an object (s3, https, pvc, file) into a folder, kept only if its sha256 matches',
   upload: 'Upload every file of a folder (to s3, pvc or file), atomically, printing each sha256',
   dev: 'Start a local cluster (control plane, local node, S3 server) with the operator in it; Ctrl-C removes it',
+  model: 'inspect: verify an ONNX model (sha256, ONNX Runtime) and print its signature (inputs, outputs)',
 };
 
 export function usage(): string {
