@@ -7,7 +7,8 @@
  * - Plain reads: curl GETs the object with SigV4 (`--aws-sigv4`) into a file in the folder the fetch writes to
  *   (the same job without the verification: the baseline of the goal), and to /dev/null (the bare network read,
  *   printed beside it). A third plain read uses the same S3 client as Cairn (the AWS SDK, in this process,
- *   without hashing) into a file: what Node itself manages.
+ *   without hashing) into a file, and a fourth Node's own fetch() (undici) with the same signed request: what
+ *   the well-kept Node clients manage, beside Cairn's own read path (src/storage/fast-get.ts).
  * - Fetch: `cairn fetch` in a child process, as an init container runs it: compiled JavaScript (the image runs
  *   dist/, not the TypeScript), credentials from env. Its transfer time runs from the moment its temporary file
  *   appears (the GET was answered) to its exit; the end-to-end time with the process start is printed too. Its
@@ -25,6 +26,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { signedGetObject } from '../src/storage/backends/s3-signed-get.js';
 import { createStorage, isTempFile } from '../src/storage/index.js';
 import { consoleLogger, ensureBinaries, silentLogger, startS3Server } from '../src/testenv/index.js';
 
@@ -167,6 +170,17 @@ async function main(): Promise<void> {
       return Number(process.hrtime.bigint() - started) / 1e9;
     };
 
+    // Node's own fetch() (undici), the other well-kept HTTP client: does a library path reach the goal?
+    const signingClient = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
+    const undiciRead = async (target: string): Promise<number> => {
+      const started = process.hrtime.bigint();
+      const { url, headers } = await signedGetObject(signingClient, server.endpoint, BUCKET, KEY);
+      const answer = await fetch(url, { headers });
+      if (!answer.ok || !answer.body) throw new Error(`fetch() answered ${answer.status}`);
+      await pipeline(Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream), createWriteStream(target, { highWaterMark: 1024 * 1024 }));
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    };
+
     logger.info({}, 'Compiling src/ as the image has it');
     const compiled = await compile();
     const checkout = join(root, 'bin', 'cairn.js');
@@ -174,6 +188,7 @@ async function main(): Promise<void> {
     const plain: number[] = [];
     const plainFile: number[] = [];
     const sdkFile: number[] = [];
+    const undiciFile: number[] = [];
     const image: FetchRun[] = [];
     const tsx: FetchRun[] = [];
     const file = join(dir, 'plain.bin');
@@ -182,6 +197,7 @@ async function main(): Promise<void> {
       async () => void plain.push(await curlRead(server.endpoint, server.region, server.accessKeyId, server.secretAccessKey, '/dev/null')),
       async () => void plainFile.push(await curlRead(server.endpoint, server.region, server.accessKeyId, server.secretAccessKey, file)),
       async () => void sdkFile.push(await sdkRead(file)),
+      async () => void undiciFile.push(await undiciRead(file)),
       async () => void image.push(await cairnFetch(compiled, env, written.sha256, into)),
       async () => void tsx.push(await cairnFetch(checkout, env, written.sha256, into)),
     ];
@@ -212,6 +228,7 @@ async function main(): Promise<void> {
     line('plain read: curl -> file', `${plainFileRate.toFixed(0)} MB/s`, '-', '-', '');
     line('plain read: curl -> /dev/null', `${plainRate.toFixed(0)} MB/s`, '-', '-', '');
     line('plain read: AWS SDK (Node) -> file', `${rate(median(sdkFile)).toFixed(0)} MB/s`, '-', '-', '');
+    line('plain read: fetch() (undici) -> file', `${rate(median(undiciFile)).toFixed(0)} MB/s`, '-', '-', '');
     line('cairn fetch + sha256 verify', `${fetchRate.toFixed(0)} MB/s`, `curl -> file ${plainFileRate.toFixed(0)} MB/s`, '>= 0.8x', `${vsFile.toFixed(2)}x ${vsFile >= 0.8 ? 'met' : 'MISSED'}`);
     line('  same, vs the bare network read', `${fetchRate.toFixed(0)} MB/s`, `curl -> /dev/null ${plainRate.toFixed(0)} MB/s`, '>= 0.8x', `${vsNull.toFixed(2)}x ${vsNull >= 0.8 ? 'met' : 'MISSED'}`);
     line('  end to end (with process start)', `${rate(median(image.map((f) => f.totalS))).toFixed(0)} MB/s`, '-', '-', '');
@@ -219,9 +236,10 @@ async function main(): Promise<void> {
     line('from a checkout (tsx): fetch', `${tsxRate.toFixed(0)} MB/s`, `curl -> file ${plainFileRate.toFixed(0)} MB/s`, '-', `${(tsxRate / plainFileRate).toFixed(2)}x`);
     line('from a checkout (tsx): peak RSS', `${tsxHwm.toFixed(0)} MiB`, '-', '-', '');
     storage.close();
+    signingClient.destroy();
     const seconds = (runs: number[]): string => runs.map((x) => x.toFixed(2)).join(' ');
     process.stdout.write(
-      `\nper round (s): curl->file ${seconds(plainFile)}; curl->null ${seconds(plain)}; sdk->file ${seconds(sdkFile)}; fetch ${seconds(image.map((f) => f.transferS))} (end to end ${seconds(image.map((f) => f.totalS))}); tsx fetch ${seconds(tsx.map((f) => f.transferS))}\n`,
+      `\nper round (s): curl->file ${seconds(plainFile)}; curl->null ${seconds(plain)}; sdk->file ${seconds(sdkFile)}; fetch()->file ${seconds(undiciFile)}; fetch ${seconds(image.map((f) => f.transferS))} (end to end ${seconds(image.map((f) => f.totalS))}); tsx fetch ${seconds(tsx.map((f) => f.transferS))}\n`,
     );
   } finally {
     await server.stop();
