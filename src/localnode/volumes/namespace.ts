@@ -12,18 +12,36 @@ export interface BindMount {
  * mountpoint that lies inside an earlier mount, as a container runtime does), remounts read-only ones, then
  * execs the program (same pid, so signals and the exit status are the program's). Mounts are passed as
  * positional arguments, never spliced into the script, so no path needs quoting.
+ *
+ * Every source is first bound under a staging folder in /dev/shm, before any target is mounted: a target may
+ * hide a later source otherwise (every Cairn Job mounts an emptyDir at /tmp, and the node's pod folders live
+ * under /tmp). /dev is never a mountPath (the node refuses it), so nothing can hide the staging folder. The
+ * staging binds are undone before the program starts; the targets keep their own binds.
  */
 export const MOUNT_SCRIPT = [
   'set -e',
   'n=$1; shift',
-  'while [ "$n" -gt 0 ]; do',
-  '  src=$1; dst=$2; mode=$3; shift 3; n=$((n - 1))',
+  'stage=$(mktemp -d /dev/shm/cairn-mnt.XXXXXX 2>/dev/null || mktemp -d)',
+  'i=0; k=1',
+  'while [ "$i" -lt "$n" ]; do',
+  '  eval "src=\\${$k}"',
+  '  if [ -d "$src" ]; then mkdir "$stage/$i"; else : > "$stage/$i"; fi',
+  '  mount --bind "$src" "$stage/$i"',
+  '  i=$((i + 1)); k=$((k + 3))',
+  'done',
+  'i=0',
+  'while [ "$i" -lt "$n" ]; do',
+  '  src=$stage/$i; dst=$2; mode=$3; shift 3',
   '  if [ ! -e "$dst" ]; then',
   '    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; : > "$dst"; fi',
   '  fi',
   '  mount --bind "$src" "$dst"',
   '  if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst"; fi',
+  '  i=$((i + 1))',
   'done',
+  'i=0',
+  'while [ "$i" -lt "$n" ]; do umount "$stage/$i"; rm -d "$stage/$i"; i=$((i + 1)); done',
+  'rmdir "$stage"',
   'exec "$@"',
 ].join('\n');
 
