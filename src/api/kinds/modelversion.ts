@@ -65,7 +65,7 @@ export const ModelVersionStatus = obj(
           inputs: list(TensorSpec, 'Model inputs.', { maxItems: 64 }),
           outputs: list(TensorSpec, 'Model outputs.', { maxItems: 64 }),
         },
-        'Inputs and outputs read from the model by a validation Job.',
+        'Inputs and outputs read from the model by its inspect Job (cairn model inspect).',
       ),
     ),
     conditions: optional(Conditions),
@@ -84,6 +84,7 @@ export const modelVersionKind: KindDefinition = {
   printerColumns: [
     { name: 'Model', type: 'string', jsonPath: '.spec.model', description: 'Model name.' },
     { name: 'Version', type: 'integer', jsonPath: '.spec.version', description: 'Version number.' },
+    { name: 'Verified', type: 'string', jsonPath: '.status.conditions[?(@.type=="Verified")].status', description: 'Whether the file matched its sha256 and loaded in ONNX Runtime.' },
     readyColumn,
     statusColumn,
     ageColumn,
