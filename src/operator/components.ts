@@ -1,5 +1,6 @@
 import { datasetController } from '../controllers/dataset/index.js';
 import { gitSourceComponents } from '../controllers/gitsource/index.js';
+import { modelVersionController } from '../controllers/modelversion/index.js';
 import type { ControllerFactory } from '../runtime/controller.js';
 import type { GitWebhookCallbacks } from '../runtime/http/git-webhook.js';
 import type { KubeClient } from '../runtime/kube/client.js';
@@ -22,7 +23,7 @@ export interface OperatorComponents {
 export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' | 'allowFileUrls'>): OperatorComponents {
   const gitSources = gitSourceComponents({ gitCacheDir: options.gitCacheDir, allowFileUrls: options.allowFileUrls });
   return {
-    controllers: [gitSources.controller, datasetController({ cairnImage: process.env.CAIRN_IMAGE })],
+    controllers: [gitSources.controller, datasetController({ cairnImage: process.env.CAIRN_IMAGE }), modelVersionController({ cairnImage: process.env.CAIRN_IMAGE })],
     gitWebhook: gitSources.webhook,
   };
 }
