@@ -11,7 +11,7 @@
  * of the pod's grace period bounds it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -32,6 +32,8 @@ Options:
   --allow-file-urls     accept file:// URIs (development only)
   --after-sigterm       wait for SIGTERM (or SIGINT) before uploading: the sidecar that uploads
                         what a trainer left once it exited
+  --ready-file FILE     with --after-sigterm: create FILE once a SIGTERM would be handled (for a
+                        startup probe: a signal that comes earlier would kill the process)
   -h, --help            show this help
 
 Environment: as cairn fetch (cairn fetch --help).
@@ -46,6 +48,8 @@ export interface UploadArgs {
   allowFileUrls: boolean;
   /** Wait for SIGTERM before uploading (the trial pod's sidecar). */
   afterSigterm?: boolean;
+  /** Created once the SIGTERM handler is installed (the sidecar's startup probe checks it). */
+  readyFile?: string;
 }
 
 export interface UploadedFile {
@@ -66,6 +70,7 @@ export function parseUploadArgs(argv: string[]): UploadArgs | 'help' {
         'pvc-root': { type: 'string' },
         'allow-file-urls': { type: 'boolean', default: false },
         'after-sigterm': { type: 'boolean', default: false },
+        'ready-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -82,6 +87,7 @@ export function parseUploadArgs(argv: string[]): UploadArgs | 'help' {
     pvcRoot: values['pvc-root'],
     allowFileUrls: values['allow-file-urls'] ?? false,
     afterSigterm: values['after-sigterm'] ?? false,
+    ...(values['ready-file'] !== undefined ? { readyFile: values['ready-file'] } : {}),
   };
 }
 
@@ -166,7 +172,7 @@ export const uploadCommand: Command = {
       return 0;
     }
     if (args.afterSigterm) {
-      const stop = stopSignals();
+      const stop = stopSignals(args.readyFile);
       try {
         await stop.first;
         return await runUpload(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -188,7 +194,7 @@ export const uploadCommand: Command = {
  * cannot kill the process midway through the upload (the default action). Says on stderr that it waits, so a
  * pod's log tells why it idles.
  */
-function stopSignals(): { first: Promise<void>; release(): void } {
+function stopSignals(readyFile: string | undefined): { first: Promise<void>; release(): void } {
   let resolve!: () => void;
   const first = new Promise<void>((r) => (resolve = r));
   // A signal listener does not keep Node's event loop alive; this timer does, until the signal.
@@ -199,6 +205,13 @@ function stopSignals(): { first: Promise<void>; release(): void } {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  if (readyFile !== undefined) {
+    try {
+      writeFileSync(readyFile, '');
+    } catch (error) {
+      process.stderr.write(`cairn upload: cannot create the ready file ${readyFile}: ${(error as Error).message}\n`);
+    }
+  }
   process.stderr.write('cairn upload: waiting for SIGTERM (the end of the trainer) to upload\n');
   return {
     first,

@@ -1,3 +1,4 @@
+import { defaultCairnImage, experimentController } from '../controllers/experiment/index.js';
 import { datasetController } from '../controllers/dataset/index.js';
 import { gitSourceComponents } from '../controllers/gitsource/index.js';
 import { modelVersionController } from '../controllers/modelversion/index.js';
@@ -23,7 +24,7 @@ export interface OperatorComponents {
 export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' | 'allowFileUrls'>): OperatorComponents {
   const gitSources = gitSourceComponents({ gitCacheDir: options.gitCacheDir, allowFileUrls: options.allowFileUrls });
   return {
-    controllers: [gitSources.controller, datasetController({ cairnImage: process.env.CAIRN_IMAGE }), modelVersionController({ cairnImage: process.env.CAIRN_IMAGE })],
+    controllers: [gitSources.controller, datasetController({ cairnImage: process.env.CAIRN_IMAGE }), modelVersionController({ cairnImage: process.env.CAIRN_IMAGE }), experimentController({ cairnImage: process.env.CAIRN_IMAGE ?? defaultCairnImage, allowFileUrls: options.allowFileUrls })],
     gitWebhook: gitSources.webhook,
   };
 }

@@ -9,7 +9,8 @@ import { parameterEnv, type TrialParameters } from '../training/search.js';
 import { RenderError } from './errors.js';
 import { buildJob } from './job.js';
 import type { OwnerObject } from './owner.js';
-import type { EnvFromSource, EnvVar, Job } from './types.js';
+import { labelValue } from './label-value.js';
+import type { EnvFromSource, EnvVar, Job, Toleration } from './types.js';
 
 /** The Secret whose keys (AWS_ACCESS_KEY_ID, CAIRN_S3_ENDPOINT, ...) give fetch and upload their storage credentials, when it exists. */
 export const storageSecretName = 'cairn-storage';
@@ -17,7 +18,20 @@ export const storageSecretName = 'cairn-storage';
 export const trialPaths = {
   data: '/cairn/data',
   output: '/cairn/output',
+  /** The upload sidecar creates it once it handles SIGTERM; its startup probe holds the trainer until then. */
+  uploadReady: '/tmp/cairn-upload-ready',
 } as const;
+
+/**
+ * The sidecar's startup probe. A SIGTERM that reached the sidecar before its handler was installed (a trainer
+ * that exits within the second node takes to start) would kill it with nothing uploaded; the kubelet starts
+ * the trainer only once this probe passed. `node` is in the cairn image (and mapped on the local node).
+ */
+const uploadStartupProbe = {
+  exec: { command: ['node', '-e', `require('fs').accessSync(${JSON.stringify(trialPaths.uploadReady)})`] },
+  periodSeconds: 1,
+  failureThreshold: 300,
+};
 
 export interface TrialJobInput {
   experiment: OwnerObject & { spec: Pick<ExperimentSpec, 'trainer'> };
@@ -32,6 +46,10 @@ export interface TrialJobInput {
   cairnImage: string;
   /** trialTimeout, in seconds: the Job's activeDeadlineSeconds. */
   timeoutSeconds: number;
+  /** Where trial pods may run (the operator's setting, e.g. the local node of `cairn dev`); default anywhere. */
+  placement?: { nodeSelector?: Readonly<Record<string, string>>; tolerations?: readonly Toleration[] };
+  /** Pass --allow-file-urls to fetch and upload (the operator runs with it: development only). */
+  allowFileUrls?: boolean;
 }
 
 const storageEnv: readonly EnvFromSource[] = [{ secretRef: { name: storageSecretName, optional: true } }];
@@ -41,6 +59,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
   const { experiment, dataset } = input;
   const trainer = experiment.spec.trainer;
   const dataFile = `data.${dataset.format}`;
+  const fileUrls = input.allowFileUrls ? ['--allow-file-urls'] : [];
   const cairnEnv: EnvVar[] = [
     ...parameterEnv(input.parameters),
     { name: 'CAIRN_DATA_PATH', value: `${trialPaths.data}/${dataFile}` },
@@ -50,24 +69,27 @@ export function renderTrialJob(input: TrialJobInput): Job {
     { name: 'CAIRN_EXPERIMENT', value: experiment.metadata?.name ?? '' },
     { name: 'CAIRN_RUN', value: String(input.run) },
     { name: 'CAIRN_TRIAL', value: input.name },
-    { name: 'CAIRN_TERMINATION_LOG', value: '/dev/termination-log' },
+    // CAIRN_TERMINATION_LOG is not set here: in a cluster the trainer writes /dev/termination-log (its default,
+    // docs/contracts.md §1); the local node sets the variable to its own file, and a value here would win over it.
   ];
   (trainer.env ?? []).forEach((e, i) => {
     if (e.name.startsWith('CAIRN_')) throw new RenderError('InvalidValue', `spec.trainer.env[${i}].name`, `${e.name}: CAIRN_* variables are set by Cairn (docs/contracts.md §1)`);
   });
-  return buildJob({
+  const job = buildJob({
     owner: experiment,
     name: input.name,
     component: 'trial',
-    labels: { 'cairn.dev/run': String(input.run), 'cairn.dev/trial': input.name },
+    labels: { 'cairn.dev/experiment': labelValue(experiment.metadata?.name ?? ''), 'cairn.dev/run': String(input.run), 'cairn.dev/trial': input.name },
     annotations: { 'cairn.dev/parameters': JSON.stringify(input.parameters), 'cairn.dev/dataset-version': `sha256:${dataset.sha256}` },
     activeDeadlineSeconds: input.timeoutSeconds,
     ...(trainer.serviceAccountName ? { serviceAccountName: trainer.serviceAccountName } : {}),
+    ...(input.placement?.nodeSelector ? { nodeSelector: input.placement.nodeSelector } : {}),
+    ...(input.placement?.tolerations ? { tolerations: input.placement.tolerations } : {}),
     initContainers: [
       {
         name: 'fetch',
         image: input.cairnImage,
-        args: ['fetch', dataset.uri, '--sha256', dataset.sha256, '--to', trialPaths.data, '--name', dataFile],
+        args: ['fetch', dataset.uri, '--sha256', dataset.sha256, '--to', trialPaths.data, '--name', dataFile, ...fileUrls],
         envFrom: storageEnv,
         volumeMounts: [{ name: 'data', mountPath: trialPaths.data }],
       },
@@ -75,7 +97,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
         name: 'upload',
         image: input.cairnImage,
         restartPolicy: 'Always',
-        args: ['upload', trialPaths.output, input.artifactsUri, '--after-sigterm'],
+        args: ['upload', trialPaths.output, input.artifactsUri, '--after-sigterm', '--ready-file', trialPaths.uploadReady, ...fileUrls],
         envFrom: storageEnv,
         volumeMounts: [{ name: 'output', mountPath: trialPaths.output, readOnly: true }],
       },
@@ -100,6 +122,14 @@ export function renderTrialJob(input: TrialJobInput): Job {
       { name: 'output', emptyDir: {} },
     ],
   });
+  // buildJob has no probes; the sidecar's is set here, keys in the sorted order buildJob gives every field.
+  const upload = job.spec.template.spec.initContainers?.find((c) => c.name === 'upload') as (Record<string, unknown> & { name: string }) | undefined;
+  if (upload) {
+    const entries = Object.entries({ ...upload, startupProbe: uploadStartupProbe }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    Object.keys(upload).forEach((k) => delete upload[k]);
+    Object.assign(upload, Object.fromEntries(entries));
+  }
+  return job;
 }
 
 /** Quantities as the API server stores them: the API accepts `cpu: 2`, a Pod spec holds `"2"`. */

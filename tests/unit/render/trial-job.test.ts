@@ -34,7 +34,9 @@ describe('renderTrialJob', () => {
     const env = Object.fromEntries((trainer.env ?? []).map((e) => [e.name, e.value]));
     expect(fetch?.args).toEqual(['fetch', 's3://ml-data/driver_stats/2026-11.parquet', '--sha256', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', '--to', '/cairn/data', '--name', 'data.parquet']);
     expect(env.CAIRN_DATA_PATH).toBe('/cairn/data/data.parquet');
-    expect(upload).toMatchObject({ restartPolicy: 'Always', args: ['upload', '/cairn/output', 's3://ml-artifacts/eta/eta-elasticnet/2/eta-elasticnet-2-t4/', '--after-sigterm'] });
+    expect(upload).toMatchObject({ restartPolicy: 'Always', args: ['upload', '/cairn/output', 's3://ml-artifacts/eta/eta-elasticnet/2/eta-elasticnet-2-t4/', '--after-sigterm', '--ready-file', '/tmp/cairn-upload-ready'] });
+    // The trainer starts only once the sidecar would handle its SIGTERM.
+    expect((upload as { startupProbe?: unknown }).startupProbe).toEqual({ exec: { command: ['node', '-e', 'require(\'fs\').accessSync("/tmp/cairn-upload-ready")'] }, periodSeconds: 1, failureThreshold: 300 });
     expect(env.CAIRN_OUTPUT_DIR).toBe('/cairn/output');
     expect(env.CAIRN_PARAMS).toBe('{"alpha":0.01,"l1_ratio":0.5}');
     expect(env).toMatchObject({ CAIRN_RUN: '2', CAIRN_TRIAL: 'eta-elasticnet-2-t4', CAIRN_EXPERIMENT: 'eta-elasticnet', CAIRN_DATA_FORMAT: 'parquet' });
@@ -51,5 +53,16 @@ describe('renderTrialJob', () => {
       error = err;
     }
     expect(isRenderError(error) && error.field).toBe('spec.trainer.env[1].name');
+  });
+
+  it('placement and --allow-file-urls reach the pod and both storage containers', () => {
+    const toleration = { key: 'cairn.dev/local-node', operator: 'Equal' as const, value: 'true', effect: 'NoSchedule' as const };
+    const pod = renderTrialJob({ ...input(), placement: { nodeSelector: { 'cairn.dev/local-node': 'true' }, tolerations: [toleration] }, allowFileUrls: true }).spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'cairn.dev/local-node': 'true' });
+    expect(pod.tolerations).toEqual([toleration]);
+    expect(pod.initContainers?.map((c) => c.args?.at(-1))).toEqual(['--allow-file-urls', '--allow-file-urls']);
+    const plain = renderTrialJob(input()).spec.template.spec;
+    expect(plain.nodeSelector).toBeUndefined();
+    expect(plain.initContainers?.flatMap((c) => c.args ?? [])).not.toContain('--allow-file-urls');
   });
 });
