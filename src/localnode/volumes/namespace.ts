@@ -16,12 +16,14 @@ export interface BindMount {
  * Every source is first bound under a staging folder in /dev/shm, before any target is mounted: a target may
  * hide a later source otherwise (every Cairn Job mounts an emptyDir at /tmp, and the node's pod folders live
  * under /tmp). /dev is never a mountPath (the node refuses it), so nothing can hide the staging folder. The
- * staging binds are undone before the program starts; the targets keep their own binds.
+ * staging binds are undone before the program starts; the targets keep their own binds. The working folder is
+ * staged too, and bound again at its own path when a mount hid it.
  */
 export const MOUNT_SCRIPT = [
   'set -e',
   'n=$1; shift',
   'stage=$(mktemp -d /dev/shm/cairn-mnt.XXXXXX 2>/dev/null || mktemp -d)',
+  'here=$(pwd); mkdir "$stage/cwd"; mount --bind "$here" "$stage/cwd"',
   'i=0; k=1',
   'while [ "$i" -lt "$n" ]; do',
   '  eval "src=\\${$k}"',
@@ -39,6 +41,13 @@ export const MOUNT_SCRIPT = [
   '  if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst"; fi',
   '  i=$((i + 1))',
   'done',
+  // The working folder (the pod's, under /tmp) hidden by a mount: bound again at its path, so programs that
+  // spawn with cwd = process.cwd() (esbuild under tsx) still find it.
+  // -ef: the same folder, not one of that name that an earlier container left in a shared emptyDir.
+  'if ! [ "$here" -ef "$stage/cwd" ]; then',
+  '  if mkdir -p "$here" 2>/dev/null && mount --bind "$stage/cwd" "$here"; then cd "$here"; else cd /; fi',
+  'fi',
+  'umount "$stage/cwd"; rmdir "$stage/cwd"',
   'i=0',
   'while [ "$i" -lt "$n" ]; do umount "$stage/$i"; rm -d "$stage/$i"; i=$((i + 1)); done',
   'rmdir "$stage"',
