@@ -100,6 +100,8 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
       const live = cache(builtin.job).get(jobName, dataset.metadata.namespace);
       // A recorded success whose ConfigMap lost the profile (deleted, edited) is profiled again.
       const profileLost = recorded?.name === jobName && recorded.result === 'Succeeded' && !writtenSummary(dataset, configMap, jobName);
+      // A finished Job is pruned only once the cache shows its result recorded: pruned earlier, a reconcile that
+      // reads a status older than our own write would see neither result nor Job, and run the Job again.
       let keepJob = true;
       let failure: Error | undefined;
       if (profileLost) {
@@ -131,14 +133,14 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
           if (!summary) failure = new WaitingError(DatasetReason.ProfilePending, `Job ${jobName} succeeded; waiting for ConfigMap ${configMap} to show its profile`, cacheLagMs);
           else {
             recordSuccess(scope.status, scope.conditions, { spec: dataset.spec, jobName, configMap, summary });
-            keepJob = false;
+            scope.requeueAfter(cacheLagMs);
           }
         } else if (verdict.kind === 'unverified') {
           recordUnverified(scope.status, scope.conditions, { jobName, reason: verdict.reason, message: verdict.message, final: verdict.final });
-          keepJob = !verdict.final;
+          if (verdict.final) scope.requeueAfter(cacheLagMs);
         } else if (verdict.kind === 'invalid') {
           recordInvalid(scope.status, scope.conditions, { spec: dataset.spec, jobName, reason: verdict.reason, message: verdict.message, ...(verdict.validation ? { validation: verdict.validation } : {}) });
-          keepJob = false;
+          scope.requeueAfter(cacheLagMs);
         } else {
           recordJobFailure(scope.status, jobName);
           failure = new TransientError(verdict.reason, `${verdict.message} (a new Job tries again when the failed one expires)`);

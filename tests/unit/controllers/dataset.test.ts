@@ -111,6 +111,9 @@ describe('Dataset controller', () => {
       profileJob: { name: job.metadata!.name, result: 'Succeeded' },
     });
     expect((await t.condition('Ready'))?.message).toBe('Verified and profiled 48210 rows');
+    // kept until the cache shows the recorded result, then pruned
+    expect(await t.jobs()).toHaveLength(1);
+    await t.reconcile();
     expect(await t.jobs()).toHaveLength(0);
     const writes = t.kube.actions.length;
     await t.reconcile();
@@ -139,6 +142,9 @@ describe('Dataset controller', () => {
     expect((await t.condition('Verified'))?.message).toBe(message);
     expect(t.events).toContainEqual({ type: 'Warning', reason: 'ChecksumMismatch', note: message });
     expect((await t.dataset()).status?.profileJob).toMatchObject({ result: 'Failed' });
+    // kept until the cache shows the recorded result, then pruned
+    expect(await t.jobs()).toHaveLength(1);
+    await t.reconcile();
     expect(await t.jobs()).toHaveLength(0);
     await t.reconcile();
     expect(await t.jobs()).toHaveLength(0);
@@ -165,6 +171,9 @@ describe('Dataset controller', () => {
     expect((await t.condition('Ready'))?.message).toBe(message);
     expect((await t.dataset()).status?.validation).toEqual({ nullFraction: { conv_rate: 0.5, city: 0 }, outOfRange: {} });
     expect((await t.dataset()).status?.version).toBeUndefined();
+    // kept until the cache shows the recorded result, then pruned
+    expect(await t.jobs()).toHaveLength(1);
+    await t.reconcile();
     expect(await t.jobs()).toHaveLength(0);
   });
 
