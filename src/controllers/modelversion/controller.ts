@@ -69,6 +69,16 @@ export function modelVersionController(options: ModelVersionControllerOptions = 
       }
     }
 
+    /**
+     * The Job that gave a final verdict stays until a later reconcile reads that verdict back from the cache,
+     * which then prunes it: pruned now, its deletion could wake a reconcile whose cached object does not show
+     * the status written meanwhile, which would start the Job again.
+     */
+    async function keepUntilRecorded(scope: Scope<ModelVersionObject>, job: Job): Promise<void> {
+      scope.requeueAfter(cacheLagMs);
+      return apply(scope, [job]);
+    }
+
     const readyMessage = (scope: Scope<ModelVersionObject>) => `Model ${scope.object.spec.model} version ${scope.object.spec.version}: ${scope.conditions.get(Verified)?.message ?? 'verified'}`;
 
     /**
@@ -114,11 +124,11 @@ export function modelVersionController(options: ModelVersionControllerOptions = 
           scope.status.signature = verdict.signature;
           scope.conditions.set(Verified, { status: 'True', reason: ModelVersionReason.Verified, message: verdict.message });
           scope.conditions.succeed(ModelVersionReason.Verified, readyMessage(scope));
-          return apply(scope, []);
+          return keepUntilRecorded(scope, job);
         case 'failed':
           delete scope.status.signature;
           scope.conditions.set(Verified, { status: 'False', reason: verdict.reason, message: verdict.message });
-          if (verdict.final) return apply(scope, []);
+          if (verdict.final) return keepUntilRecorded(scope, job);
           // Kept until it expires (ttlSecondsAfterFinished); its deletion wakes this controller for the next try.
           scope.conditions.retrying(`Job ${jobName} failed (${verdict.reason}); a new Job tries again once it expires (${INSPECT_RETRY_AFTER_SECONDS} s)`);
           scope.requeueAfter((INSPECT_RETRY_AFTER_SECONDS + 30) * 1000);
