@@ -63,8 +63,18 @@ export function chiSquareSf(x: number, df: number): number {
   return upperRegularizedGamma(df / 2, x / 2);
 }
 
+/** Critical values already found: every window of a DriftMonitor asks for the same few (alpha, df). */
+const isfMemo = new Map<string, number>();
+
 /** The x with P(X >= x) = p: the critical value of a chi-square test at level p. */
 export function chiSquareIsf(p: number, df: number): number {
   if (p >= 1) return 0;
-  return invertDecreasing((x) => chiSquareSf(x, df), p, 0, df);
+  const key = `${p} ${df}`;
+  let x = isfMemo.get(key);
+  if (x === undefined) {
+    x = invertDecreasing((value) => chiSquareSf(value, df), p, 0, df);
+    if (isfMemo.size >= 4096) isfMemo.clear(); // a bound, never reached by one monitor's few methods
+    isfMemo.set(key, x);
+  }
+  return x;
 }

@@ -28,8 +28,16 @@ export function kolmogorovSf(x: number): number {
   return Math.min(1, Math.max(0, 2 * sum));
 }
 
-/** The x with P(K > x) = p. */
+const isfMemo = new Map<number, number>();
+
+/** The x with P(K > x) = p (remembered: a DriftMonitor asks for the same alpha every window). */
 export function kolmogorovIsf(p: number): number {
   if (p >= 1) return 0;
-  return invertDecreasing(kolmogorovSf, p, 0, 1);
+  let x = isfMemo.get(p);
+  if (x === undefined) {
+    x = invertDecreasing(kolmogorovSf, p, 0, 1);
+    if (isfMemo.size >= 1024) isfMemo.clear();
+    isfMemo.set(p, x);
+  }
+  return x;
 }
