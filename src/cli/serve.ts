@@ -2,6 +2,7 @@
  * `cairn serve`: the ONNX serving runtime of every serving pod (docs/contracts.md §2). Parses arguments and
  * wires the process's I/O (stdout logger, signals, metrics registry) into src/serving/runtime.ts.
  */
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -23,7 +24,7 @@ Model:
   --version V              model version (default 1)
 Network:
   --port N                 HTTP port (default 8080)
-  --host ADDR              listen address (default 0.0.0.0)
+  --host ADDR              listen address (default $HOST when it is an IP address, else 0.0.0.0)
   --max-body-bytes N       largest request body, else 413 (default 4194304)
   --max-elements N         most tensor elements in one request (default 1048576)
   --max-buffered-bytes N   request body bytes held at once across requests; a body that does not fit gets
@@ -57,13 +58,22 @@ Shadow:
   --mirror-timeout-ms N    timeout of a copied request (default 5000)
 `;
 
+/**
+ * The listen address without --host: `$HOST` when it is an IP address (Cairn's local node sets it to the pod's
+ * own IP, as pods there share the machine's network and two pods must not both take 0.0.0.0:8080), else every
+ * address, as in a pod of a real cluster.
+ */
+export function defaultHost(env: NodeJS.ProcessEnv): string {
+  return env.HOST && isIP(env.HOST) !== 0 ? env.HOST : '0.0.0.0';
+}
+
 const options = {
   'model-uri': { type: 'string' },
   sha256: { type: 'string' },
   name: { type: 'string' },
   version: { type: 'string', default: '1' },
   port: { type: 'string', default: '8080' },
-  host: { type: 'string', default: '0.0.0.0' },
+  host: { type: 'string' },
   'max-body-bytes': { type: 'string', default: String(4 * 1024 * 1024) },
   'max-elements': { type: 'string', default: String(1 << 20) },
   'max-buffered-bytes': { type: 'string', default: String(DEFAULT_MAX_BUFFERED_BYTES) },
@@ -144,7 +154,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     sha256,
     name,
     version: values.version as string,
-    host: values.host as string,
+    host: (values.host as string | undefined) ?? defaultHost(process.env),
     port: number(values, 'port', 0, 65535),
     featureColumns: parseFeatureColumns((values['feature-columns'] as string[] | undefined) ?? []),
     execution: execution as ExecutionMode,

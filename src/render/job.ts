@@ -17,12 +17,15 @@ export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 /** Set on the pods so `kubectl logs` and `kubectl exec` pick the main container, not a sidecar. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
-const tmpVolume: Volume = { name: TMP_VOLUME, emptyDir: {} };
+export const tmpVolume: Volume = { name: TMP_VOLUME, emptyDir: {} };
 
-const mountsTmp = (container: JobInitContainer): boolean => (container.volumeMounts ?? []).some((m) => normalizePath(m.mountPath) === '/tmp');
+export const mountsTmp = (container: JobInitContainer): boolean => (container.volumeMounts ?? []).some((m) => normalizePath(m.mountPath) === '/tmp');
 
-/** One container as Cairn runs it: restricted, IfNotPresent, FallbackToLogsOnError, /tmp writable. */
-function renderContainer(container: JobInitContainer): Container {
+/**
+ * One container as Cairn runs it: restricted, IfNotPresent, FallbackToLogsOnError, /tmp writable (mount the
+ * volume {@link tmpVolume} beside it). Jobs and serving pods alike.
+ */
+export function renderContainer(container: JobInitContainer): Container {
   const volumeMounts = mountsTmp(container) ? container.volumeMounts : [...(container.volumeMounts ?? []), { name: TMP_VOLUME, mountPath: '/tmp' }];
   return {
     name: container.name,

@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'vitest';
+import { API_VERSION } from '../../../src/api/kind.js';
+import { RenderError } from '../../../src/render/errors.js';
+import {
+  renderHorizontalPodAutoscaler,
+  renderPodDisruptionBudget,
+  renderPreviewService,
+  renderRouteService,
+  renderServingDeployment,
+  renderVersionService,
+  serviceUrl,
+  servingSelector,
+  versionName,
+  type ServingOwner,
+} from '../../../src/render/serving.js';
+import { expectGolden } from './golden.js';
+
+const deployment: ServingOwner = {
+  apiVersion: API_VERSION,
+  kind: 'Deployment',
+  metadata: { name: 'eta', namespace: 'ml', uid: '8d7f3f1e-5b2a-4c55-9c61-1f0e2a3b4c5d' },
+  spec: { model: 'eta', serving: { replicas: 2, batching: { maxBatchSize: 32, maxDelayMs: 2 }, logRequests: 0.01 } },
+};
+const sha = 'a'.repeat(64);
+const version = { number: 7, uri: 's3://models/eta/7/model.onnx', sha256: sha };
+
+describe('serving renderers', () => {
+  test('the Deployment of one version: fetch init container, cairn serve with probes, restricted, owned', () => {
+    const d = renderServingDeployment({ deployment, version, replicas: 2, cairnImage: 'ghcr.io/cairn-dev/cairn:0.1.0' });
+    expectGolden('serving-deployment', d);
+    expect(d.metadata.name).toBe('eta-v7');
+    expect(d.spec.selector.matchLabels).toEqual(servingSelector(deployment, 7));
+    // the pod template carries every label the selector asks for (the API server refuses it otherwise)
+    expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    expect(d.metadata.ownerReferences[0]).toMatchObject({ kind: 'Deployment', name: 'eta', controller: true });
+  });
+
+  test('with a drift profile, a mirror, autoscaling and placement', () => {
+    const autoscaled: ServingOwner = { ...deployment, spec: { model: 'eta', serving: { autoscaling: { minReplicas: 2, maxReplicas: 6 }, resources: { requests: { cpu: 1 } } } } };
+    const d = renderServingDeployment({
+      deployment: autoscaled,
+      version,
+      replicas: 3,
+      cairnImage: 'cairn',
+      profile: { configMap: 'driver-stats-profile', key: 'profile.json', featureColumns: ['input=distance,speed,load'] },
+      mirror: { url: serviceUrl(deployment, 'eta-v8'), percent: 25 },
+      placement: { nodeSelector: { pool: 'cpu' }, tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] },
+      allowFileUrls: true,
+    });
+    expectGolden('serving-deployment-everything', d);
+    expect(d.spec.replicas).toBeUndefined(); // the HPA's to set
+    expect(renderHorizontalPodAutoscaler(autoscaled, 7)).toMatchObject({ spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { name: 'eta-v7' } } });
+    expect(renderHorizontalPodAutoscaler(deployment, 7)).toBeUndefined();
+  });
+
+  test('Services, HPA and PDB', () => {
+    expectGolden('serving-services', {
+      version: renderVersionService(deployment, 7),
+      routeAllVersions: renderRouteService(deployment),
+      routeStable: renderRouteService(deployment, 7),
+      preview: renderPreviewService(deployment, 8),
+      pdb: renderPodDisruptionBudget(deployment, 7),
+      hpa: renderHorizontalPodAutoscaler({ ...deployment, spec: { model: 'eta', serving: { autoscaling: { minReplicas: 1, maxReplicas: 3, targetCPUUtilization: 60 } } } }, 7),
+    });
+    expect(renderRouteService(deployment).spec.selector).toEqual(servingSelector(deployment));
+    expect(serviceUrl(deployment, 'eta')).toBe('http://eta.ml.svc:80');
+  });
+
+  test.each([
+    ['a sha256 that is not 64 hex digits', { ...version, sha256: 'ABC' }, 'version.sha256'],
+    ['a name too long for a Service', version, 'metadata.name'],
+  ])('%s is a RenderError naming the field', (_, v, field) => {
+    const owner = field === 'metadata.name' ? { ...deployment, metadata: { ...deployment.metadata, name: 'x'.repeat(61) } } : deployment;
+    try {
+      renderServingDeployment({ deployment: owner, version: v, replicas: 1, cairnImage: 'cairn' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(RenderError);
+      expect((error as RenderError).field).toBe(field);
+    }
+  });
+
+  test('an owner not created yet (no uid) is refused', () => {
+    expect(() => renderVersionService({ ...deployment, metadata: { name: 'eta', namespace: 'ml' } }, 1)).toThrow(RenderError);
+  });
+
+  test('names', () => {
+    expect(versionName(deployment, 12)).toBe('eta-v12');
+  });
+});
