@@ -47,8 +47,12 @@ def raw_params(env: dict, known: list) -> dict:
     return {name: env[param_variable(name)] for name in known if param_variable(name) in env}
 
 
-def termination_log(env: dict) -> str:
-    return env.get("CAIRN_TERMINATION_LOG") or DEFAULT_TERMINATION_LOG
+def termination_log(env: dict):
+    """CAIRN_TERMINATION_LOG, else the kubelet's /dev/termination-log when it exists (in a container it always does:
+    a trial Job leaves the variable unset there). Outside a pod with neither: None, and the result is only printed."""
+    if env.get("CAIRN_TERMINATION_LOG"):
+        return env["CAIRN_TERMINATION_LOG"]
+    return DEFAULT_TERMINATION_LOG if os.path.exists(DEFAULT_TERMINATION_LOG) else None
 
 
 def write_message(env: dict, message: dict) -> None:
@@ -57,6 +61,9 @@ def write_message(env: dict, message: dict) -> None:
     if len(text.encode()) > 4096:
         raise TrainerError("OutputFailed", f"the termination message would be {len(text.encode())} bytes, over 4096")
     path = termination_log(env)
+    if path is None:
+        sys.stderr.write(f"train.py: no CAIRN_TERMINATION_LOG and no {DEFAULT_TERMINATION_LOG}: the result is only printed\n")
+        return
     try:
         with open(path, "w") as f:
             f.write(text)

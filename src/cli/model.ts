@@ -4,7 +4,7 @@
  * ($CAIRN_TERMINATION_LOG) gets `{"sha256","size","signature"}` or `{"reason","message"}` (src/model/termination.ts).
  * Argument parsing and process I/O only: the work is src/model/.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSha256 } from '../storage/digest.js';
 import { describeError, isStorageError } from '../storage/errors.js';
@@ -26,8 +26,9 @@ Options:
   --allow-file-urls     accept file:// URIs (development only)
   -h, --help            show this help
 
-Environment: the storage credentials of cairn fetch (AWS_*, CAIRN_S3_*, CAIRN_HTTP_*), CAIRN_TERMINATION_LOG:
-it gets {"sha256","size","signature"} (at most 4 KiB), or {"reason","message"} on failure.
+Environment: the storage credentials of cairn fetch (AWS_*, CAIRN_S3_*, CAIRN_HTTP_*), CAIRN_TERMINATION_LOG
+(else /dev/termination-log when it exists, as in a container): it gets {"sha256","size","signature"} (at most
+4 KiB), or {"reason","message"} on failure.
 
 Failure reasons: ChecksumMismatch, NotFound, AccessDenied, Unreachable, TooLarge, InvalidUri, Interrupted (storage);
 ModelUnloadable, UnsupportedSignature, SignatureTooLarge (the model).
@@ -77,8 +78,20 @@ export function parseInspectArgs(argv: string[]): InspectArgs | 'help' {
   };
 }
 
+/** The kubelet's file (terminationMessagePath): present in every container, absent on a workstation. */
+const KUBELET_TERMINATION_LOG = '/dev/termination-log';
+
+/**
+ * $CAIRN_TERMINATION_LOG (the local node sets it), else /dev/termination-log when it exists: the inspect Job leaves
+ * the variable unset, since a value in the pod spec would override the local node's. Never creates a file in /dev.
+ */
+export function terminationLogPath(env: NodeJS.ProcessEnv, exists: (path: string) => boolean = existsSync): string | undefined {
+  if (env.CAIRN_TERMINATION_LOG) return env.CAIRN_TERMINATION_LOG;
+  return exists(KUBELET_TERMINATION_LOG) ? KUBELET_TERMINATION_LOG : undefined;
+}
+
 function writeTermination(env: NodeJS.ProcessEnv, text: string, stderr: NodeJS.WritableStream): void {
-  const path = env.CAIRN_TERMINATION_LOG;
+  const path = terminationLogPath(env);
   if (!path) return;
   try {
     writeFileSync(path, text);

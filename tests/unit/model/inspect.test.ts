@@ -140,10 +140,12 @@ describe('cairn model inspect: arguments', () => {
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr }));
       });
-    const usage = await run(['model', 'inspect']);
+    const usageLog = join(dir, 'usage-termination');
+    const usage = await run(['model', 'inspect'], { CAIRN_TERMINATION_LOG: usageLog });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('cairn model inspect: expected one URI, got 0');
-    const unknown = await run(['model', 'publish']);
+    expect(JSON.parse(await readFile(usageLog, 'utf8'))).toEqual({ reason: 'UsageError', message: 'expected one URI, got 0' });
+    const unknown = await run(['model', 'publish'], { CAIRN_TERMINATION_LOG: usageLog });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "publish"');
     const path = join(models, 'driver_elasticnet.onnx');
@@ -151,5 +153,14 @@ describe('cairn model inspect: arguments', () => {
     const ok = await run(['model', 'inspect', pathToFileURL(path).href, '--sha256', await fileSha(path), '--allow-file-urls'], { CAIRN_TERMINATION_LOG: log });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(await readFile(log, 'utf8')).signature.inputs[0].name).toBe('input');
+  });
+});
+
+describe('cairn model inspect: where the termination message goes', () => {
+  it('$CAIRN_TERMINATION_LOG, else the kubelet\'s /dev/termination-log only when it exists (never created on a workstation)', async () => {
+    const { terminationLogPath } = await import('../../../src/cli/model.js');
+    expect(terminationLogPath({ CAIRN_TERMINATION_LOG: '/pods/x/inspect.termination-log' }, () => true)).toBe('/pods/x/inspect.termination-log');
+    expect(terminationLogPath({}, (p) => p === '/dev/termination-log')).toBe('/dev/termination-log');
+    expect(terminationLogPath({}, () => false)).toBeUndefined();
   });
 });
