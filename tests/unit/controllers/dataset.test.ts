@@ -161,6 +161,19 @@ describe('Dataset controller', () => {
     expect(await t.jobs()).toHaveLength(1);
   });
 
+  it('a failure that may pass is tried again by a new Job once the failed one expired (its TTL deleted it)', async () => {
+    const t = await setup();
+    const job = await t.started();
+    await t.end(job, { exitCode: 1, container: 'fetch', message: JSON.stringify({ reason: 'AccessDenied', message: 's3://data/drivers.csv: access denied' }) });
+    await t.reconcile();
+    expect((await t.condition('Verified'))?.reason).toBe('AccessDenied');
+    await t.kube.delete(builtin.job, job.metadata!.name!, 'ml');
+    await t.reconcile();
+    const [again] = await t.jobs();
+    expect(again?.metadata?.name).toBe(job.metadata?.name);
+    expect(again?.metadata?.uid).not.toBe(job.metadata?.uid);
+  });
+
   it('nulls over the limit: Verified=True, Validated=False NullsOverLimit with the fraction, the figures in status', async () => {
     const t = await setup();
     const job = await t.started();
