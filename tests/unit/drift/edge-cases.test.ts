@@ -47,6 +47,11 @@ describe('identical distributions', () => {
     }
   });
 
+  it('raw samples that are all one value', () => {
+    expect(ksSamplesTest([4, 4, 4], [4, 4])).toMatchObject({ statistic: 0, pValue: 1, drifted: false });
+    expect(wassersteinSamplesTest([4, 4, 4], [4, 4])).toMatchObject({ statistic: 0, pValue: 1, criticalValue: null, drifted: false });
+  });
+
   it('raw samples, the same values', () => {
     const values = [0.3, 1.2, -4, 7, 7, 2.5];
     expect(ksSamplesTest(values, [...values].reverse())).toMatchObject({ statistic: 0, pValue: 1, drifted: false });

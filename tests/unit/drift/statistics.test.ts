@@ -17,6 +17,7 @@ import {
   wassersteinSamplesTest,
   type DriftTest,
 } from '../../../src/drift/index.js';
+import { ksExactCritical, ksExactSf } from '../../../src/drift/ks-exact.js';
 
 const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
 
@@ -119,6 +120,26 @@ describe('Kolmogorov-Smirnov', () => {
     near(test.statistic, d);
     near(test.pValue, p);
     expect(test.pValueKind).toBe('exact');
+  });
+});
+
+describe('the exact KS critical value', () => {
+  it.each([
+    [12, 9],
+    [40, 40],
+    [60, 45],
+  ])('n = %i, m = %i: the smallest n·m·D whose exact p-value is below alpha', (n, m) => {
+    for (const alpha of [0.05, 0.01]) {
+      const h = ksExactCritical(alpha, n, m)!;
+      expect(ksExactSf(h, n, m)).toBeLessThan(alpha);
+      expect(ksExactSf(h - 1, n, m)).toBeGreaterThanOrEqual(alpha);
+    }
+  });
+
+  it('is null when no D up to 1 is rare enough', () => {
+    // two values against one: D = 1 in 2 of the 3 orders
+    expect(ksExactCritical(0.01, 2, 1)).toBeNull();
+    expect(ksSamplesTest([1, 2], [3], { alpha: 0.01 })).toMatchObject({ statistic: 1, criticalValue: null, threshold: null, drifted: false });
   });
 });
 
