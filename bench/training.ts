@@ -12,7 +12,10 @@
  * Goals: cairn at least as fast as pandas on csv (rows/s), and a peak RSS <= 256 MiB at any size. Each figure is the
  * median of RUNS runs, tools interleaved so both see the same moments of a shared machine.
  *
- *   npm run bench:training [-- --rows N --runs K]
+ * The second part (bench/training-overhead.ts) measures the Experiment controller's overhead per trial on a local
+ * cluster: 100 trials of a trainer that exits at once, parallelism 10, beside the Job controller's own latency.
+ *
+ *   npm run bench:training [-- --rows N --runs K] [--part profile|overhead] [--trials N]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,7 +28,9 @@ import { ensurePythonEnv } from '../src/testenv/python-env.js';
 const HEAP_CAP = '--max-old-space-size=128';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, part: { type: 'string' }, trials: { type: 'string', default: '100' } },
+});
 const ROWS = Number(args.rows);
 const RUNS = Number(args.runs);
 const RSS_GOAL_MIB = 256;
@@ -130,4 +135,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (args.part === undefined || args.part === 'profile') await main();
+if (args.part === undefined || args.part === 'overhead') {
+  const { overheadBench } = await import('./training-overhead.js');
+  process.stdout.write((await overheadBench({ root, trials: Number(args.trials), parallelism: 10 })) + '\n');
+}

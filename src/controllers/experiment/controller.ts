@@ -154,7 +154,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       for (const [name, job] of ownJobs) {
         if (recorded.has(name)) continue;
         const trialPods = podsByTrial.get(name) ?? [];
-        const observed = observeJob(job, trialPods, { container: 'trainer' });
+        const observed = observeJob(podDecided(job, trialPods), trialPods, { container: 'trainer' });
         if (observed.phase === 'Pending' || observed.phase === 'Running') {
           states.set(name, { phase: observed.phase, ...(observed.reason ? { reason: observed.reason } : {}), ...(observed.message ? { message: observed.message } : {}) });
           continue;
@@ -165,7 +165,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
           scope.requeueAfter(1_000);
           continue;
         }
-        states.set(name, { phase: 'Finished', outcome: trialOutcome(observed, observeJob(job, trialPods, { container: 'upload' }), artifacts(name)) });
+        states.set(name, { phase: 'Finished', outcome: trialOutcome(observed, observeJob(podDecided(job, trialPods), trialPods, { container: 'upload' }), artifacts(name)) });
       }
 
       const search = experiment.spec.search ?? {};
@@ -352,6 +352,24 @@ function verifiedVersion(dataset: DatasetObject): string | undefined {
   const ready = dataset.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   if (!ready || !version) return undefined;
   return version === `sha256:${dataset.spec.source.sha256}` ? version : undefined;
+}
+
+/**
+ * The Job as its pod decides it: a trial pod (restartPolicy Never, backoffLimit 0) that ended ends its Job, so
+ * the trial is read as soon as the pod's final status is cached, without waiting the Job controller's batched
+ * update (about a second): a Complete or Failed condition is added to a copy. Otherwise the Job as it is.
+ */
+function podDecided(job: Frozen<KubeObject>, pods: readonly Frozen<KubeObject>[]): Frozen<KubeObject> {
+  const uid = job.metadata?.uid;
+  const conditions = (job as { status?: { conditions?: Array<{ type?: string; status?: string }> } }).status?.conditions ?? [];
+  if (conditions.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return job;
+  const ended = pods
+    .filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === uid))
+    .map((p) => (p as { status?: { phase?: string } }).status?.phase)
+    .find((phase) => phase === 'Succeeded' || phase === 'Failed');
+  if (!ended) return job;
+  const status = (job as { status?: Record<string, unknown> }).status ?? {};
+  return { ...job, status: { ...status, conditions: [...conditions, { type: ended === 'Succeeded' ? 'Complete' : 'Failed', status: 'True' }] } } as Frozen<KubeObject>;
 }
 
 function podIsFinal(pods: readonly Frozen<KubeObject>[]): boolean {

@@ -1,0 +1,185 @@
+/**
+ * The second part of `npm run bench:training` (issue 11): the Experiment controller's overhead per trial. On a
+ * local cluster (control plane, the local node running trial pods as processes, an S3 server), one Experiment of
+ * TRIALS trials of a trainer that exits at once, parallelism 10, the controller in this process. For each trial:
+ *
+ *   overhead = from the trial pod's end (phase Succeeded, as a watch sees it) to the later of: its metrics in the
+ *              Experiment's status, and the next trial's Job created (the i-th pod end pays for the (10+i)-th Job);
+ *   baseline = from the same pod end to its Job's Complete condition: the Job controller's own reaction to the
+ *              same event, in the same run (the controller does not wait for it: a trial pod that ended decides
+ *              its Job).
+ *
+ * All times are when this process's watches saw the change: the same clock, the same watch latency for both.
+ * Goal: overhead p99 <= 500 ms.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { experimentController } from '../src/controllers/experiment/index.js';
+import { cairnResource } from '../src/controllers/resources.js';
+import { startLocalCluster } from '../src/dev/cluster.js';
+import { startOperator } from '../src/operator/operator.js';
+import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
+import type { KubeObject } from '../src/runtime/kube/object.js';
+import { builtin } from '../src/runtime/kube/resource.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { createStorage } from '../src/storage/index.js';
+import { silentLogger } from '../src/testenv/index.js';
+
+const NAMESPACE = 'default';
+const BUCKET = 'cairn-bench';
+const GOAL_MS = 500;
+
+/** The trainer: read the parameters, write a model and the metrics, exit. */
+const TRAINER = `
+import json, os
+p = json.loads(os.environ["CAIRN_PARAMS"])
+open(os.path.join(os.environ["CAIRN_OUTPUT_DIR"], "model.onnx"), "w").write("m")
+open(os.environ.get("CAIRN_TERMINATION_LOG", "/dev/termination-log"), "w").write(json.dumps({"metrics": {"rmse": p["i"] / 1000}}))
+`;
+
+interface TrialTimes {
+  podEnded?: number;
+  jobCreated?: number;
+  jobComplete?: number;
+  inStatus?: number;
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+export async function overheadBench(options: { root: string; trials: number; parallelism: number }): Promise<string> {
+  const { root, trials, parallelism } = options;
+  // Outside /tmp: a trial pod mounts its own /tmp, which would hide a run directory under it (see docs/benchmarks.md).
+  const stateRoot = await mkdtemp(join('/var/tmp', 'cairn-bench-training-'));
+  process.stderr.write(`Starting a local cluster (control plane, local node, S3) in ${stateRoot}...\n`);
+  const cluster = await startLocalCluster({ root, logger: silentLogger, stateRoot, buckets: [BUCKET], kwokNodes: 0, podIpPrefix: '127.0.3.' });
+  const kube = new HttpKubeClient(cluster.plane.kubeConfig());
+  const times = new Map<string, TrialTimes>();
+  const at = (name: string): TrialTimes => times.get(name) ?? (times.set(name, {}), times.get(name)!);
+  const watches: Array<{ stop(): void }> = [];
+  let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+  try {
+    const s3 = cluster.s3!;
+    // CRDs, the storage Secret, the data on S3 and a Dataset that says it is verified (no Dataset controller here).
+    const { execFile } = await import('node:child_process');
+    await new Promise<void>((resolve, reject) =>
+      execFile(join(cluster.plane.binDir, 'kubectl'), ['--kubeconfig', cluster.plane.kubeconfigPath, 'apply', '--server-side', '-f', join(root, 'crds')], (err) => (err ? reject(err) : resolve())),
+    );
+    await new Promise<void>((resolve, reject) =>
+      execFile(join(cluster.plane.binDir, 'kubectl'), ['--kubeconfig', cluster.plane.kubeconfigPath, 'wait', '--for=condition=Established', '--timeout=120s', '-f', join(root, 'crds')], (err) => (err ? reject(err) : resolve())),
+    );
+    await kube.apply(
+      builtin.secret,
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cairn-storage', namespace: NAMESPACE }, stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: 'us-east-1', CAIRN_S3_ENDPOINT: s3.endpoint, CAIRN_S3_PATH_STYLE: 'true' } } as KubeObject,
+      { fieldManager: 'bench', force: true },
+    );
+    const data = Buffer.from('x,y\n1,2\n');
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const storage = createStorage({ allowFileUrls: false, s3: { endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    await storage.write(`s3://${BUCKET}/data.csv`, Readable.from([data]), { sha256, size: data.length });
+    storage.close();
+    const datasets = cairnResource('Dataset');
+    await kube.apply(
+      datasets,
+      { apiVersion: 'cairn.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'bench', namespace: NAMESPACE }, spec: { source: { uri: `s3://${BUCKET}/data.csv`, format: 'csv', sha256 }, schema: { features: [{ name: 'x', type: 'number' }], target: { name: 'y', type: 'number' } } } } as KubeObject,
+      { fieldManager: 'bench', force: true },
+    );
+    await kube.applyStatus(
+      datasets,
+      { apiVersion: 'cairn.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'bench', namespace: NAMESPACE }, status: { version: `sha256:${sha256}`, rows: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'verified', lastTransitionTime: '2026-11-29T00:00:00Z' }] } } as KubeObject,
+      { fieldManager: 'bench-dataset', force: true },
+    );
+
+    // What this process sees, timed on arrival.
+    const now = () => performance.now();
+    watches.push(
+      await kube.watch(builtin.pod, { namespace: NAMESPACE }, (type, pod) => {
+        const trial = pod.metadata?.labels?.['cairn.dev/trial'];
+        const phase = (pod as { status?: { phase?: string } }).status?.phase;
+        if (trial && type !== 'DELETED' && phase === 'Succeeded' && at(trial).podEnded === undefined) at(trial).podEnded = now();
+      }, () => undefined),
+      await kube.watch(builtin.job, { namespace: NAMESPACE }, (type, job) => {
+        const name = job.metadata?.name ?? '';
+        if (type === 'ADDED' && at(name).jobCreated === undefined) at(name).jobCreated = now();
+        const complete = (job as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+        if (complete && at(name).jobComplete === undefined) at(name).jobComplete = now();
+      }, () => undefined),
+      await kube.watch(cairnResource('Experiment'), { namespace: NAMESPACE }, (_type, e) => {
+        for (const t of (e as { status?: { trials?: Array<{ name: string; phase: string; metrics?: unknown }> } }).status?.trials ?? []) {
+          if (t.phase === 'Succeeded' && t.metrics && at(t.name).inStatus === undefined) at(t.name).inStatus = now();
+        }
+      }, () => undefined),
+    );
+
+    operator = await startOperator(
+      { namespaces: [NAMESPACE], host: '127.0.0.1', port: 0, leaderElect: false, leaseNamespace: NAMESPACE, leaseName: 'cairn-operator', allowFileUrls: false, gitCacheDir: '/nonexistent', logLevel: 'warn', drainTimeoutMs: 2_000 },
+      { log: createLogger({ level: 'warn' }, process.stderr), kube, components: { controllers: [experimentController({ cairnImage: 'cairn' })] } },
+    );
+    const started = performance.now();
+    await kube.apply(
+      cairnResource('Experiment'),
+      {
+        apiVersion: 'cairn.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'bench', namespace: NAMESPACE },
+        spec: {
+          datasetRef: { name: 'bench' },
+          trainer: { image: 'python:3.12', command: ['python3', '-c', TRAINER] },
+          parameters: { i: { min: 0, max: trials - 1, step: 1 } },
+          search: { maxTrials: trials, parallelism, maxFailedTrials: trials },
+          objective: { metric: 'rmse', goal: 'minimize' },
+          artifacts: { uri: `s3://${BUCKET}/artifacts` },
+        },
+      } as KubeObject,
+      { fieldManager: 'bench', force: true },
+    );
+    process.stderr.write(`Running ${trials} trials, parallelism ${parallelism}...\n`);
+    for (;;) {
+      const e = await kube.get<KubeObject & { status?: { phase?: string; progress?: string; trialCounts?: { failed?: number } } }>(cairnResource('Experiment'), 'bench', NAMESPACE);
+      if (e?.status?.phase === 'Succeeded' || e?.status?.phase === 'Failed') {
+        if ((e.status.trialCounts?.failed ?? 0) > 0) throw new Error(`${e.status.trialCounts?.failed} trials failed: ${JSON.stringify(e.status)}`);
+        break;
+      }
+      process.stderr.write(`  ${e?.status?.progress ?? '0/?'} trials done\r`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const wallS = (performance.now() - started) / 1000;
+
+    const names = Array.from({ length: trials }, (_, i) => `bench-1-t${i}`);
+    const ends = names.map((n) => at(n).podEnded!).filter((t) => t !== undefined).sort((a, b) => a - b);
+    const creations = names.map((n) => at(n).jobCreated!).filter((t) => t !== undefined).sort((a, b) => a - b);
+    const overhead: number[] = [];
+    const toStatus: number[] = [];
+    const baseline: number[] = [];
+    for (const name of names) {
+      const t = at(name);
+      if (t.podEnded === undefined) continue;
+      if (t.inStatus !== undefined) toStatus.push(t.inStatus - t.podEnded);
+      if (t.jobComplete !== undefined) baseline.push(t.jobComplete - t.podEnded);
+    }
+    // The i-th pod end frees the slot the (parallelism + i)-th Job takes.
+    for (let i = 0; i + parallelism < creations.length && i < ends.length; i++) {
+      const name = names.find((n) => at(n).podEnded === ends[i])!;
+      const inStatus = at(name).inStatus ?? Number.NaN;
+      overhead.push(Math.max(inStatus, creations[i + parallelism]!) - ends[i]!);
+    }
+    const row = (label: string, xs: number[]) => `  ${label.padEnd(58)} p50 ${percentile(xs, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(xs, 99).toFixed(0).padStart(5)} ms   (n=${xs.length})`;
+    const p99 = percentile(overhead, 99);
+    return [
+      `Experiment controller overhead per trial: ${trials} trials of a trainer that exits at once, parallelism ${parallelism}, local node (fetch, trainer, upload sidecar per pod); ${wallS.toFixed(1)} s wall`,
+      row('cairn: pod ended -> metrics in status and next Job created', overhead),
+      row('cairn: pod ended -> metrics in status', toStatus),
+      row('baseline (Job controller): pod ended -> Job Complete', baseline),
+      `  goal p99 <= ${GOAL_MS} ms: ${p99 <= GOAL_MS ? 'met' : 'missed'}`,
+    ].join('\n');
+  } finally {
+    for (const w of watches) w.stop();
+    await operator?.stop().catch(() => undefined);
+    await cluster.stop();
+    await rm(stateRoot, { recursive: true, force: true });
+  }
+}
