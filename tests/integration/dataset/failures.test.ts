@@ -30,6 +30,13 @@ describe('Dataset: bad data', () => {
     await createDataset('nulls', namespace, spec(await putObject(`${namespace}/nulls.csv`, good.replace('0.25,hcm', ',hcm')), { validation: { maxNullFraction: 0.1 } }));
     // Line 4 opens a quote that never closes.
     await createDataset('malformed', namespace, spec(await putObject(`${namespace}/malformed.csv`, 'conv_rate,city,trip_minutes\n0.5,hanoi,10\n0.25,hcm,12\n0.75,"hanoi,14\n')));
+    // Ten categorical columns of 100 distinct 1,100-character values: a profile of about 1.1 MB, over what a ConfigMap holds.
+    const wide = Array.from({ length: 10 }, (_, c) => `c${c}`);
+    const rows = Array.from({ length: 100 }, (_, r) => wide.map((_, c) => `${String.fromCharCode(97 + c)}${r}-${'x'.repeat(1100)}`).join(','));
+    await createDataset('too-large', namespace, {
+      source: { ...(await putObject(`${namespace}/wide.csv`, `${wide.join(',')}\n${rows.join('\n')}\n`)), format: 'csv' },
+      schema: { features: wide.map((name) => ({ name, type: 'categorical' })) },
+    });
     // No such object on the server.
     await createDataset('not-found', namespace, spec({ uri: `s3://cairn-test/${namespace}/nothing.csv`, sha256: 'a'.repeat(64) }));
     ({ stop } = await startDatasetOperator(namespace));
@@ -75,6 +82,17 @@ describe('Dataset: bad data', () => {
     const validated = conditionOf(dataset, 'Validated')!;
     expect(validated.reason).toBe('MalformedData');
     expect(validated.message).toMatch(/^csv line 4: /);
+  });
+
+  test('a profile too large for a ConfigMap: Validated=False ProfileTooLarge with its size, and nothing written', async () => {
+    const dataset = await datasetWhere(namespace, 'too-large', 'Validated', 'False');
+    const validated = conditionOf(dataset, 'Validated')!;
+    expect(validated.reason).toBe('ProfileTooLarge');
+    expect(validated.message).toMatch(/\d+ bytes, over the 983040 bytes/);
+    const cm = await kube.get<KubeObject & { data?: Record<string, string> }>(builtin.configMap, 'too-large-profile', namespace);
+    expect(cm).toBeDefined();
+    expect(cm?.data).toBeUndefined();
+    expect(cm?.metadata?.annotations?.['cairn.dev/profile-version']).toBeUndefined();
   });
 
   test('an object the store does not have: Verified=False SourceNotFound, retried (Reconciling)', async () => {
