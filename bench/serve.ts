@@ -18,6 +18,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -34,6 +35,10 @@ interface ServerSpec {
   http: 'node' | 'fastify';
   execution: 'inline' | 'worker';
   maxBatchSize: number;
+  /** Inference requests admitted at once (--max-queue); default 100,000 (never reached). */
+  maxQueue?: number;
+  /** Body bytes held at once (--max-buffered-bytes); default cairn serve's. */
+  maxBufferedBytes?: number;
 }
 
 interface ChildStats {
@@ -58,8 +63,16 @@ async function runServer(spec: ServerSpec): Promise<void> {
   const loaded = await loadModel(bytes, { execution: spec.execution, workers: 1, intraOpThreads: 1, maxBatchSize: spec.maxBatchSize, inlineMaxRunMs: 1, logger });
   const metrics = createRequestMetrics(registry, spec.model, '1');
   const tap = createFeatureTap(registry, { model: spec.model, version: '1', signature: loaded.signature });
-  const served = createServedModel(loaded, { maxBatchSize: spec.maxBatchSize, maxDelayMs: 0, maxQueue: 100_000 }, metrics, tap);
-  const limits = { maxBodyBytes: 4 << 20, maxElements: 1 << 20, allowNonFinite: false };
+  const maxQueue = spec.maxQueue ?? 100_000;
+  const served = createServedModel(loaded, { maxBatchSize: spec.maxBatchSize, maxDelayMs: 0, maxQueue }, metrics, tap);
+  // cairn serve's limits: --max-queue bounds the requests admitted, as runtime.ts wires it.
+  const limits = {
+    maxBodyBytes: 4 << 20,
+    maxElements: 1 << 20,
+    allowNonFinite: false,
+    maxRequests: maxQueue,
+    ...(spec.maxBufferedBytes ? { maxBufferedBytes: spec.maxBufferedBytes } : {}),
+  };
   let port: number;
   if (spec.http === 'node') {
     const server = buildServer({ name: spec.model, version: '1', logger, registry, metrics, limits, model: served });
@@ -112,6 +125,8 @@ async function fastifyServer(
 
 interface AutocannonResult {
   requests: { average: number };
+  '2xx': number;
+  duration: number;
   latency: { p50: number; p99: number; average: number };
   non2xx: number;
   errors: number;
@@ -121,6 +136,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 interface Server {
   port: number;
+  pid: number;
   stats(): Promise<ChildStats>;
   reset(): void;
   stop(): Promise<void>;
@@ -140,6 +156,7 @@ async function startServer(spec: ServerSpec | 'echo'): Promise<Server> {
   });
   return {
     port,
+    pid: child.pid!,
     reset: () => child.send('reset'),
     stats: () => new Promise((resolve) => {
       child.once('message', (m: ChildStats) => resolve(m));
@@ -335,6 +352,175 @@ async function startShipped(model: string): Promise<Shipped> {
   };
 }
 
+// ------------------------------------------------------------------------------------ under abuse (issue 12)
+
+/** Closed-loop clients that retry a 503 at once (autocannon sends the next request): answered 2xx/s and 503/s. */
+async function goodput(port: number, path: string, connections: number, body: string): Promise<{ goodput: number; shed: number }> {
+  const opts = { url: `http://127.0.0.1:${port}${path}`, connections, pipelining: 1, method: 'POST', headers: { 'content-type': 'application/json' }, body };
+  await autocannon({ ...opts, duration: 1 });
+  const result = await autocannon({ ...opts, duration: DURATION_S });
+  if (result.errors > 0) throw new Error(`${path} c=${connections}: ${result.errors} errors`);
+  return { goodput: result['2xx'] / DURATION_S, shed: result.non2xx / DURATION_S };
+}
+
+/** The worst bodies the default limits (4 MiB, 1,048,576 elements, nesting 32) let a client send. */
+function worstBodies(): Record<string, Buffer> {
+  const fill = (prefix: string, unit: string, suffix: string) => {
+    const count = Math.floor((4 * 1024 * 1024 - prefix.length - suffix.length - 1024) / unit.length);
+    return Buffer.from(prefix + unit.repeat(count).slice(0, -1) + suffix);
+  };
+  const rows = 333_333; // 999,999 elements of "0.5,": just under both the element and the byte limit
+  const input = (data: string, shape: string) => `{"inputs":[{"name":"input","shape":${shape},"datatype":"FP32","data":${data}}]}`;
+  return {
+    'valid, 999,999 elements (4 MB)': Buffer.from(input(`[${'0.5,'.repeat(rows * 3).slice(0, -1)}]`, `[${rows},3]`)),
+    'nested brackets (4 MB)': Buffer.from('['.repeat(4 * 1024 * 1024 - 16)),
+    'a million empty arrays (4 MB)': fill('{"inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","data":[', '[],', ']}]}'),
+    'arrays nested 31 deep, repeated (4 MB)': fill('{"inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","data":[', `${'['.repeat(28)}${']'.repeat(28)},`, ']}]}'),
+    'escaped string (4 MB)': fill('{"id":"', '\\u0041', `","inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}`),
+  };
+}
+
+/**
+ * `--abuse PORT PATH`: this file in a child process, sending the worst bodies in turn on keep-alive
+ * connections (`ABUSERS` of them) until told to stop; it answers 'stats' with the answers counted by status.
+ */
+function runAbuser(port: number, path: string, connections: number): void {
+  const bodies = Object.values(worstBodies());
+  const statuses: Record<string, number> = {};
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  let stopped = false;
+  const loop = async (offset: number) => {
+    for (let i = offset; !stopped; i++) {
+      const body = bodies[i % bodies.length]!;
+      const status = await new Promise<number>((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', () => resolve(0));
+        req.end(body);
+      });
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  };
+  for (let c = 0; c < connections; c++) void loop(c);
+  process.on('message', (message: string) => {
+    if (message === 'stats') process.send!(statuses);
+    if (message === 'stop') {
+      stopped = true;
+      process.exit(0);
+    }
+  });
+  process.send!({ port: 0 });
+}
+
+async function startAbuser(port: number, path: string, connections: number): Promise<{ stats(): Promise<Record<string, number>>; stop(): void }> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = fork(fileURLToPath(import.meta.url), ['--abuse', String(port), path, String(connections)], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((resolve) => child.once('message', resolve));
+  return {
+    stats: () => new Promise((resolve) => {
+      child.once('message', (m: Record<string, number>) => resolve(m));
+      child.send('stats');
+    }),
+    stop: () => child.send('stop'),
+  };
+}
+
+/** Liveness round trips (keep-alive GET /v2/health/live), one after another for `ms`, p50 / p99 / max in ms. */
+async function liveness(port: number, ms: number): Promise<{ p50: number; p99: number; max: number; count: number }> {
+  const roundTrip = await probe(port, httpRequest('/v2/health/live'), true);
+  const times: number[] = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    times.push((await roundTrip()) / 1000);
+    await new Promise((r) => setTimeout(r, 2)); // a probe every few ms, not a flood
+  }
+  roundTrip.close();
+  const s = sorted(times);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1]!, count: s.length };
+}
+
+/**
+ * `holders` connections each declaring a 4 MiB body and sending all of it but the last 64 KiB, then holding:
+ * resolves once every one was answered (shed) or had its bytes taken by the server.
+ */
+async function holdUploads(port: number, holders: number): Promise<{ sockets: net.Socket[]; shed: number }> {
+  const declared = 4 * 1024 * 1024;
+  const partial = Buffer.alloc(declared - 64 * 1024, 0x20);
+  const head = Buffer.from(`POST /v2/models/driver_elasticnet/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`);
+  const sockets: net.Socket[] = [];
+  let shed = 0;
+  await Promise.all(
+    Array.from({ length: holders }, async () => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      sockets.push(socket);
+      await new Promise((r) => socket.once('connect', r));
+      await new Promise<void>((resolve) => {
+        socket.once('data', (chunk: Buffer) => {
+          if (chunk.toString('latin1').startsWith('HTTP/1.1 503')) shed++;
+          resolve();
+        });
+        socket.write(head);
+        if (socket.write(partial)) resolve();
+        else socket.once('drain', () => resolve());
+      });
+    }),
+  );
+  return { sockets, shed };
+}
+
+async function underAbuse(results: Record<string, unknown>): Promise<void> {
+  const v2Path = '/v2/models/driver_elasticnet/infer';
+  console.log('\nUnder abuse (issue 12): cairn serve with its default limits unless said');
+
+  // Goodput: 5,000-row requests; capacity with as many clients as --max-queue admits, then 2x that many that retry 503s.
+  const rowsBody = JSON.stringify({ inputs: [{ name: 'input', shape: [5000, 3], datatype: 'FP32', data: Array.from({ length: 15_000 }, (_, i) => (i % 3 === 2 ? 200 + (i % 97) : (i % 10) / 10)) }] });
+  const admitted = 32;
+  let server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64, maxQueue: admitted });
+  const capacity = await goodput(server.port, v2Path, admitted, rowsBody);
+  const overload = await goodput(server.port, v2Path, admitted * 2, rowsBody);
+  const ratio = overload.goodput / capacity.goodput;
+  line(`5,000-row requests, --max-queue ${admitted}: ${admitted} clients (capacity)`, rps(capacity.goodput), `${rps(capacity.shed)} shed`);
+  line(`the same with ${admitted * 2} clients retrying 503s (2x overload)`, rps(overload.goodput), `${rps(overload.shed)} shed with 503 + Retry-After`);
+  line('goodput under 2x overload / capacity', `${ratio.toFixed(2)}x`, 'before issue 12: 53 vs ~200 req/s (64 clients, default queue)');
+  goal('goodput under 2x overload / at capacity', `${ratio.toFixed(2)}x`, '>= 0.8x', ratio >= 0.8);
+  await server.stop();
+
+  // Liveness while two clients send the worst bodies the limits allow, beside the same server idle.
+  server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64 });
+  const idle = await liveness(server.port, 2000);
+  const abuser = await startAbuser(server.port, v2Path, 2);
+  server.reset();
+  const abused = await liveness(server.port, DURATION_S * 1000);
+  const lag = await server.stats();
+  const statuses = await abuser.stats();
+  abuser.stop();
+  line('liveness p50 / p99 / max, idle', `${idle.p50.toFixed(2)} / ${idle.p99.toFixed(2)} / ${idle.max.toFixed(1)} ms`, `${idle.count} probes`);
+  line('liveness p50 / p99 / max, 2 clients of worst bodies', `${abused.p50.toFixed(2)} / ${abused.p99.toFixed(2)} / ${abused.max.toFixed(1)} ms`, `${abused.count} probes; answers ${JSON.stringify(statuses)}`);
+  line('event-loop lag p99 / max meanwhile', `${lag.lagP99Ms.toFixed(1)} / ${lag.lagMaxMs.toFixed(1)} ms`, 'before issue 12: liveness p99 2 s');
+  goal('liveness p99 while the worst bodies arrive', `${abused.p99.toFixed(1)} ms`, '<= 100 ms', abused.p99 <= 100);
+  for (const [name, body] of Object.entries(worstBodies())) {
+    const started = performance.now();
+    const reply = await fetch(`http://127.0.0.1:${server.port}${v2Path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await reply.arrayBuffer();
+    line(`  one ${name}`, `${reply.status} in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+  await server.stop();
+
+  // Memory: 500 connections holding 4 MiB uploads, against the same server at rest.
+  server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64 });
+  const rest = memory(server.pid);
+  const held = await holdUploads(server.port, 500);
+  const holding = memory(server.pid);
+  for (const socket of held.sockets) socket.destroy();
+  await server.stop();
+  line('RSS at rest / with 500 held 4 MiB uploads / peak', `${rest.rssMiB.toFixed(0)} / ${holding.rssMiB.toFixed(0)} / ${holding.peakMiB.toFixed(0)} MiB`, `${held.shed} of 500 shed (503) by --max-buffered-bytes 64 MiB; before issue 12: 2 GB`);
+  goal('RSS with 500 held uploads (peak)', `${holding.peakMiB.toFixed(0)} MiB`, '<= 512 MiB', holding.peakMiB <= 512);
+  results.abuse = { capacity, overload, ratio, idle, abused, lag, statuses, rest, holding, shed: held.shed };
+}
+
 const us = (v: number) => `${v.toFixed(0)} µs`;
 const rps = (v: number) => `${Math.round(v).toLocaleString('en-US')} req/s`;
 const goals: { figure: string; value: string; goal: string; met: boolean }[] = [];
@@ -354,6 +540,13 @@ async function main(): Promise<void> {
   console.log(`cairn serve benchmark: node ${process.version}, ${os.cpus().length} cores (${cpu}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`loopback, server in a child process, autocannon ${DURATION_S} s per figure after 1 s warm-up, no pipelining\n`);
   const results: Record<string, unknown> = {};
+  // `npm run bench:serve -- --only abuse`: the figures under abuse alone (issue 12).
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  if (only === 'abuse') {
+    await underAbuse(results);
+    finish(started, cpu, results);
+    return;
+  }
   const v2Body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: [0.5, 0.9, 280] }] });
   const v1Body = JSON.stringify({ instances: [[0.5, 0.9, 280]] });
   const v2Path = '/v2/models/driver_elasticnet/infer';
@@ -497,12 +690,18 @@ async function main(): Promise<void> {
   line('SIGTERM: exit code, drain time', `${shippedStop.code}, ${shippedStop.ms.toFixed(0)} ms`);
   results.shipped = { readyMs: shipped.readyMs, c1: shippedC1, rps: shippedLoad.requests.average, p99: shippedLoad.latency.p99, atReady, afterLoad, stop: shippedStop };
 
+  await underAbuse(results);
+
   console.log('\nAnchors (docs/benchmarks.md, Serving)');
   line('V2 e2e average at c=1 vs Triton simple model (S1)', `${us(e2e.avg)} vs 708 µs`, `${(708 / e2e.avg).toFixed(1)}x lower`);
   line('V2 infer/s at c=64 vs B2 target 10,000', rps(batched[64]!.requests.average));
   line('vs MLServer REST 1,440 req/s (S4)', `${(batched[64]!.requests.average / 1440).toFixed(1)}x`);
 
-  console.log('\nGoals (issue 5)');
+  finish(started, cpu, results);
+}
+
+function finish(started: number, cpu: string, results: Record<string, unknown>): void {
+  console.log('\nGoals (issues 5 and 12)');
   for (const g of goals) console.log(`  ${g.met ? 'MET ' : 'MISS'}  ${g.figure.padEnd(44)} ${g.value.padStart(14)}   goal ${g.goal}`);
   console.log(`\nTotal ${(Date.now() - started) / 1000} s`);
   mkdirSync(`${root}bench/results`, { recursive: true });
@@ -513,6 +712,8 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--echo') {
   runEcho();
+} else if (process.argv[2] === '--abuse') {
+  runAbuser(Number(process.argv[3]), process.argv[4]!, Number(process.argv[5]));
 } else if (process.argv[2] === '--server') {
   runServer(JSON.parse(process.argv[3]!) as ServerSpec).catch((err: unknown) => {
     console.error(err);

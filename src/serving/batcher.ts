@@ -33,6 +33,11 @@ export interface BatchRequest {
   rows: number;
 }
 
+/** One request's items in the queue (several when it runs in chunks): maxQueue counts requests, not chunks. */
+class Waiting {
+  items = 0;
+}
+
 /** A queued request (a class: one hidden class for every item, no spread of the request). */
 class Item implements BatchRequest {
   constructor(
@@ -42,6 +47,7 @@ class Item implements BatchRequest {
     readonly enqueuedAt: number,
     readonly resolve: (outputs: TensorMap) => void,
     readonly reject: (err: Error) => void,
+    readonly waiting: Waiting,
   ) {}
 }
 
@@ -102,6 +108,8 @@ export function sliceRows(outputs: TensorMap, totalRows: number, start: number, 
 
 export class Batcher {
   private readonly queue: Item[] = [];
+  /** Requests with at least one item in the queue. */
+  private waitingRequests = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -123,17 +131,17 @@ export class Batcher {
    * once: its chunks are never refused (a request that fits the limits must be servable on an idle server).
    */
   infer(request: BatchRequest): Promise<TensorMap> {
-    if (this.queue.length >= this.options.maxQueue) {
+    if (this.waitingRequests >= this.options.maxQueue) {
       return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`, { retryAfterS: 1 }));
     }
     const max = this.options.maxBatchSize;
     if (this.options.batchable && max > 1 && request.rows > max) return this.inferInChunks(request);
-    return this.enqueue(request);
+    return this.enqueue(request, new Waiting());
   }
 
-  private enqueue(request: BatchRequest): Promise<TensorMap> {
+  private enqueue(request: BatchRequest, waiting: Waiting): Promise<TensorMap> {
     return new Promise((resolve, reject) => {
-      this.queue.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject));
+      this.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject, waiting));
       this.schedule();
     });
   }
@@ -146,9 +154,10 @@ export class Batcher {
   private async inferInChunks(request: BatchRequest): Promise<TensorMap> {
     const max = this.options.maxBatchSize;
     const parts: Promise<TensorMap>[] = [];
+    const waiting = new Waiting();
     for (let start = 0; start < request.rows; start += max) {
       const rows = Math.min(max, request.rows - start);
-      parts.push(this.enqueue({ feeds: sliceRows(request.feeds, request.rows, start, rows), rows }));
+      parts.push(this.enqueue({ feeds: sliceRows(request.feeds, request.rows, start, rows), rows }, waiting));
     }
     const outputs = await Promise.all(parts);
     return concatRows(outputs, Object.keys(outputs[0]!));
@@ -199,8 +208,24 @@ export class Batcher {
     if (this.queue.length > 0 && this.inFlight < this.executor.concurrency && !this.timer) this.schedule();
   }
 
+  private push(item: Item): void {
+    if (item.waiting.items++ === 0) this.waitingRequests++;
+    this.queue.push(item);
+  }
+
+  /** Counts an item out of the queue. */
+  private left(item: Item): void {
+    if (--item.waiting.items === 0) this.waitingRequests--;
+  }
+
   /** The head of the queue plus the compatible requests behind it, up to maxBatchSize rows. */
   private take(): Item[] {
+    const batch = this.takeItems();
+    for (const item of batch) this.left(item);
+    return batch;
+  }
+
+  private takeItems(): Item[] {
     const head = this.queue.shift()!;
     if (head.key === null) return [head];
     const batch = [head];
@@ -226,7 +251,9 @@ export class Batcher {
 
   /** Isolates a failed batch: each of its requests runs again on its own, ahead of newer requests. */
   private retryAlone(batch: Item[]): void {
-    this.queue.unshift(...batch.map((item) => new Item(item.feeds, item.rows, null, item.enqueuedAt, item.resolve, item.reject)));
+    const alone = batch.map((item) => new Item(item.feeds, item.rows, null, item.enqueuedAt, item.resolve, item.reject, item.waiting));
+    for (const item of alone) if (item.waiting.items++ === 0) this.waitingRequests++;
+    this.queue.unshift(...alone);
   }
 
   private dispatch(batch: Item[]): void {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Admission, type AdmissionLimits, type Ticket } from './admission.js';
 import { checkDeclaredLength, declaredLength, parseJson, readBody, refuseBinaryData } from './body.js';
+import { Decoder, OFFLOAD_BYTES } from './decoder.js';
 import { HttpError, quote } from './errors.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
 import type { Mirror } from './mirror.js';
@@ -16,7 +17,7 @@ import type { ServedModel } from './served-model.js';
 import { v2Metadata } from './signature.js';
 import type { TensorLimits } from './tensor.js';
 import { v1Response, parseV1Request } from './v1.js';
-import { parseV2Request, v2Response } from './v2.js';
+import { parseV2Request, v2Response, type InferRequest } from './v2.js';
 
 export interface ServerLimits extends TensorLimits, Partial<AdmissionLimits> {
   /** Largest request body (bytes); larger ones get 413. */
@@ -121,6 +122,16 @@ export function buildServer(options: ServerOptions): ServingServer {
     if (draining) throw new HttpError(503, `model "${name}" is not ready (shutting down)`);
   };
 
+  /** The decode worker of the model served (decoder.ts), for large bodies; replaced with the model. */
+  let decoder: { model: ServedModel; decoder: Decoder } | undefined;
+  const decoderFor = (served: ServedModel): Decoder => {
+    if (decoder?.model !== served) {
+      void decoder?.decoder.close();
+      decoder = { model: served, decoder: new Decoder(served.signature, limits, logger) };
+    }
+    return decoder.decoder;
+  };
+
   const canonicalPath = (protocol: Protocol) =>
     protocol === 'v2' ? `/v2/models/${encodeURIComponent(name)}/infer` : `/v1/models/${encodeURIComponent(name)}:predict`;
 
@@ -138,8 +149,12 @@ export function buildServer(options: ServerOptions): ServingServer {
       checkDeclaredLength(req, limits.maxBodyBytes);
       ticket = admission.admit(declaredLength(req));
       raw = await readBody(req, limits.maxBodyBytes, ticket);
-      json = parseJson(raw);
-      const parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);
+      let parsed: InferRequest;
+      if (raw.length >= OFFLOAD_BYTES) parsed = await decoderFor(served).decode(protocol, raw);
+      else {
+        json = parseJson(raw);
+        parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);
+      }
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
@@ -158,7 +173,16 @@ export function buildServer(options: ServerOptions): ServingServer {
     const sample = options.requestLog;
     if (sample && sample.sample > 0 && sample.random() < sample.sample) {
       logger.info(
-        { protocol, model: name, version, status, durationMs: (now() - start) * 1000, request: json, response: failure ? { error: failure.message } : (JSON.parse(body) as unknown) },
+        {
+          protocol,
+          model: name,
+          version,
+          status,
+          durationMs: (now() - start) * 1000,
+          // Bodies too large to parse on the event loop are logged by size (decoder.ts).
+          request: json ?? (raw ? `${raw.length} bytes` : undefined),
+          response: failure ? { error: failure.message } : body.length < OFFLOAD_BYTES ? (JSON.parse(body) as unknown) : `${body.length} bytes`,
+        },
         'Logged a sampled inference request',
       );
     }
@@ -266,6 +290,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       server.closeAllConnections();
       await closed;
     }
+    await decoder?.decoder.close();
     return { cut };
   }
 }

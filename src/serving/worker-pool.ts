@@ -51,15 +51,16 @@ interface Slot {
 }
 
 /**
- * The worker entry: worker.js once built; in a source checkout (and under vitest) worker.ts, loaded through
- * tsx's ESM API from a small bootstrap, since Node 20 workers do not apply `--import` loaders.
+ * The entry of a worker thread of this directory (`worker`, `decode-worker`): its .js once built; in a source
+ * checkout (and under vitest) its .ts, loaded through tsx's ESM API from a small bootstrap, since Node 20
+ * workers do not apply `--import` loaders.
  */
-function workerEntry(): { entry: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
+export function workerEntry(file = 'worker'): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL(`./${file}.js`, import.meta.url), eval: false };
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
   const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
   const api = pathToFileURL(join(dirname(manifest), exports['./esm/api']!.import.default)).href;
-  const worker = new URL('./worker.ts', import.meta.url).href;
+  const worker = new URL(`./${file}.ts`, import.meta.url).href;
   const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); })
   .catch((err) => process.nextTick(() => { throw err; }));`;
   return { entry: code, eval: true };

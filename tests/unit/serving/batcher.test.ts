@@ -205,6 +205,32 @@ describe('Batcher', () => {
     expect(values(await d)).toEqual([10, 10]);
   });
 
+  it('counts a request that runs in chunks once against maxQueue, however many chunks wait', async () => {
+    const executor = new FakeExecutor();
+    const batcher = new Batcher(executor, options({ maxQueue: 2, maxBatchSize: 2 }));
+    const release = await busy(executor, batcher);
+    // 10 rows: 5 chunks of 2 rows waiting, one request.
+    const big = batcher.infer(request(Array.from({ length: 10 }, (_, i) => [i, i])));
+    const small = batcher.infer(request([[7, 7]]));
+    await expect(batcher.infer(request([[8, 8]]))).rejects.toEqual(new HttpError(503, 'the inference queue is full (2 requests waiting); retry later', { retryAfterS: 1 }));
+    await release();
+    let finished = 1;
+    const finishAll = async () => {
+      while (finished < executor.runs.length) {
+        executor.finish(finished++);
+        await settle();
+      }
+    };
+    await finishAll();
+    expect(values(await big)).toEqual(Array.from({ length: 10 }, (_, i) => [2 * i, 2 * i]).flat());
+    expect(values(await small)).toEqual([14, 14]);
+    // Once every chunk ran, the request no longer counts: another one is admitted.
+    const after = batcher.infer(request([[9, 9]]));
+    await settle();
+    await finishAll();
+    expect(values(await after)).toEqual([18, 18]);
+  });
+
   it('runs up to `concurrency` batches at once', async () => {
     const executor = new FakeExecutor(2);
     const batcher = new Batcher(executor, options({ batchable: false }));
