@@ -15,8 +15,8 @@ function relEntropy(p: number, r: number): number {
   return p === 0 ? 0 : p * Math.log(p / r);
 }
 
-export function jensenShannonStatistic(baseline: readonly number[], live: readonly number[]): { distance: number; n: number; m: number; nonEmpty: number } {
-  const { n, m } = checkedPair(baseline, live);
+export function jensenShannonStatistic(baseline: readonly number[], live: readonly number[], label?: (i: number) => string): { distance: number; n: number; m: number; nonEmpty: number } {
+  const { n, m } = checkedPair(baseline, live, label);
   let divergence = 0;
   let nonEmpty = 0;
   for (let i = 0; i < baseline.length; i++) {
@@ -31,9 +31,9 @@ export function jensenShannonStatistic(baseline: readonly number[], live: readon
 }
 
 /** JS distance with its chi-square p-value and critical distance at these sample sizes. */
-export function jensenShannonTest(baseline: readonly number[], live: readonly number[], criteria?: DriftCriteria): DriftTest {
+export function jensenShannonTest(baseline: readonly number[], live: readonly number[], criteria?: DriftCriteria, label?: (i: number) => string): DriftTest {
   const resolved = resolveCriteria(criteria);
-  const { distance, n, m, nonEmpty } = jensenShannonStatistic(baseline, live);
+  const { distance, n, m, nonEmpty } = jensenShannonStatistic(baseline, live, label);
   const df = nonEmpty - 1;
   const scale = (1 / n + 1 / m) / 8;
   return decide(

@@ -39,5 +39,5 @@ export function scoreCategorical(method: DriftMethod, profile: Pick<CategoricalP
   }
   const cells = alignCategories(profile, live);
   const label = (i: number) => `category ${JSON.stringify(cells.labels[i])}`;
-  return method === 'chi2' ? chiSquareTest(cells.baseline, cells.live, criteria, label) : jensenShannonTest(cells.baseline, cells.live, criteria);
+  return method === 'chi2' ? chiSquareTest(cells.baseline, cells.live, criteria, label) : jensenShannonTest(cells.baseline, cells.live, criteria, label);
 }

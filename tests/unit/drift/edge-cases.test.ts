@@ -101,6 +101,7 @@ describe('bad input is refused', () => {
     { name: 'an infinite count', run: () => scoreNumeric('ks', bins, [1, Infinity, 2, 3]), reason: 'InvalidCounts', message: /live count of bin 1 is Infinity/ },
     { name: 'a NaN category count', run: () => scoreCategorical('chi2', { categories: { a: 1 }, otherCount: 1 }, { a: NaN }), reason: 'InvalidCounts', message: /category "a" is NaN/ },
     { name: 'a negative profile category', run: () => scoreCategorical('chi2', { categories: { a: -3 }, otherCount: 1 }, { a: 1 }), reason: 'InvalidCounts', message: /baseline count of category "a" is -3/ },
+    { name: 'a negative profile category, jensenShannon', run: () => scoreCategorical('jensenShannon', { categories: { a: 2, b: -1 }, otherCount: 0 }, { a: 1 }), reason: 'InvalidCounts', message: /baseline count of category "b" is -1/ },
     { name: 'mismatched bin counts', run: () => scoreNumeric('psi', bins, [1, 2, 3]), reason: 'MismatchedBins', message: /live histogram has 3 bins and the baseline 4/ },
     { name: 'mismatched bins for ks', run: () => ksBinnedTest(bins, [1, 2, 3, 4, 5]), reason: 'MismatchedBins', message: /5 bins/ },
     { name: 'edges not one more than the counts', run: () => scoreNumeric('wasserstein', { edges: [0, 1, 2], counts: [1, 2, 3] }, [1, 1, 1]), reason: 'InvalidEdges', message: /3 bins and 3 edges/ },
