@@ -3,12 +3,14 @@
  * byte is read; a chunked body is cut off as soon as it passes the limit. Either way the answer is 413 and the
  * connection is closed afterwards (the rest of the body is never buffered). While the bytes arrive they are
  * checked for JSON nesting deeper than any tensor needs (json-depth.ts: 400 without a parse), and counted
- * against the admission's byte budget (admission.ts: 503). Bodies are JSON: Triton's binary tensor data
- * extension is refused up front.
+ * against the admission's byte budget (admission.ts: 503). A gzip or deflate body is decoded as it arrives,
+ * the limits applying to the decoded bytes. Bodies are JSON: Triton's binary tensor data extension is refused
+ * up front.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createGunzip, createInflate } from 'node:zlib';
 import type { Ticket } from './admission.js';
-import { HttpError } from './errors.js';
+import { HttpError, quote } from './errors.js';
 import { JsonDepthCheck } from './json-depth.js';
 
 function tooLarge(limit: number, size: string): HttpError {
@@ -43,20 +45,27 @@ function stop(req: Reading, reader: BodyReader, err: HttpError): void {
   reader.reject(err);
 }
 
-function onData(this: Reading, chunk: Buffer): void {
-  const reader = this[READER]!;
+/** Takes the next bytes of the body (decoded, when it was compressed); the error that stops reading, if any. */
+function accept(reader: BodyReader, chunk: Buffer, what: string): HttpError | undefined {
   reader.size += chunk.length;
-  if (reader.size > reader.limit) return stop(this, reader, tooLarge(reader.limit, 'the streamed body'));
+  if (reader.size > reader.limit) return tooLarge(reader.limit, what);
   const ticket = reader.ticket;
   if (ticket && reader.size > ticket.bytes) {
     try {
       ticket.reserve(reader.size - ticket.bytes);
     } catch (err) {
-      return stop(this, reader, err as HttpError);
+      return err as HttpError;
     }
   }
-  if (!reader.depth.feed(chunk)) return stop(this, reader, tooDeep(reader.depth.maxDepth));
+  if (!reader.depth.feed(chunk)) return tooDeep(reader.depth.maxDepth);
   reader.chunks.push(chunk);
+  return undefined;
+}
+
+function onData(this: Reading, chunk: Buffer): void {
+  const reader = this[READER]!;
+  const err = accept(reader, chunk, 'the streamed body');
+  if (err) stop(this, reader, err);
 }
 
 function onEnd(this: Reading): void {
@@ -88,10 +97,56 @@ export function checkDeclaredLength(req: IncomingMessage, limit: number): void {
   if (declared !== undefined && declared > limit) throw tooLarge(limit, `Content-Length ${declared}`);
 }
 
-/** Reads the body; `ticket` (when given) holds its bytes against the admission budget. */
+type Encoding = 'gzip' | 'deflate';
+
+/**
+ * The body's Content-Encoding: undefined for none (or identity), gzip (x-gzip) or deflate (tritonclient's
+ * request_compression_algorithm); 415 for any other, before the body is read.
+ */
+export function contentEncoding(headers: IncomingHttpHeaders): Encoding | undefined {
+  const header = headers['content-encoding'];
+  if (header === undefined) return undefined;
+  const value = header.trim().toLowerCase();
+  if (value === '' || value === 'identity') return undefined;
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  if (value === 'deflate') return 'deflate';
+  throw new HttpError(415, `body: Content-Encoding ${quote(header)} is not supported; send the body uncompressed, gzip or deflate`, { close: true });
+}
+
+/**
+ * A compressed body, decoded as it arrives: the byte limit, the budget and the nesting check apply to the
+ * decoded bytes, so a small body that inflates past the limit (a zip bomb) is a 413 as soon as it does.
+ */
+function readDecoded(req: IncomingMessage, encoding: Encoding, limit: number, ticket: Ticket | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
+    const reader = new BodyReader(limit, ticket, resolve, reject);
+    const fail = (err: HttpError) => {
+      req.unpipe(inflate);
+      inflate.destroy();
+      reader.chunks.length = 0;
+      reject(err);
+    };
+    inflate.on('data', (chunk: Buffer) => {
+      const err = accept(reader, chunk, `the decoded (${encoding}) body`);
+      if (err) fail(err);
+    });
+    inflate.on('end', () => resolve(Buffer.concat(reader.chunks, reader.size)));
+    inflate.on('error', (err) => fail(new HttpError(400, `body: not valid ${encoding} data (${err.message})`, { close: true })));
+    req.on('error', (err) => fail(new HttpError(CLIENT_CLOSED, `body: the client closed the connection before sending the whole body (${err.message})`)));
+    req.pipe(inflate);
+  });
+}
+
+/**
+ * Reads the body, decoding gzip or deflate; `ticket` (when given) holds its bytes against the admission
+ * budget.
+ */
 export function readBody(req: IncomingMessage, limit: number, ticket?: Ticket): Promise<Buffer> {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) return Promise.reject(tooLarge(limit, `Content-Length ${declared}`));
+  const encoding = contentEncoding(req.headers);
+  if (encoding) return readDecoded(req, encoding, limit, ticket);
   return new Promise((resolve, reject) => {
     (req as Reading)[READER] = new BodyReader(limit, ticket, resolve, reject);
     req.on('data', onData);

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Admission, type AdmissionLimits, type Ticket } from './admission.js';
-import { checkDeclaredLength, declaredLength, parseJson, readBody, refuseBinaryData } from './body.js';
+import { checkDeclaredLength, contentEncoding, declaredLength, parseJson, readBody, refuseBinaryData } from './body.js';
 import { Decoder, OFFLOAD_BYTES } from './decoder.js';
 import { HttpError, quote } from './errors.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
@@ -147,6 +147,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       refuseBinaryData(req.headers);
       // Refused before admission (no retry can pass), then admitted or shed before a byte of the body is read.
       checkDeclaredLength(req, limits.maxBodyBytes);
+      contentEncoding(req.headers);
       ticket = admission.admit(declaredLength(req));
       raw = await readBody(req, limits.maxBodyBytes, ticket);
       let parsed: InferRequest;
