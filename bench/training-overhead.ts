@@ -12,6 +12,7 @@
  * All times are when this process's watches saw the change: the same clock, the same watch latency for both.
  * Goal: overhead p99 <= 500 ms.
  */
+import '../src/testenv/node-compat.js';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ interface TrialTimes {
 
 const percentile = (xs: number[], p: number): number => {
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 
 export async function overheadBench(options: { root: string; trials: number; parallelism: number }): Promise<string> {
@@ -94,25 +95,36 @@ export async function overheadBench(options: { root: string; trials: number; par
       { fieldManager: 'bench-dataset', force: true },
     );
 
-    // What this process sees, timed on arrival.
+    // What this process sees, timed on arrival. A watch that ends (a CRD just established, a timeout) starts again.
     const now = () => performance.now();
+    const watch = async (res: Parameters<typeof kube.watch>[0], handler: Parameters<typeof kube.watch>[2]): Promise<{ stop(): void }> => {
+      let handle: { stop(): void } | undefined;
+      let stopped = false;
+      const start = async (): Promise<void> => {
+        handle = await kube.watch(res, { namespace: NAMESPACE }, handler, () => {
+          if (!stopped) setTimeout(() => void start().catch(() => undefined), 100);
+        });
+      };
+      await start();
+      return { stop: () => ((stopped = true), handle?.stop()) };
+    };
     watches.push(
-      await kube.watch(builtin.pod, { namespace: NAMESPACE }, (type, pod) => {
+      await watch(builtin.pod, (type, pod) => {
         const trial = pod.metadata?.labels?.['cairn.dev/trial'];
         const phase = (pod as { status?: { phase?: string } }).status?.phase;
         if (trial && type !== 'DELETED' && phase === 'Succeeded' && at(trial).podEnded === undefined) at(trial).podEnded = now();
-      }, () => undefined),
-      await kube.watch(builtin.job, { namespace: NAMESPACE }, (type, job) => {
+      }),
+      await watch(builtin.job, (type, job) => {
         const name = job.metadata?.name ?? '';
         if (type === 'ADDED' && at(name).jobCreated === undefined) at(name).jobCreated = now();
         const complete = (job as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
         if (complete && at(name).jobComplete === undefined) at(name).jobComplete = now();
-      }, () => undefined),
-      await kube.watch(cairnResource('Experiment'), { namespace: NAMESPACE }, (_type, e) => {
+      }),
+      await watch(cairnResource('Experiment'), (_type, e) => {
         for (const t of (e as { status?: { trials?: Array<{ name: string; phase: string; metrics?: unknown }> } }).status?.trials ?? []) {
           if (t.phase === 'Succeeded' && t.metrics && at(t.name).inStatus === undefined) at(t.name).inStatus = now();
         }
-      }, () => undefined),
+      }),
     );
 
     operator = await startOperator(
@@ -148,8 +160,10 @@ export async function overheadBench(options: { root: string; trials: number; par
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     const wallS = (performance.now() - started) / 1000;
-
     const names = Array.from({ length: trials }, (_, i) => `bench-1-t${i}`);
+    // The baseline needs every Job's Complete, which the Job controller may set after the run is over.
+    for (let waited = 0; waited < 60 && names.some((n) => at(n).jobComplete === undefined); waited++) await new Promise((resolve) => setTimeout(resolve, 1_000));
+
     const ends = names.map((n) => at(n).podEnded!).filter((t) => t !== undefined).sort((a, b) => a - b);
     const creations = names.map((n) => at(n).jobCreated!).filter((t) => t !== undefined).sort((a, b) => a - b);
     const overhead: number[] = [];
@@ -169,6 +183,8 @@ export async function overheadBench(options: { root: string; trials: number; par
     }
     const row = (label: string, xs: number[]) => `  ${label.padEnd(58)} p50 ${percentile(xs, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(xs, 99).toFixed(0).padStart(5)} ms   (n=${xs.length})`;
     const p99 = percentile(overhead, 99);
+    const seen = (key: keyof TrialTimes) => names.filter((n) => at(n)[key] !== undefined).length;
+    process.stderr.write(`seen: pod ended ${seen('podEnded')}, Job created ${seen('jobCreated')}, Job Complete ${seen('jobComplete')}, in status ${seen('inStatus')}\n`);
     return [
       `Experiment controller overhead per trial: ${trials} trials of a trainer that exits at once, parallelism ${parallelism}, local node (fetch, trainer, upload sidecar per pod); ${wallS.toFixed(1)} s wall`,
       row('cairn: pod ended -> metrics in status and next Job created', overhead),
