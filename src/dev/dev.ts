@@ -107,6 +107,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     options.onReady?.({ kubeconfig, runDir: plane.dir, server: plane.server, s3Endpoint: s3.endpoint, operatorAddress });
     options.out('');
     options.out(`export KUBECONFIG=${kubeconfig}`);
+    options.out(`export PATH=${plane.binDir}:$PATH   # kubectl and helm of the same version as the control plane`);
     options.out('');
     say(`Ready. kubectl apply -f works as on a cluster; pods reach s3://${options.bucket}/ with the Secret ${storageSecretName}. Ctrl-C stops everything.`);
     await options.interrupted;

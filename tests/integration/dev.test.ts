@@ -100,6 +100,7 @@ describe('cairn dev', () => {
     const s3Port = Number(captured(out, /S3 at http:\/\/127\.0\.0\.1:(\d+)/));
     const operatorPort = Number(captured(out, /Started cairn operator at http:\/\/127\.0\.0\.1:(\d+)/));
     expect(apiPort).toBeGreaterThan(0);
+    expect(out).toContain(`export PATH=${env.binDir}:$PATH   # kubectl and helm of the same version as the control plane`);
     expect((await markedProcesses(runDir)).length).toBeGreaterThanOrEqual(6); // etcd, apiserver, kcm, scheduler, kwok, s3, operator
 
     // kubectl as on a cluster: the CRDs are there, and a plain Pod runs on the local node behind a Service
