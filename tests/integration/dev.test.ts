@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isPortClosed, markedProcesses } from '../../src/testenv/index.js';
 import { eventually, kubectl, kubectlOk, testenv } from '../harness/kube.js';
+import { httpGet } from '../harness/http.js';
 
 const SERVER = `require('http').createServer((req, res) => res.end('hello from ' + process.env.HOSTNAME)).listen(8080, process.env.POD_IP);`;
 
@@ -36,18 +36,6 @@ spec:
   selector: {app: hello}
   ports: [{port: 80, targetPort: http}]
 `;
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-  });
-}
 
 /** The first group of `pattern` in a line of `lines`. */
 function captured(lines: string[], pattern: RegExp): string {

@@ -6,7 +6,6 @@
  */
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { onLocalNode } from '../../../src/localnode/index.js';
@@ -14,6 +13,7 @@ import { installServiceResolver, uninstallServiceResolver } from '../../../src/n
 import { createNamespace, deleteNamespace, eventually, testenv } from '../../harness/kube.js';
 import { clients, isReady, podWhere } from '../../harness/workloads.js';
 import { modelPath, prepareModels, sha256Of } from '../../unit/serving/models.js';
+import { httpGet } from '../../harness/http.js';
 
 /**
  * A pod that answers every request with its name (HOSTNAME) on POD_IP:8080. Its readiness probe (httpGet
@@ -45,19 +45,6 @@ function serverPod(name: string, app: string): V1Pod {
       ],
     }),
   };
-}
-
-/** GET over a new connection (no keep-alive, so every request is a new connection through the proxy). */
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-  });
 }
 
 /** The error code a GET fails with, or `answered` when it does not fail. */

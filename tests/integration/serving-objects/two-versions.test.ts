@@ -5,7 +5,6 @@
  * Ready, and V2 requests through the route Service's ClusterIP are answered by both versions.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cairnResource } from '../../../src/controllers/resources.js';
 import {
@@ -18,6 +17,7 @@ import {
 } from '../../../src/render/serving.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
+import { httpRequest } from '../../harness/http.js';
 import { createNamespace, deleteNamespace, eventually } from '../../harness/kube.js';
 import { ensureModels, modelPath } from '../../unit/serving/models.js';
 import { createStorageSecret, kube, putObject } from '../dataset/support.js';
@@ -32,18 +32,11 @@ interface InferAnswer {
 }
 
 /** One V2 inference over a new connection (no keep-alive: the Service spreads connections, not requests). */
-function infer(url: string): Promise<InferAnswer> {
+async function infer(url: string): Promise<InferAnswer> {
   const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: [[0.5, 0.9, 280]] }] });
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, timeout: 10_000, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text) as InferAnswer) : reject(new Error(`${url} answered ${res.statusCode}: ${text}`))));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${url} timed out`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const answer = await httpRequest(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  if (answer.status !== 200) throw new Error(`${url} answered ${answer.status}: ${answer.body}`);
+  return JSON.parse(answer.body) as InferAnswer;
 }
 
 describe('serving objects of two model versions', () => {
