@@ -31,6 +31,17 @@ export interface BatchRequest {
   feeds: TensorMap;
   /** Rows along the first dimension, or -1 when the request cannot merge. */
   rows: number;
+  /**
+   * True once nobody waits for the answer (the client closed its connection): the request is dropped when its
+   * turn comes instead of running, so under overload the model's time goes to answers someone reads.
+   */
+  abandoned?(): boolean;
+}
+
+const NOBODY = () => false;
+
+function abandonedError(): HttpError {
+  return new HttpError(499, 'the client closed the connection before its answer; the request was not run');
 }
 
 /** One request's items in the queue (several when it runs in chunks): maxQueue counts requests, not chunks. */
@@ -48,6 +59,7 @@ class Item implements BatchRequest {
     readonly resolve: (outputs: TensorMap) => void,
     readonly reject: (err: Error) => void,
     readonly waiting: Waiting,
+    readonly abandoned: () => boolean,
   ) {}
 }
 
@@ -141,7 +153,7 @@ export class Batcher {
 
   private enqueue(request: BatchRequest, waiting: Waiting): Promise<TensorMap> {
     return new Promise((resolve, reject) => {
-      this.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject, waiting));
+      this.push(new Item(request.feeds, request.rows, this.keyOf(request), this.now(), resolve, reject, waiting, request.abandoned ?? NOBODY));
       this.schedule();
     });
   }
@@ -157,7 +169,9 @@ export class Batcher {
     const waiting = new Waiting();
     for (let start = 0; start < request.rows; start += max) {
       const rows = Math.min(max, request.rows - start);
-      parts.push(this.enqueue({ feeds: sliceRows(request.feeds, request.rows, start, rows), rows }, waiting));
+      const chunk: BatchRequest = { feeds: sliceRows(request.feeds, request.rows, start, rows), rows };
+      if (request.abandoned) chunk.abandoned = request.abandoned;
+      parts.push(this.enqueue(chunk, waiting));
     }
     const outputs = await Promise.all(parts);
     return concatRows(outputs, Object.keys(outputs[0]!));
@@ -203,7 +217,8 @@ export class Batcher {
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.executor.concurrency) {
       if (this.options.maxDelayMs > 0 && this.waitFor() > 0) break;
-      this.dispatch(this.take());
+      const batch = this.take();
+      if (batch.length > 0) this.dispatch(batch);
     }
     if (this.queue.length > 0 && this.inFlight < this.executor.concurrency && !this.timer) this.schedule();
   }
@@ -221,7 +236,13 @@ export class Batcher {
   /** The head of the queue plus the compatible requests behind it, up to maxBatchSize rows. */
   private take(): Item[] {
     const batch = this.takeItems();
-    for (const item of batch) this.left(item);
+    let kept = 0;
+    for (const item of batch) {
+      this.left(item);
+      if (item.abandoned()) item.reject(abandonedError());
+      else batch[kept++] = item;
+    }
+    batch.length = kept;
     return batch;
   }
 
@@ -251,7 +272,7 @@ export class Batcher {
 
   /** Isolates a failed batch: each of its requests runs again on its own, ahead of newer requests. */
   private retryAlone(batch: Item[]): void {
-    const alone = batch.map((item) => new Item(item.feeds, item.rows, null, item.enqueuedAt, item.resolve, item.reject, item.waiting));
+    const alone = batch.map((item) => new Item(item.feeds, item.rows, null, item.enqueuedAt, item.resolve, item.reject, item.waiting, item.abandoned));
     for (const item of alone) if (item.waiting.items++ === 0) this.waitingRequests++;
     this.queue.unshift(...alone);
   }

@@ -156,6 +156,7 @@ export function buildServer(options: ServerOptions): ServingServer {
         json = parseJson(raw);
         parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);
       }
+      parsed.abandoned = () => req.socket.destroyed;
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);

@@ -21,6 +21,8 @@ export interface InferRequest {
   outputs?: string[];
   /** A V1 request in the columnar format (`inputs`), answered as `outputs` rather than `predictions`. */
   columnar?: boolean;
+  /** True once the client has gone (batcher.ts drops the request instead of running it). */
+  abandoned?(): boolean;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -231,6 +231,24 @@ describe('Batcher', () => {
     expect(values(await after)).toEqual([18, 18]);
   });
 
+  it('drops a request whose client left while it waited (499), and runs the others of its batch', async () => {
+    const executor = new FakeExecutor();
+    const batcher = new Batcher(executor, options());
+    const release = await busy(executor, batcher);
+    let gone = false;
+    const kept = batcher.infer(request([[1, 1]]));
+    const left = batcher.infer({ ...request([[2, 2]]), abandoned: () => gone });
+    const chunked = batcher.infer({ ...request(Array.from({ length: 20 }, () => [3, 3])), abandoned: () => gone });
+    gone = true;
+    await release();
+    await expect(left).rejects.toEqual(new HttpError(499, 'the client closed the connection before its answer; the request was not run'));
+    await expect(chunked).rejects.toMatchObject({ status: 499 });
+    executor.finish(1);
+    expect(values(await kept)).toEqual([2, 2]);
+    // Only the blocker and the request still wanted ever ran.
+    expect(executor.runs.map((r) => values({ y: r.feeds.x! }))).toEqual([[0, 0], [1, 1]]);
+  });
+
   it('runs up to `concurrency` batches at once', async () => {
     const executor = new FakeExecutor(2);
     const batcher = new Batcher(executor, options({ batchable: false }));
