@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createNamespace, deleteNamespace } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
-import { conditionOf, createDataset, createStorageSecret, datasetWhere, eventsOf, kube, putObject, startDatasetOperator } from './support.js';
+import { conditionOf, createDataset, createStorageSecret, datasetWhere, eventWhere, kube, putObject, startDatasetOperator } from './support.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 
@@ -37,6 +37,8 @@ describe('Dataset: bad data', () => {
       source: { ...(await putObject(`${namespace}/wide.csv`, `${wide.join(',')}\n${rows.join('\n')}\n`)), format: 'csv' },
       schema: { features: wide.map((name) => ({ name, type: 'categorical' })) },
     });
+    // A store nobody answers at (a closed loopback port).
+    await createDataset('unreachable', namespace, spec({ uri: 'https://127.0.0.1:9/drivers.csv', sha256: 'a'.repeat(64) }));
     // No such object on the server.
     await createDataset('not-found', namespace, spec({ uri: `s3://cairn-test/${namespace}/nothing.csv`, sha256: 'a'.repeat(64) }));
     ({ stop } = await startDatasetOperator(namespace));
@@ -56,7 +58,7 @@ describe('Dataset: bad data', () => {
     expect(dataset.status?.version).toBeUndefined();
     const cm = await kube.get<KubeObject & { data?: Record<string, string> }>(builtin.configMap, 'mismatch-profile', namespace);
     expect(cm?.data).toBeUndefined();
-    expect((await eventsOf(namespace, 'mismatch')).some((e) => e.startsWith('Warning/ChecksumMismatch: '))).toBe(true);
+    await eventWhere(namespace, 'mismatch', 'Warning/ChecksumMismatch: ', 'f'.repeat(64));
   });
 
   test('a missing column: Validated=False SchemaMismatch naming it', async () => {
@@ -65,7 +67,7 @@ describe('Dataset: bad data', () => {
     expect(validated.reason).toBe('SchemaMismatch');
     expect(validated.message).toContain('surge');
     expect(conditionOf(dataset, 'Verified')).toMatchObject({ status: 'True', reason: 'ChecksumMatched' });
-    expect((await eventsOf(namespace, 'missing-column')).find((e) => e.startsWith('Warning/SchemaMismatch: '))).toContain('surge');
+    await eventWhere(namespace, 'missing-column', 'Warning/SchemaMismatch: ', 'surge');
   });
 
   test('nulls over the limit: Validated=False NullsOverLimit with the fraction, the figures in status', async () => {
@@ -74,7 +76,7 @@ describe('Dataset: bad data', () => {
     expect(validated.reason).toBe('NullsOverLimit');
     expect(validated.message).toMatch(/conv_rate.*25%/);
     expect(dataset.status?.validation?.nullFraction?.conv_rate).toBe(0.25);
-    expect((await eventsOf(namespace, 'nulls')).some((e) => e.startsWith('Warning/NullsOverLimit: ') && e.includes('25%'))).toBe(true);
+    await eventWhere(namespace, 'nulls', 'Warning/NullsOverLimit: ', '25%');
   });
 
   test('a malformed csv row: Validated=False MalformedData naming its line', async () => {
@@ -82,6 +84,7 @@ describe('Dataset: bad data', () => {
     const validated = conditionOf(dataset, 'Validated')!;
     expect(validated.reason).toBe('MalformedData');
     expect(validated.message).toMatch(/^csv line 4: /);
+    await eventWhere(namespace, 'malformed', 'Warning/MalformedData: ', 'csv line 4');
   });
 
   test('a profile too large for a ConfigMap: Validated=False ProfileTooLarge with its size, and nothing written', async () => {
@@ -93,6 +96,14 @@ describe('Dataset: bad data', () => {
     expect(cm).toBeDefined();
     expect(cm?.data).toBeUndefined();
     expect(cm?.metadata?.annotations?.['cairn.dev/profile-version']).toBeUndefined();
+  });
+
+  test('unreachable storage: Verified=False SourceUnreachable, retried (Reconciling), a Warning Event', async () => {
+    const dataset = await datasetWhere(namespace, 'unreachable', 'Verified', 'False');
+    expect(conditionOf(dataset, 'Verified')?.reason).toBe('SourceUnreachable');
+    expect(conditionOf(dataset, 'Verified')?.message).toContain('127.0.0.1:9');
+    expect(conditionOf(dataset, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ProgressingWithRetry' });
+    await eventWhere(namespace, 'unreachable', 'Warning/SourceUnreachable: ', '127.0.0.1:9');
   });
 
   test('an object the store does not have: Verified=False SourceNotFound, retried (Reconciling)', async () => {

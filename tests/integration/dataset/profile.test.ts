@@ -13,7 +13,7 @@ import type { ResourceType } from '../../../src/runtime/kube/resource.js';
 import type { DatasetProfile } from '../../../src/profile/types.js';
 import { createNamespace, deleteNamespace, testenv } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
-import { createDataset, createStorageSecret, datasetWhere, eventsOf, expectColumn, kube, profileOf, putObject, referenceData, sha256, startDatasetOperator } from './support.js';
+import { createDataset, createStorageSecret, datasetWhere, eventWhere, expectColumn, jobsPruned, kube, profileOf, putObject, referenceData, sha256, startDatasetOperator } from './support.js';
 
 const formats = ['csv', 'parquet', 'jsonl'] as const;
 const persistentVolumes: ResourceType = { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
@@ -79,8 +79,8 @@ describe('Dataset: the profile Job on the local node', () => {
     profile.features.forEach((f, i) => expectColumn(f, data.reference.features[i]!));
     expectColumn(profile.target!, data.reference.target!);
     // Done: the Job is pruned once its result is recorded, and an Event says so.
-    expect((await kube.list(builtin.job, { namespace, labelSelector: `cairn.dev/owner-name=${name}` })).items).toEqual([]);
-    expect(await eventsOf(namespace, name)).toContain('Normal/Profiled: Verified and profiled 20000 rows');
+    await jobsPruned(namespace, name);
+    expect(await eventWhere(namespace, name, 'Normal/Profiled: ')).toBe('Normal/Profiled: Verified and profiled 20000 rows');
   });
 
   test('csv from a PersistentVolumeClaim: Ready with the same profile', async () => {

@@ -114,6 +114,25 @@ export async function eventsOf(namespace: string, name: string): Promise<string[
   return items.filter((e) => e.regarding?.kind === 'Dataset' && e.regarding.name === name).map((e) => `${e.type}/${e.reason}: ${e.note}`);
 }
 
+/** Waits for an Event of Dataset `name` that starts with `prefix` (`Warning/SchemaMismatch: `) and contains `text`. */
+export async function eventWhere(namespace: string, name: string, prefix: string, text = ''): Promise<string> {
+  return eventually(`an Event "${prefix}...${text}" for Dataset ${name}`, async () => {
+    const events = await eventsOf(namespace, name);
+    const found = events.find((e) => e.startsWith(prefix) && e.includes(text));
+    if (!found) throw new Error(`Events: ${JSON.stringify(events)}`);
+    return found;
+  });
+}
+
+/** Waits until Dataset `name` has no Job left (pruned once its result is recorded). */
+export async function jobsPruned(namespace: string, name: string): Promise<void> {
+  await eventually(`the profile Jobs of Dataset ${name} pruned`, async () => {
+    const { items } = await kube.list(builtin.job, { namespace, labelSelector: `cairn.dev/owner-name=${name}` });
+    if (items.length > 0) throw new Error(`Jobs left: ${items.map((j) => j.metadata?.name).join(', ')}`);
+    return 'pruned'; // eventually takes undefined for "not yet"
+  });
+}
+
 export async function profileOf(namespace: string, configMap: string): Promise<DatasetProfile> {
   const cm = await kube.get<KubeObject & { data?: Record<string, string> }>(builtin.configMap, configMap, namespace);
   return JSON.parse(cm?.data?.['profile.json'] ?? 'null') as DatasetProfile;
