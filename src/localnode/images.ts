@@ -36,17 +36,34 @@ export interface DefaultImagesOptions {
 }
 
 /**
+ * `python3 train.py` as in an image whose WORKDIR holds train.py, without making that folder the working
+ * directory: the pod's folder must stay the working directory, since the node binds it back (with the termination
+ * message file in it) when the Job's /tmp emptyDir hides it. A script path that is not found from the working
+ * directory is taken from the image's folder (argv[1]); anything else (`-m`, `-c`) runs as python would.
+ */
+const IMAGE_WORKDIR_LAUNCHER = [
+  'import os, runpy, sys',
+  'image_dir, args = sys.argv[1], sys.argv[2:]',
+  'if not args or args[0].startswith("-"): os.execv(sys.executable, [sys.executable] + args)',
+  'script = args[0] if os.path.isabs(args[0]) or os.path.exists(args[0]) else os.path.join(image_dir, args[0])',
+  'sys.argv = [script] + args[1:]',
+  'sys.path.insert(0, os.path.dirname(os.path.abspath(script)))',
+  'runpy.run_path(script, run_name="__main__")',
+].join('\n');
+
+/**
  * The images Cairn itself ships: `cairn` runs this checkout's CLI with the node that runs the agent;
- * `cairn-example-trainer` runs examples/trainer/ as its image does (WORKDIR with train.py, ENTRYPOINT
- * `python3 train.py`) with the interpreter of its pinned environment. Extend with `new Map([...defaultImages(root), ...])`.
+ * `cairn-example-trainer` runs examples/trainer/ as its image does (ENTRYPOINT `python3 train.py`, and
+ * `command: [python3, train.py]` finds train.py as in its WORKDIR) with the interpreter of its pinned environment. Extend with `new Map([...defaultImages(root), ...])`.
  */
 export function defaultImages(root: string, options: DefaultImagesOptions = {}): Map<string, ImageCommand> {
   const cairn = [process.execPath, join(root, 'bin', 'cairn.js')];
-  const trainerPython = [options.trainerPython || process.env.CAIRN_TRAINER_PYTHON || 'python3'];
+  const python = options.trainerPython || process.env.CAIRN_TRAINER_PYTHON || 'python3';
   const trainerDir = join(root, 'examples', 'trainer');
+  const trainerPython = [python, '-c', IMAGE_WORKDIR_LAUNCHER, trainerDir];
   return new Map<string, ImageCommand>([
     ['cairn', { entrypoint: cairn, executables: { cairn, node: [process.execPath] } }],
-    ['cairn-example-trainer', { entrypoint: [...trainerPython, join(trainerDir, 'train.py')], workingDir: trainerDir, executables: { python: trainerPython, python3: trainerPython } }],
+    ['cairn-example-trainer', { entrypoint: [...trainerPython, 'train.py'], executables: { python: trainerPython, python3: trainerPython } }],
     // Plain interpreter images as on Docker Hub: no ENTRYPOINT, CMD is the interpreter.
     ['python', { entrypoint: [], cmd: ['python3'], executables: { python: ['python3'], python3: ['python3'] } }],
     ['node', { entrypoint: [], cmd: ['node'], executables: { node: [process.execPath] } }],
