@@ -127,6 +127,7 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
           if (recorded?.name !== jobName) recordProfiling(scope.conditions, jobName);
           scope.conditions.progressing(verdict.message);
         } else if (verdict.kind === 'stuck') {
+          if (recorded?.name !== jobName) recordProfiling(scope.conditions, jobName);
           failure = new WaitingError(verdict.reason, verdict.message, stuckRecheckMs);
         } else if (verdict.kind === 'succeeded') {
           const summary = writtenSummary(dataset, configMap, jobName);

@@ -174,6 +174,23 @@ describe('Dataset controller', () => {
     expect(again?.metadata?.uid).not.toBe(job.metadata?.uid);
   });
 
+  it('a pod that cannot start (an image that cannot be pulled): Ready=False with the kubelet\'s reason, looked at again', async () => {
+    const t = await setup();
+    const job = await t.started();
+    await t.kube.create(builtin.pod, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `${job.metadata!.name}-x1`, namespace: 'ml', labels: { 'app.kubernetes.io/managed-by': 'cairn' }, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata!.name!, uid: job.metadata!.uid!, controller: true }] },
+      spec: { initContainers: [{ name: 'fetch' }], containers: [{ name: 'profile' }] },
+      status: { phase: 'Pending', initContainerStatuses: [{ name: 'fetch', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/cairn-dev/cairn:0.1.0"' } } }] },
+    } as KubeObject);
+    const { error } = await t.reconcile();
+    expect(isWaiting(error) && error.reason).toBe('ImagePullBackOff');
+    expect(await t.brief()).toEqual(['Ready=False/ImagePullBackOff', 'Reconciling=True/ProgressingWithRetry', 'Verified=Unknown/Profiling', 'Validated=Unknown/Profiling']);
+    expect((await t.condition('Ready'))?.message).toContain('Back-off pulling image');
+    expect(await t.jobs()).toHaveLength(1);
+  });
+
   it('nulls over the limit: Verified=True, Validated=False NullsOverLimit with the fraction, the figures in status', async () => {
     const t = await setup();
     const job = await t.started();
