@@ -1,6 +1,8 @@
 /**
  * Tensor data to JSON text, written by hand: INT64 keeps every digit (JSON.stringify cannot write a bigint),
- * BOOL is true/false, and a non-finite float (a model may produce NaN) is written as null so the body stays JSON.
+ * BOOL is true/false, and a non-finite float (a model may produce NaN) is written as the string "NaN",
+ * "Infinity" or "-Infinity": the body stays JSON that every client parses, the three stay distinguishable, and
+ * they are the strings `--allow-nan` accepts on input.
  */
 import type { TensorData, TensorValue } from './datatypes.js';
 
@@ -17,7 +19,7 @@ export function encodeFlat(data: TensorData, start = 0, end = data.length): stri
       const parts: string[] = [];
       for (let i = start; i < end; i++) {
         const v = data[i] as number;
-        parts.push(Number.isFinite(v) ? String(v) : 'null');
+        parts.push(Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"');
       }
       return `[${parts.join(',')}]`;
     }

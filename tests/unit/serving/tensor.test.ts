@@ -120,11 +120,11 @@ describe('fillV2Data', () => {
 
 describe('JSON output', () => {
   const t = (type: TensorValue['type'], data: TensorValue['data'], dims: number[]): TensorValue => ({ type, data, dims });
-  it('writes floats, exact INT64, booleans, strings and non-finite floats as null', () => {
+  it('writes floats, exact INT64, booleans, strings, and non-finite floats as the strings --allow-nan accepts', () => {
     expect(encodeFlat(Float32Array.from([0.5, 1e-7]))).toBe('[0.5,1.0000000116860974e-7]');
     expect(JSON.parse(encodeFlat(Float32Array.from([0.1])))).toEqual([Math.fround(0.1)]);
     expect(encodeFlat(BigInt64Array.from([2n ** 62n, -5n]))).toBe('[4611686018427387904,-5]');
-    expect(encodeFlat(Float64Array.from([1, NaN, -Infinity]))).toBe('[1,null,null]');
+    expect(encodeFlat(Float64Array.from([1, NaN, -Infinity, Infinity]))).toBe('[1,"NaN","-Infinity","Infinity"]');
     expect(encodeFlat(['a', 'b"c'])).toBe('["a","b\\"c"]');
     expect(encodeElements(t('bool', Uint8Array.from([1, 0]), [2]))).toBe('[true,false]');
     expect(encodeFlat(Int32Array.from([1, 2, 3, 4]), 1, 3)).toBe('[2,3]');
