@@ -183,11 +183,16 @@ export function experimentController(options: ExperimentControllerOptions): Cont
         if (r.phase === 'Failed' && r.reason !== 'Stopped') scope.event('Warning', ExperimentReason.TrialFailed, `Trial ${r.name} failed: ${r.reason}: ${r.message ?? ''}`);
       }
 
-      // Jobs: the ones running and starting; a finished one until its record is stored, and the recent ones shown in status.
-      const shown = statusTrials(decided.records, experiment.spec.objective);
-      const shownNames = new Set(shown.map((t) => t.name));
-      const keep = (r: TrialRecord) =>
-        decided.phase !== 'Failed' ? !stored.has(r.name) || (shownNames.has(r.name) && ownJobs.has(r.name)) : r.reason !== 'Stopped' && (!stored.has(r.name) || (shownNames.has(r.name) && ownJobs.has(r.name)));
+      // Jobs: the ones running and starting; a finished one until its record is stored; after that only a failed
+      // trial's among those shown in status (its pod's log tells why; they are few: at most maxFailedTrials + 1
+      // plus the ones stopped). A succeeded trial's Job goes once recorded: each kept Job is rendered on every
+      // reconcile, and a run of 1,000 trials must not pay for 50 of them each time.
+      const shownNames = new Set(statusTrials(decided.records, experiment.spec.objective).map((t) => t.name));
+      const keep = (r: TrialRecord) => {
+        if (r.reason === 'Stopped') return false;
+        if (!stored.has(r.name)) return true;
+        return r.phase === 'Failed' && shownNames.has(r.name);
+      };
       const desired: KubeObject[] = [];
       const render = (index: number) => {
         try {

@@ -4,6 +4,8 @@
  * metrics, gate, best trial and the registered ModelVersion with its lineage; a gate nothing passes; trainers
  * that crash, lie or write no model fail only their own trial; maxFailedTrials stops the run.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, deleteNamespace } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
@@ -108,6 +110,41 @@ describe('Experiment runs', () => {
     // The full table is in the trials ConfigMap.
     const table = await admin.get<KubeObject & { data?: Record<string, string> }>(builtin.configMap, 'grid-trials', namespace);
     expect(table?.data?.['trials.jsonl']?.trim().split('\n')).toHaveLength(6);
+  });
+
+  it('the example trainer (cairn-example-trainer: ElasticNet, skl2onnx): the best passing trial of the PoC gate is registered with lineage', async () => {
+    const data = readFileSync(join(import.meta.dirname, '../../../examples/data/driver_stats.csv'), 'utf8');
+    const driverStats = await putDataset(namespace, 'driver-stats', data, { features: ['conv_rate', 'acc_rate', 'avg_daily_trips'], target: 'trip_minutes' });
+    await applyExperiment(namespace, 'eta-elasticnet', {
+      dataset: 'driver-stats',
+      image: 'registry.example.com/cairn-example-trainer:0.1.0',
+      parameters: { alpha: { values: [0.01, 0.001] }, l1_ratio: { values: [0.5] } },
+      search: { parallelism: 2, maxTrials: 2 },
+      successCriteria: [
+        { metric: 'rmse', op: '<', value: 0.5 },
+        { metric: 'r2', op: '>=', value: 0.8 },
+      ],
+      register: { model: 'eta-poc' },
+      trialLog: logs.log('eta-elasticnet'),
+    });
+    const e = await runFinished(namespace, 'eta-elasticnet', 1);
+    expect(e.status?.trials?.filter((t) => t.phase !== 'Succeeded').map((t) => `${t.name}: ${t.message}`)).toEqual([]);
+    const trials = e.status!.trials!;
+    for (const t of trials) {
+      expect(Object.keys(t.metrics ?? {}).sort()).toEqual(['mae', 'r2', 'rmse']);
+      expect(t.passed).toBe(true);
+    }
+    const best = [...trials].sort((a, b) => a.metrics!.rmse! - b.metrics!.rmse!)[0]!;
+    expect(e.status).toMatchObject({ phase: 'Succeeded', bestTrial: best.name, bestMetric: best.metrics!.rmse });
+    const registered = await registeredBy('eta-elasticnet');
+    expect(registered).toHaveLength(1);
+    expect(registered[0]!.spec).toMatchObject({
+      model: 'eta-poc',
+      artifact: { uri: `s3://cairn-test/${namespace}/artifacts/eta-elasticnet/1/${best.name}/model.onnx`, sha256: best.model!.sha256 },
+      metrics: best.metrics,
+      lineage: { experiment: 'eta-elasticnet', run: 1, trial: best.name, parameters: best.parameters, dataset: { name: 'driver-stats', version: driverStats }, trainerImage: 'registry.example.com/cairn-example-trainer:0.1.0', features: ['conv_rate', 'acc_rate', 'avg_daily_trips'] },
+    });
+    expect(e.status?.modelVersion).toBe(registered[0]!.metadata.name);
   });
 
   it('a gate nothing can pass registers nothing and says why', async () => {

@@ -92,7 +92,7 @@ export const csvData = (rows: number, salt = ''): string => ['conv_rate,acc_rate
  * A Dataset pinned to `content` on S3, and its status as the Dataset controller would write it once verified
  * (Ready, version sha256:<hex>): these tests do not run the Dataset controller.
  */
-export async function putDataset(namespace: string, name: string, content: string): Promise<string> {
+export async function putDataset(namespace: string, name: string, content: string, columns: { features: string[]; target: string } = { features: ['conv_rate', 'acc_rate'], target: 'trip_minutes' }): Promise<string> {
   const { uri, sha256 } = await putObject(`${namespace}/${name}/${sha256Short(content)}.csv`, content);
   await admin.apply(
     datasets,
@@ -102,7 +102,7 @@ export async function putDataset(namespace: string, name: string, content: strin
       metadata: { name, namespace },
       spec: {
         source: { uri, format: 'csv', sha256 },
-        schema: { features: [{ name: 'conv_rate', type: 'number' }, { name: 'acc_rate', type: 'number' }], target: { name: 'trip_minutes', type: 'number' } },
+        schema: { features: columns.features.map((f) => ({ name: f, type: 'number' })), target: { name: columns.target, type: 'number' } },
       },
     } as KubeObject,
     { fieldManager: 'tests', force: true },
@@ -206,6 +206,7 @@ export interface ExperimentInput {
   trialSeconds?: number;
   /** Trials 0 and 1 wait until another trial started (how a test sees two trials run at once without timing). */
   waitForPeer?: boolean;
+  /** Another trainer image, run by its own entrypoint unless `command` is given (default: python with the stub). */
   image?: string;
   command?: string[];
   annotations?: Record<string, string>;
@@ -222,7 +223,7 @@ export async function applyExperiment(namespace: string, name: string, input: Ex
         datasetRef: { name: input.dataset },
         trainer: {
           image: input.image ?? 'python:3.12',
-          command: input.command ?? ['python3', '-c', stubTrainerScript],
+          ...(input.image && !input.command ? {} : { command: input.command ?? ['python3', '-c', stubTrainerScript] }),
           env: [
             { name: 'TRIAL_LOG', value: input.trialLog },
             { name: 'TRIAL_SECONDS', value: String(input.trialSeconds ?? 0) },
