@@ -57,12 +57,14 @@ export interface ProfileJobInput {
 /** What the Job's identity depends on: a change of any of these is a new Job (a pod template is immutable). */
 function profiledInputs(input: ProfileJobInput): string {
   const { spec, metadata } = input.dataset;
-  return JSON.stringify([metadata.name, spec.source, spec.schema, spec.validation ?? null, spec.profile ?? null, input.cairnImage, input.allowFileUrls === true]);
+  // Not the image: an operator upgrade should not profile every Dataset again (the profile is a function of the
+  // data and the spec).
+  return JSON.stringify([metadata.name, spec.source, spec.schema, spec.validation ?? null, spec.profile ?? null, input.allowFileUrls === true]);
 }
 
 /**
  * `<dataset>-profile-<10 hex>`: the hash covers the source (a new sha256 is a new version, so a new Job), the
- * schema, the gates, the bins and the image. A long Dataset name is cut so the name stays a 63-character label.
+ * schema, the gates and the bins. A long Dataset name is cut so the name stays a 63-character label.
  */
 export function profileJobName(input: ProfileJobInput): string {
   const hash = shortHash(profiledInputs(input), 10);

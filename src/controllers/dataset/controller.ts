@@ -53,13 +53,13 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
     const cache = (res: (typeof datasetChildren)[number]) => deps.informers.for<KubeObject>(res, { labelSelector: childSelector });
     const pods = deps.informers.for<KubeObject>(builtin.pod, { labelSelector: childSelector });
 
-    function render(dataset: DatasetObject): { access: ProfileAccess; job: Job } {
+    function render(dataset: DatasetObject, image = options.cairnImage ?? DEFAULT_CAIRN_IMAGE): { access: ProfileAccess; job: Job } {
       try {
         return {
           access: renderProfileAccess(dataset),
           job: renderProfileJob({
             dataset,
-            cairnImage: options.cairnImage ?? DEFAULT_CAIRN_IMAGE,
+            cairnImage: image,
             allowFileUrls: deps.settings.allowFileUrls,
             ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
             ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
@@ -93,11 +93,16 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
      */
     async function profile(scope: Scope<DatasetObject>): Promise<void> {
       const dataset = scope.object;
-      const { access, job } = render(dataset);
-      const jobName = job.metadata.name;
+      const rendered = render(dataset);
+      const { access } = rendered;
+      const jobName = rendered.job.metadata.name;
       const configMap = access.configMap.metadata.name;
       const recorded = scope.status.profileJob;
       const live = cache(builtin.job).get(jobName, dataset.metadata.namespace);
+      // A Job's pod template is immutable and the image is not part of its name (an operator upgrade does not
+      // profile every Dataset again): a Job that exists keeps the image it was created with.
+      const liveImage = (live as Job | undefined)?.spec?.template?.spec?.containers?.[0]?.image;
+      const job = liveImage && liveImage !== rendered.job.spec.template.spec.containers[0]?.image ? render(dataset, liveImage).job : rendered.job;
       // A recorded success whose ConfigMap lost the profile (deleted, edited) is profiled again.
       const profileLost = recorded?.name === jobName && recorded.result === 'Succeeded' && !writtenSummary(dataset, configMap, jobName);
       // A finished Job is pruned only once the cache shows its result recorded: pruned earlier, a reconcile that

@@ -229,6 +229,18 @@ describe('Dataset controller', () => {
     expect(await t.brief()).toEqual(['Ready=Unknown/Progressing', 'Reconciling=True/Progressing', 'Verified=Unknown/Profiling', 'Validated=Unknown/Profiling']);
   });
 
+  it('an operator upgraded to a new image while a Job runs leaves that Job as it is (its pod template is immutable)', async () => {
+    const t = await setup();
+    const job = await t.started();
+    const upgraded = datasetController({ cairnImage: 'ghcr.io/cairn-dev/cairn:0.2.0' })(t.deps);
+    await t.settle();
+    await upgraded.reconcile({ key: 'ml/drivers', namespace: 'ml', name: 'drivers' }, t.ctx);
+    const [same] = await t.jobs();
+    expect(same?.metadata?.uid).toBe(job.metadata?.uid);
+    expect((same as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }).spec.template.spec.containers[0]?.image).toBe('ghcr.io/cairn-dev/cairn:0.1.0');
+    expect(t.kube.actions.filter((a) => a.verb === 'apply' && a.resource === 'jobs.batch')).toHaveLength(1);
+  });
+
   it('file:// without --allow-file-urls: Stalled InvalidSpec, nothing created', async () => {
     const t = await setup({ uri: 'file:///data/drivers.csv' });
     const { error } = await t.reconcile();

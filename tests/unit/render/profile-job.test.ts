@@ -74,7 +74,7 @@ describe('renderProfileJob', () => {
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
-  it('a new sha256, schema, gate or bin count is a new Job name; the same input the same name', () => {
+  it('a new sha256, schema, gate or bin count is a new Job name; the same input (whatever the image) the same name', () => {
     const base = profileJobName(input());
     expect(profileJobName(input())).toBe(base);
     expect(base).toMatch(/^driver-stats-profile-[0-9a-f]{10}$/);
@@ -85,6 +85,8 @@ describe('renderProfileJob', () => {
     const schema = input();
     schema.dataset.spec.schema.features.push({ name: 'acc_rate', type: 'number' });
     expect(profileJobName(schema)).not.toBe(base);
+    // An operator upgrade (a new image) does not profile every Dataset again.
+    expect(profileJobName(input({ cairnImage: 'ghcr.io/cairn-dev/cairn:0.2.0' }))).toBe(base);
   });
 
   it('a 235-character Dataset name with a dot gives a 63-character Job name without dots', () => {
