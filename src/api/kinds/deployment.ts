@@ -156,6 +156,30 @@ const TrackStatus = (what: string) =>
     `The ${what} version.`,
   );
 
+/** What the rollout step machine remembers between reconciles (src/rollout/machine.ts), so a restart resumes. */
+export const RolloutRecord = obj(
+  {
+    stepStartedAt: optional(str('When the current step began (RFC 3339); a pause counts from it.', { format: 'date-time' })),
+    mirror: optional(int('Percent of requests mirrored to the canary (Shadow).', { minimum: 0, maximum: 100 })),
+    analysis: optional(
+      obj(
+        {
+          passed: int('Passing measurements of this rollout.', { minimum: 0 }),
+          failed: int('Failed measurements of this rollout.', { minimum: 0 }),
+          inconclusive: int('Measurements with too little traffic to judge.', { minimum: 0 }),
+          lastAt: optional(str('When the last measurement was taken (RFC 3339).', { format: 'date-time' })),
+          lastFailure: optional(str('The last failing metric, its value and its threshold.', { maxLength: 1024 })),
+        },
+        'The analysis of the rollout in progress.',
+      ),
+    ),
+    rolledBack: optional(int('The version last rolled back: not tried again while it is still the selection.', { minimum: 1 })),
+    promoteHandled: optional(str('The cairn.dev/promote value already acted on.', { maxLength: 256 })),
+    abortHandled: optional(str('The cairn.dev/abort value already acted on.', { maxLength: 256 })),
+  },
+  'The state of the rollout step machine.',
+);
+
 export const DeploymentStatus = obj(
   {
     observedGeneration: optional(ObservedGeneration),
@@ -164,6 +188,7 @@ export const DeploymentStatus = obj(
     canary: optional(TrackStatus('canary')),
     url: optional(str('In-cluster URL of the model.', { maxLength: 2048 })),
     message: optional(str('Why the rollout is where it is (e.g. which analysis failed).', { maxLength: 4096 })),
+    rollout: optional(RolloutRecord),
     conditions: optional(Conditions),
   },
   'Observed state of the Deployment.',
