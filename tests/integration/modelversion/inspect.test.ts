@@ -14,6 +14,7 @@ import { builtin, type ResourceType } from '../../../src/runtime/kube/resource.j
 import { createNamespace, deleteNamespace, eventually, kubectl, kubectlOk, testenv } from '../../harness/kube.js';
 import { ensureModels, modelPath } from '../../unit/serving/models.js';
 import { createStorageSecret, kube, putObject, sha256 } from '../dataset/support.js';
+import { s3Env } from '../storage/support.js';
 import { installCrds } from '../gitsource/support.js';
 import { memoryLogger } from '../runtime/support.js';
 
@@ -54,6 +55,8 @@ async function eventsOf(namespace: string, name: string): Promise<string[]> {
 
 describe('ModelVersion: the inspect Job on the local node', () => {
   let namespace = '';
+  /** A namespace whose Secret cairn-storage holds a wrong secret key. */
+  let wrongKeys = '';
   let operator: RunningOperator | undefined;
   const pvDir = join(testenv().dir, `modelversion-pv-${process.pid}`);
   let pvName = '';
@@ -88,9 +91,12 @@ describe('ModelVersion: the inspect Job on the local node', () => {
       spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'manual', resources: { requests: { storage: '1Gi' } }, volumeName: pvName },
     } as KubeObject);
     await createModelVersion(namespace, 'eta-5', 5, { uri: 'pvc://ml-models/eta/multi_io.onnx', sha256: sha256(multiIo()) });
+    wrongKeys = await createNamespace('modelversion-keys');
+    await kube.create(builtin.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cairn-storage', namespace: wrongKeys }, stringData: { ...s3Env(), AWS_SECRET_ACCESS_KEY: 'not-the-secret-key' } } as KubeObject);
+    await createModelVersion(wrongKeys, 'eta-6', 6, good);
     const { log } = memoryLogger('info');
     operator = await startOperator(
-      { namespaces: [namespace], host: '127.0.0.1', port: 0, leaderElect: false, leaseNamespace: namespace, leaseName: 'cairn-operator', allowFileUrls: false, gitCacheDir: join(testenv().dir, `mv-git-${process.pid}`), logLevel: 'info', drainTimeoutMs: 5_000 },
+      { namespaces: [namespace, wrongKeys], host: '127.0.0.1', port: 0, leaderElect: false, leaseNamespace: namespace, leaseName: 'cairn-operator', allowFileUrls: false, gitCacheDir: join(testenv().dir, `mv-git-${process.pid}`), logLevel: 'info', drainTimeoutMs: 5_000 },
       { log, kube, components: { controllers: [modelVersionController()] } },
     );
   }, 900_000);
@@ -98,6 +104,7 @@ describe('ModelVersion: the inspect Job on the local node', () => {
   afterAll(async () => {
     await operator?.stop();
     if (namespace) await deleteNamespace(namespace);
+    if (wrongKeys) await deleteNamespace(wrongKeys);
     if (pvName) await kube.delete(persistentVolumes, pvName).catch(() => false);
     rmSync(pvDir, { recursive: true, force: true });
   });
@@ -141,6 +148,12 @@ describe('ModelVersion: the inspect Job on the local node', () => {
   test('an object not uploaded yet: Verified=False ArtifactNotFound, retried (Reconciling)', async () => {
     const mv = await modelVersionWhere(namespace, 'eta-4', 'Verified', 'False', 'ArtifactNotFound');
     expect(brief(mv)).toEqual(['Ready=False/ArtifactNotFound', 'Reconciling=True/ProgressingWithRetry', 'Verified=False/ArtifactNotFound']);
+  });
+
+  test('wrong storage credentials: Verified=False AccessDenied, retried; no credential in the message', async () => {
+    const mv = await modelVersionWhere(wrongKeys, 'eta-6', 'Verified', 'False', 'AccessDenied');
+    expect(brief(mv)).toEqual(['Ready=False/AccessDenied', 'Reconciling=True/ProgressingWithRetry', 'Verified=False/AccessDenied']);
+    expect(JSON.stringify(mv.status)).not.toContain('not-the-secret-key');
   });
 
   test('from a PersistentVolumeClaim: Ready with the six inputs of six datatypes', async () => {
