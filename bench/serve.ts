@@ -697,7 +697,7 @@ async function main(): Promise<void> {
   line('V2 infer c=1 p50 / p99', `${us(shippedC1.e2e.p50)} / ${us(shippedC1.e2e.p99)}`, `minus its trivial endpoint ${us(shippedC1.overTrivial.p50)} / ${us(shippedC1.overTrivial.p99)}`);
   line('V2 infer c=64', rps(shippedLoad.requests.average), `p99 ${shippedLoad.latency.p99} ms (bench harness ${rps(batched[64]!.requests.average)})`);
   line('RSS at ready / after the load / peak', `${atReady.rssMiB.toFixed(0)} / ${afterLoad.rssMiB.toFixed(0)} / ${afterLoad.peakMiB.toFixed(0)} MiB`, 'the bench harness above runs under tsx (+~34 MiB)');
-  line('SIGTERM: exit code, drain time', `${shippedStop.code}, ${shippedStop.ms.toFixed(0)} ms`);
+  line('SIGTERM: exit code, drain time', `${shippedStop.code}, ${shippedStop.ms.toFixed(0)} ms`, 'includes the default 5 s --shutdown-delay-s (issue 12)');
   results.shipped = { readyMs: shipped.readyMs, c1: shippedC1, rps: shippedLoad.requests.average, p99: shippedLoad.latency.p99, atReady, afterLoad, stop: shippedStop };
 
   await underAbuse(results);
