@@ -189,6 +189,20 @@ describe('Experiment runs', () => {
     expect(trialFailed.length).toBe(4);
   });
 
+  it('a trial past trialTimeout is stopped and fails with DeadlineExceeded', async () => {
+    await applyExperiment(namespace, 'slow', {
+      dataset: 'drivers',
+      parameters: { alpha: { values: [1] } },
+      search: { maxTrials: 1 },
+      trialLog: logs.log('slow'),
+      trialSeconds: 600,
+      trialTimeout: '20s',
+    });
+    const e = await runFinished(namespace, 'slow', 1);
+    expect(e.status?.trials?.[0]).toMatchObject({ phase: 'Failed', message: 'DeadlineExceeded: the trial ran past trialTimeout and was stopped' });
+    expect(logs.read('slow').filter((n) => n.what === 'end')).toEqual([]);
+  });
+
   it('maxFailedTrials stops the run: no further trial starts and nothing is registered', async () => {
     await applyExperiment(namespace, 'crashing', {
       dataset: 'drivers',

@@ -210,6 +210,7 @@ export interface ExperimentInput {
   image?: string;
   command?: string[];
   annotations?: Record<string, string>;
+  trialTimeout?: string;
 }
 
 export async function applyExperiment(namespace: string, name: string, input: ExperimentInput): Promise<void> {
@@ -237,7 +238,7 @@ export async function applyExperiment(namespace: string, name: string, input: Ex
         artifacts: { uri: `s3://${BUCKET}/${namespace}/artifacts` },
         ...(input.register ? { register: input.register } : {}),
         ...(input.rerunOnDatasetChange !== undefined ? { rerunOnDatasetChange: input.rerunOnDatasetChange } : {}),
-        trialTimeout: '5m',
+        trialTimeout: input.trialTimeout ?? '5m',
       },
     } as KubeObject,
     { fieldManager: 'tests', force: true },
