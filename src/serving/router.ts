@@ -12,6 +12,7 @@ export type Route =
   | { kind: 'model-ready'; model: string; version?: string }
   | { kind: 'v2-infer'; model: string; version?: string }
   | { kind: 'v1-status'; model: string; version?: string }
+  | { kind: 'v1-metadata'; model: string; version?: string }
   | { kind: 'v1-predict'; model: string; version?: string };
 
 function decode(segment: string): string {
@@ -62,6 +63,11 @@ function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | unde
     const predict = last.endsWith(':predict');
     if (!predict && last.includes(':')) return undefined; // :explain and other verbs are not served
     const strip = (s: string) => (predict ? s.slice(0, -':predict'.length) : s);
+    // /v1/models/{m}[/versions/{v}]/metadata (TF Serving's signature metadata)
+    if (last === 'metadata' && (parts.length === 4 || (parts.length === 6 && c === 'versions' && d !== undefined && d !== ''))) {
+      const model = decode(b);
+      return { route: withVersion({ kind: 'v1-metadata' as const, model }, parts.length === 6 ? decode(d!) : undefined), method: 'GET' };
+    }
     if (parts.length === 3) {
       const model = decode(strip(b));
       if (model === '') return undefined;

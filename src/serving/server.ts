@@ -16,7 +16,7 @@ import { route, type Route } from './router.js';
 import type { ServedModel } from './served-model.js';
 import { v2Metadata } from './signature.js';
 import type { TensorLimits } from './tensor.js';
-import { v1Response, parseV1Request } from './v1.js';
+import { v1Metadata, v1Response, parseV1Request } from './v1.js';
 import { parseV2Request, v2Response, type InferRequest } from './v2.js';
 
 export interface ServerLimits extends TensorLimits, Partial<AdmissionLimits> {
@@ -212,6 +212,8 @@ export function buildServer(options: ServerOptions): ServingServer {
       case 'model-ready':
         checkModelReady(r);
         return send(res, 200, JSON.stringify({ name, ready: true }));
+      case 'v1-metadata':
+        return send(res, 200, JSON.stringify(v1Metadata(name, version, checkModel(r).signature)));
       case 'v1-status': {
         checkModelReady(r);
         const status = { version, state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } };

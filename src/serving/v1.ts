@@ -4,7 +4,7 @@
  * answered with `{"predictions": [...]}`, one entry per row. Pure, like v2.ts.
  */
 import { codecFor, type TensorMap } from './datatypes.js';
-import { badRequest, quote } from './errors.js';
+import { badRequest, quote, show } from './errors.js';
 import { encodeNested } from './json-out.js';
 import type { ModelSignature, TensorSpec } from './signature.js';
 import { checkElements, checkShape, elementCount, fillNested, inferShape, type TensorLimits } from './tensor.js';
@@ -90,14 +90,59 @@ function parseColumnar(inputs: unknown, signature: ModelSignature, limits: Tenso
   return feeds;
 }
 
+/** The one signature a served ONNX model has, under TF Serving's default name. */
+export const SIGNATURE_NAME = 'serving_default';
+
 /** Parses and validates a V1 predict body against the model's signature. */
 export function parseV1Request(body: unknown, signature: ModelSignature, limits: TensorLimits): InferRequest {
   if (!isObject(body)) throw badRequest('body: expected a JSON object with "instances" or "inputs"');
+  const signatureName = body.signature_name;
+  if (signatureName !== undefined && signatureName !== SIGNATURE_NAME) {
+    throw badRequest(`signature_name: the model has one signature, "${SIGNATURE_NAME}"; got ${show(signatureName)}`);
+  }
   const hasInstances = body.instances !== undefined;
   const hasInputs = body.inputs !== undefined;
   if (hasInstances === hasInputs) throw badRequest('body: expected exactly one of "instances" (rows) or "inputs" (columns)');
   const feeds = hasInstances ? parseInstances(body.instances, signature, limits) : parseColumnar(body.inputs, signature, limits);
   return { feeds, rows: rowsOf(feeds), ...(hasInputs ? { columnar: true } : {}) };
+}
+
+/** TF Serving's names of the element types (`DT_FLOAT`...). */
+const TF_DTYPES: Record<string, string> = {
+  float32: 'DT_FLOAT',
+  float64: 'DT_DOUBLE',
+  int8: 'DT_INT8',
+  uint8: 'DT_UINT8',
+  int16: 'DT_INT16',
+  uint16: 'DT_UINT16',
+  int32: 'DT_INT32',
+  uint32: 'DT_UINT32',
+  int64: 'DT_INT64',
+  uint64: 'DT_UINT64',
+  bool: 'DT_BOOL',
+  string: 'DT_STRING',
+};
+
+function tensorInfo(spec: TensorSpec) {
+  return { dtype: TF_DTYPES[spec.type], tensor_shape: { dim: spec.shape.map((size) => ({ size: String(size), name: '' })), unknown_rank: false }, name: spec.name };
+}
+
+/**
+ * TF Serving's `GET /v1/models/{name}/metadata`: the model spec and its one signature (`serving_default`, a
+ * predict signature) with TF's dtype names and string sizes (-1 for a dynamic dimension), as TF Serving answers.
+ */
+export function v1Metadata(name: string, version: string, signature: ModelSignature): unknown {
+  const byName = (specs: TensorSpec[]) => Object.fromEntries(specs.map((s) => [s.name, tensorInfo(s)]));
+  return {
+    model_spec: { name, signature_name: '', version },
+    metadata: {
+      signature_def: {
+        signature_def: {
+          [SIGNATURE_NAME]: { inputs: byName(signature.inputs), outputs: byName(signature.outputs), method_name: 'tensorflow/serving/predict' },
+        },
+      },
+    },
+  };
 }
 
 function stride(dims: readonly number[]): number {

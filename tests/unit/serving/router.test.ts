@@ -23,6 +23,9 @@ describe('route', () => {
     ['GET', '/v1/models/driver/versions/3', { kind: 'v1-status', model: 'driver', version: '3' }],
     ['POST', '/v1/models/driver:predict', { kind: 'v1-predict', model: 'driver' }],
     ['POST', '/v1/models/driver/versions/3:predict', { kind: 'v1-predict', model: 'driver', version: '3' }],
+    ['GET', '/v1/models/driver/metadata', { kind: 'v1-metadata', model: 'driver' }],
+    ['GET', '/v1/models/driver/versions/3/metadata', { kind: 'v1-metadata', model: 'driver', version: '3' }],
+    ['GET', '/v1/models/metadata', { kind: 'v1-status', model: 'metadata' }],
   ])('%s %s', (method, url, want) => {
     expect(route(method, url)).toEqual(want);
   });
@@ -36,6 +39,7 @@ describe('route', () => {
     ['POST', '/v1/models/driver:explain', 404, 'path: no endpoint POST /v1/models/driver:explain'],
     ['GET', '/v2/models/driver/infer', 405, 'method: /v2/models/driver/infer accepts POST, got GET'],
     ['DELETE', '/v2/models/driver', 405, 'method: /v2/models/driver accepts GET, got DELETE'],
+    ['POST', '/v1/models/driver/metadata', 405, 'method: /v1/models/driver/metadata accepts GET, got POST'],
     ['GET', '/v1/models/driver:predict', 405, 'method: /v1/models/driver:predict accepts POST, got GET'],
     ['POST', '/v2/models/%E0%A4%A/infer', 400, 'path: "%E0%A4%A" is not valid percent-encoding'],
   ])('%s %s -> %i', (method, url, status, message) => {
