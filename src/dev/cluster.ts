@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   buckets?: string[];
   /** The node's pod IPs, `127.x.y.` (default 127.0.1.): another local cluster on the machine needs another. */
   podIpPrefix?: string;
+  /** The example trainer's interpreter (src/testenv/trainer-env.ts); default $CAIRN_TRAINER_PYTHON, else python3. */
+  trainerPython?: string;
   /** kwok's fake nodes (default 2), which fake only the Pods that tolerate kwok's taint. */
   kwokNodes?: number;
 }
@@ -44,7 +46,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     server: plane.server,
     caFile: plane.caFile,
     spawn: (spawnOptions) => plane.spawn(spawnOptions),
-    images: new Map([...defaultImages(options.root), ...(options.images ?? [])]),
+    images: new Map([...defaultImages(options.root, { trainerPython: options.trainerPython }), ...(options.images ?? [])]),
     stateDir: join(plane.dir, 'pods'),
     logger: options.logger,
     podIpPrefix: options.podIpPrefix,

@@ -1,6 +1,7 @@
 /**
  * `cairn dev`: a local cluster with Cairn in it, for trying Cairn on your own YAML with no Docker. Builds (first
- * run) or reuses the control plane, starts it with the local node and an S3 server, installs the CRDs, gives
+ * run) or reuses the control plane and the example trainer's Python environment, starts them with the local node
+ * and an S3 server, installs the CRDs, gives
  * pods in `default` their storage credentials (Secret `cairn-storage`), starts `cairn operator` unless told not
  * to, writes the admin kubeconfig and prints the `export KUBECONFIG=...` line; then waits. Stopping (Ctrl-C,
  * SIGTERM) ends every process it started and removes the run directory and the kubeconfig it wrote.
@@ -16,6 +17,7 @@ import { HttpKubeClient } from '../runtime/kube/http-client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin } from '../runtime/kube/resource.js';
 import type { S3Server } from '../testenv/index.js';
+import { ensureTrainerEnv, TRAINER_REQUIREMENTS } from '../testenv/trainer-env.js';
 import { startLocalCluster, type LocalCluster } from './cluster.js';
 
 export interface DevOptions {
@@ -67,9 +69,14 @@ export async function runDev(options: DevOptions): Promise<void> {
   let cluster: LocalCluster | undefined;
   let wroteKubeconfig: string | undefined;
   try {
+    say("Checking the example trainer's Python environment (made on first use: about a minute)");
+    const trainer = await step(`making the example trainer's Python environment (pip install -r ${TRAINER_REQUIREMENTS})`, () =>
+      ensureTrainerEnv({ root: options.root, log: (line) => say(`  ${line}`) }),
+    );
+    if (stopRequested) return;
     say('Starting the control plane, the local node and an S3 server (the binaries are built on first use: ~30 min on 2 cores)');
     cluster = await step('starting the local cluster', () =>
-      startLocalCluster({ root: options.root, logger: demoLogger(say), buildLogger: demoLogger(say, { info: true }), stateRoot: options.stateRoot, buckets: [options.bucket], podIpPrefix: DEV_POD_IPS, kwokNodes: 0 }),
+      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: demoLogger(say), buildLogger: demoLogger(say, { info: true }), stateRoot: options.stateRoot, buckets: [options.bucket], podIpPrefix: DEV_POD_IPS, kwokNodes: 0 }),
     );
     const { plane, agent } = cluster;
     const s3 = cluster.s3!;

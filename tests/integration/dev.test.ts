@@ -102,6 +102,23 @@ describe('cairn dev', () => {
     expect(pod.trim()).toMatch(/^cairn-local 127\.0\.2\.\d+$/);
     const logs = await kubectl(['logs', 'hello'], { kubeconfig });
     expect(logs.code).toBe(0);
+    // the example trainer's image runs in its pinned Python environment, as its image would
+    const trainer = `apiVersion: v1
+kind: Pod
+metadata: {name: trainer}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: cairn-example-trainer:latest, command: [python3, -c, "import sklearn, skl2onnx; print('sklearn', sklearn.__version__)"]}
+`;
+    await kubectlOk(['apply', '-f', '-'], { kubeconfig, input: trainer });
+    const phase = await eventually('pod trainer Succeeded', async () => {
+      const p = (await kubectlOk(['get', 'pod', 'trainer', '-o', 'jsonpath={.status.phase}'], { kubeconfig })).trim();
+      if (p !== 'Succeeded' && p !== 'Failed') throw new Error(`phase ${p}`);
+      return p;
+    }, { timeoutMs: 60_000 });
+    expect(phase).toBe('Succeeded');
+    expect(await kubectlOk(['logs', 'trainer'], { kubeconfig })).toMatch(/^sklearn \d+\.\d+/);
 
     // Ctrl-C
     child.kill('SIGINT');
