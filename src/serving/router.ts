@@ -13,6 +13,9 @@ export type Route =
   | { kind: 'v2-infer'; model: string; version?: string }
   | { kind: 'v1-status'; model: string; version?: string }
   | { kind: 'v1-metadata'; model: string; version?: string }
+  | { kind: 'model-config'; model: string; version?: string }
+  | { kind: 'model-stats'; model?: string; version?: string }
+  | { kind: 'repository-index' }
   | { kind: 'v1-predict'; model: string; version?: string };
 
 function decode(segment: string): string {
@@ -35,6 +38,8 @@ function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | unde
   if (root === 'v2') {
     if (parts.length === 1) return { route: { kind: 'server-metadata' }, method: 'GET' };
     if (a === 'health' && parts.length === 3 && (b === 'live' || b === 'ready')) return { route: { kind: b }, method: 'GET' };
+    if (a === 'repository' && b === 'index' && parts.length === 3) return { route: { kind: 'repository-index' }, method: 'POST' };
+    if (a === 'models' && b === 'stats' && parts.length === 3) return { route: { kind: 'model-stats' }, method: 'GET' };
     if (a !== 'models' || b === undefined || b === '') return undefined;
     const model = decode(b);
     // /v2/models/{m}[/versions/{v}][/ready|/infer]
@@ -54,6 +59,8 @@ function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | unde
     const remaining = parts.length - 1 - rest;
     if (remaining === 0) return { route: withVersion({ kind: 'model-metadata' as const, model }, version), method: 'GET' };
     if (tail === 'ready') return { route: withVersion({ kind: 'model-ready' as const, model }, version), method: 'GET' };
+    if (tail === 'config') return { route: withVersion({ kind: 'model-config' as const, model }, version), method: 'GET' };
+    if (tail === 'stats') return { route: withVersion({ kind: 'model-stats' as const, model }, version), method: 'GET' };
     if (tail === 'infer') return { route: withVersion({ kind: 'v2-infer' as const, model }, version), method: 'POST' };
     return undefined;
   }

@@ -16,6 +16,8 @@ export interface ServedModel {
   tap?: FeatureTap;
   /** Whether it can serve now (false while no inference worker can run): /v2/health/ready follows it. */
   available?(): boolean;
+  /** Model runs (batches) so far (Triton's execution_count). */
+  executions?(): number;
   /** Stops the executor (after the server drained). */
   close(): Promise<void>;
 }
@@ -27,14 +29,19 @@ export interface BatchingOptions {
 }
 
 export function createServedModel(loaded: LoadedModel, batching: BatchingOptions, metrics: RequestMetrics, tap?: FeatureTap): ServedModel {
+  let runs = 0;
   const batcher = new Batcher(loaded.executor, {
     ...batching,
     batchable: loaded.batchable,
     inputNames: loaded.signature.inputs.map((s) => s.name),
-    onBatch: (rows) => metrics.batch(rows),
+    onBatch: (rows) => {
+      runs++;
+      metrics.batch(rows);
+    },
   });
   const served: ServedModel = {
     signature: loaded.signature,
+    executions: () => runs,
     infer: (request) => batcher.infer(request),
     available: () => loaded.executor.available?.() ?? true,
     close: () => loaded.executor.close(),

@@ -15,6 +15,7 @@ import type { Mirror } from './mirror.js';
 import { route, type Route } from './router.js';
 import type { ServedModel } from './served-model.js';
 import { v2Metadata } from './signature.js';
+import { EXTENSIONS, ModelStats, modelConfig } from './triton-extensions.js';
 import type { TensorLimits } from './tensor.js';
 import { v1Metadata, v1Response, parseV1Request } from './v1.js';
 import { parseV2Request, v2Response, type InferRequest } from './v2.js';
@@ -91,6 +92,7 @@ export function buildServer(options: ServerOptions): ServingServer {
   const pending = new Set<http.ServerResponse>();
   let drained: Promise<DrainResult> | undefined;
   let endDelay: (() => void) | undefined;
+  const stats = new ModelStats();
   const admission = new Admission({
     maxRequests: limits.maxRequests ?? DEFAULT_MAX_REQUESTS,
     maxBufferedBytes: limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
@@ -142,6 +144,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     let body = '';
     let failure: HttpError | undefined;
     let ticket: Ticket | undefined;
+    let rows = -1;
     try {
       const served = checkModel(r);
       refuseBinaryData(req.headers);
@@ -157,6 +160,7 @@ export function buildServer(options: ServerOptions): ServingServer {
         parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);
       }
       parsed.abandoned = () => req.socket.destroyed;
+      rows = parsed.rows;
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
@@ -172,6 +176,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     else send(res, status, body);
     ticket?.release();
     options.metrics.request(protocol, status, now() - start);
+    stats.request(status === 200, now() - start, rows);
     const sample = options.requestLog;
     if (sample && sample.sample > 0 && sample.random() < sample.sample) {
       logger.info(
@@ -204,7 +209,15 @@ export function buildServer(options: ServerOptions): ServingServer {
       case 'ready':
         return isReady() ? send(res, 200, '{"ready":true}') : send(res, 503, '{"ready":false}');
       case 'server-metadata':
-        return send(res, 200, JSON.stringify({ name: 'cairn', version: '0.1.0', extensions: [] }));
+        return send(res, 200, JSON.stringify({ name: 'cairn', version: '0.1.0', extensions: EXTENSIONS }));
+      case 'model-config':
+        return send(res, 200, JSON.stringify(modelConfig(name, checkModel(r).signature)));
+      case 'model-stats': {
+        const served = r.model === undefined ? model : checkModel({ model: r.model, ...(r.version !== undefined ? { version: r.version } : {}) });
+        return send(res, 200, JSON.stringify(stats.json(name, version, served?.executions?.() ?? 0)));
+      }
+      case 'repository-index':
+        return send(res, 200, JSON.stringify([{ name, version, state: model ? 'READY' : 'LOADING', reason: '' }]));
       case 'metrics':
         return send(res, 200, await options.registry.metrics(), options.registry.contentType);
       case 'model-metadata':

@@ -72,6 +72,40 @@ print(json.dumps(out))
   });
 });
 
+describe('tritonclient (http): the tools beside inference', () => {
+  it('server metadata with its extensions, model config, inference statistics and the repository index', async () => {
+    const result = (await runPython(`${TRITON}
+x = np.array([[0.5, 0.9, 280]], dtype=np.float32)
+before = client.get_inference_statistics("driver")
+inp = httpclient.InferInput("input", [1, 3], "FP32")
+inp.set_data_from_numpy(x, binary_data=False)
+client.infer("driver", [inp], outputs=[httpclient.InferRequestedOutput("variable", binary_data=False)])
+out["server"] = client.get_server_metadata()
+out["config"] = client.get_model_config("driver")
+out["before"] = before
+out["after"] = client.get_inference_statistics("driver")
+out["index"] = client.get_model_repository_index()
+print(json.dumps(out))
+`)) as Record<string, { model_stats?: { inference_count: number; execution_count: number; inference_stats: { success: { count: number } } }[] }>;
+    expect(result.server).toMatchObject({ name: 'cairn', extensions: ['model_configuration', 'statistics', 'model_repository'] });
+    expect(result.config).toEqual({
+      name: 'driver',
+      platform: 'onnxruntime_onnx',
+      backend: 'onnxruntime',
+      max_batch_size: 0,
+      input: [{ name: 'input', data_type: 'TYPE_FP32', dims: [-1, 3] }],
+      output: [{ name: 'variable', data_type: 'TYPE_FP32', dims: [-1, 1] }],
+    });
+    const [before] = result.before!.model_stats!;
+    const [after] = result.after!.model_stats!;
+    expect(after).toMatchObject({ name: 'driver', version: '1' });
+    expect(after!.inference_stats.success.count - before!.inference_stats.success.count).toBe(1);
+    expect(after!.inference_count - before!.inference_count).toBe(1);
+    expect(after!.execution_count - before!.execution_count).toBe(1);
+    expect(result.index).toEqual([{ name: 'driver', version: '1', state: 'READY', reason: '' }]);
+  });
+});
+
 describe('TF Serving REST client (requests, as in the TF Serving tutorial)', () => {
   it('POST :predict with instances, read predictions', async () => {
     const want = expected().driver_elasticnet;
