@@ -4,12 +4,12 @@
  * from the environment (docs/contracts.md §1, "Storage credentials"). On failure it prints one line, writes
  * `{"reason","message"}` to $CAIRN_TERMINATION_LOG when set, and exits 1.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError, isStorageError, type StorageErrorReason } from '../storage/errors.js';
 import { parseSha256 } from '../storage/digest.js';
 import { UsageError, type Command } from './command.js';
+import { writeTerminationLog } from './termination.js';
 
 const usage = `Usage: cairn fetch URI --sha256 HEX --to DIR [options]
 
@@ -109,16 +109,6 @@ export function failureRecord(error: unknown): { reason: StorageErrorReason | 'F
   return { reason: isStorageError(error) ? error.reason : 'Failed', message };
 }
 
-/** Writes `record` to $CAIRN_TERMINATION_LOG when it is set; a write that fails is reported, never thrown. */
-export function writeTerminationLog(env: NodeJS.ProcessEnv, record: object, stderr: NodeJS.WritableStream): void {
-  const path = env.CAIRN_TERMINATION_LOG;
-  if (!path) return;
-  try {
-    writeFileSync(path, JSON.stringify(record));
-  } catch (error) {
-    stderr.write(`cairn: cannot write the termination message to ${path}: ${describeError(error)}\n`);
-  }
-}
 
 /** An AbortSignal that fires on SIGTERM or SIGINT, and a function that removes the handlers. */
 export function abortOnSignals(): { signal: AbortSignal; release(): void } {

@@ -4,12 +4,12 @@
  * ($CAIRN_TERMINATION_LOG) gets `{"sha256","size","signature"}` or `{"reason","message"}` (src/model/termination.ts).
  * Argument parsing and process I/O only: the work is src/model/.
  */
-import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSha256 } from '../storage/digest.js';
 import { describeError, isStorageError } from '../storage/errors.js';
 import { UsageError, type Command } from './command.js';
 import { abortOnSignals, positiveInteger, type CommandIo } from './fetch.js';
+import { writeTerminationLog } from './termination.js';
 
 const usage = `Usage: cairn model inspect URI --sha256 HEX [options]
 
@@ -79,26 +79,8 @@ export function parseInspectArgs(argv: string[]): InspectArgs | 'help' {
 }
 
 /** The kubelet's file (terminationMessagePath): present in every container, absent on a workstation. */
-const KUBELET_TERMINATION_LOG = '/dev/termination-log';
 
-/**
- * $CAIRN_TERMINATION_LOG (the local node sets it), else /dev/termination-log when it exists: the inspect Job leaves
- * the variable unset, since a value in the pod spec would override the local node's. Never creates a file in /dev.
- */
-export function terminationLogPath(env: NodeJS.ProcessEnv, exists: (path: string) => boolean = existsSync): string | undefined {
-  if (env.CAIRN_TERMINATION_LOG) return env.CAIRN_TERMINATION_LOG;
-  return exists(KUBELET_TERMINATION_LOG) ? KUBELET_TERMINATION_LOG : undefined;
-}
 
-function writeTermination(env: NodeJS.ProcessEnv, text: string, stderr: NodeJS.WritableStream): void {
-  const path = terminationLogPath(env);
-  if (!path) return;
-  try {
-    writeFileSync(path, text);
-  } catch (error) {
-    stderr.write(`cairn model inspect: cannot write the termination message to ${path}: ${describeError(error)}\n`);
-  }
-}
 
 /** Runs a parsed inspect; returns the exit code. */
 export async function runInspect(args: InspectArgs, io: CommandIo): Promise<number> {
@@ -110,13 +92,13 @@ export async function runInspect(args: InspectArgs, io: CommandIo): Promise<numb
     const result = await inspectModel({ uri: args.uri, sha256: args.sha256, storage, maxBytes: args.maxBytes, signal: io.signal });
     const message = successMessage(result);
     io.stdout.write(JSON.stringify(result) + '\n');
-    writeTermination(io.env, message, io.stderr);
+    writeTerminationLog(io.env, message, io.stderr);
     return 0;
   } catch (error) {
     const reason = isStorageError(error) || isModelError(error) ? error.reason : 'Failed';
     const message = describeError(error);
     io.stderr.write(`cairn model inspect: ${reason}: ${message}\n`);
-    writeTermination(io.env, failureMessage(reason, message), io.stderr);
+    writeTerminationLog(io.env, failureMessage(reason, message), io.stderr);
     return 1;
   } finally {
     storage.close();
@@ -142,7 +124,7 @@ export const modelCommand: Command = {
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       process.stderr.write(`cairn model inspect: ${error.message}\n\n${usage}\n`);
-      writeTermination(process.env, JSON.stringify({ reason: 'UsageError', message: error.message }), process.stderr);
+      writeTerminationLog(process.env, JSON.stringify({ reason: 'UsageError', message: error.message }), process.stderr);
       return 2;
     }
     if (args === 'help') {

@@ -16,6 +16,7 @@ import { makeValidator } from '../api/validate.js';
 import { openSource, profileSource, profileSpecOf, profileToConfigMapData, PROFILE_KEY, ProfileError, type ProfileSpec } from '../profile/index.js';
 import { writeProfileConfigMap } from '../profile/configmap-write.js';
 import { terminationMessage, type TerminationReport } from '../profile/termination.js';
+import { terminationLogPath } from './termination.js';
 import type { KubeClient } from '../runtime/kube/client.js';
 import { UsageError, type Command } from './command.js';
 
@@ -40,11 +41,11 @@ Options:
       --job NAME          Recorded on the ConfigMap (annotation cairn.dev/profile-job) with the version
   -h, --help              Show this help
 
-On success the profile is printed (compact JSON) and, when $CAIRN_TERMINATION_LOG names a file, it gets
+On success the profile is printed (compact JSON) and the termination message ($CAIRN_TERMINATION_LOG, else
+/dev/termination-log when it exists, as in a pod) gets
 {"reason":"Succeeded","rows":..,"version":..,"validation":{..}}. On a failed gate or unreadable data the exit
 status is 1 and that file gets {"reason","message","validation"} (at most 4 KiB); reasons: SchemaMismatch,
 NullsOverLimit, OutOfRange, EmptyColumn, MalformedData, ReadFailed, ProfileTooLarge, ResourceLimit, WriteFailed.
-With --configmap (inside a pod) that file defaults to /dev/termination-log.
 
 Exit status: 0 profiled, 1 failed, 2 usage error.`;
 
@@ -144,8 +145,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-/** Where a pod's termination message goes when the local node has not pointed $CAIRN_TERMINATION_LOG elsewhere. */
-const POD_TERMINATION_LOG = '/dev/termination-log';
 
 /** The client of --configmap: the pod's service account (in a cluster) or $KUBECONFIG (the local node gives one). */
 async function defaultKube(env: NodeJS.ProcessEnv): Promise<KubeClient> {
@@ -160,7 +159,7 @@ export async function runProfile(
   out: NodeJS.WritableStream = process.stdout,
   kube: () => Promise<KubeClient> = () => defaultKube(env),
 ): Promise<number> {
-  const terminationLog = env.CAIRN_TERMINATION_LOG ?? (options.configmap ? POD_TERMINATION_LOG : undefined);
+  const terminationLog = terminationLogPath(env);
   const terminate = async (report: TerminationReport): Promise<void> => {
     if (terminationLog) await writeFile(terminationLog, terminationMessage(report));
   };

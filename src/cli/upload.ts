@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from './command.js';
-import { abortOnSignals, failureRecord, positiveInteger, writeTerminationLog, type CommandIo } from './fetch.js';
+import { abortOnSignals, failureRecord, positiveInteger, type CommandIo } from './fetch.js';
+import { writeTerminationLog } from './termination.js';
 
 const usage = `Usage: cairn upload DIR URI [options]
 

@@ -158,7 +158,7 @@ describe('cairn model inspect: arguments', () => {
 
 describe('cairn model inspect: where the termination message goes', () => {
   it('$CAIRN_TERMINATION_LOG, else the kubelet\'s /dev/termination-log only when it exists (never created on a workstation)', async () => {
-    const { terminationLogPath } = await import('../../../src/cli/model.js');
+    const { terminationLogPath } = await import('../../../src/cli/termination.js');
     expect(terminationLogPath({ CAIRN_TERMINATION_LOG: '/pods/x/inspect.termination-log' }, () => true)).toBe('/pods/x/inspect.termination-log');
     expect(terminationLogPath({}, (p) => p === '/dev/termination-log')).toBe('/dev/termination-log');
     expect(terminationLogPath({}, () => false)).toBeUndefined();
