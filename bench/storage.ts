@@ -230,7 +230,8 @@ async function main(): Promise<void> {
     line('plain read: AWS SDK (Node) -> file', `${rate(median(sdkFile)).toFixed(0)} MB/s`, '-', '-', '');
     line('plain read: fetch() (undici) -> file', `${rate(median(undiciFile)).toFixed(0)} MB/s`, '-', '-', '');
     line('cairn fetch + sha256 verify', `${fetchRate.toFixed(0)} MB/s`, `curl -> file ${plainFileRate.toFixed(0)} MB/s`, '>= 0.8x', `${vsFile.toFixed(2)}x ${vsFile >= 0.8 ? 'met' : 'MISSED'}`);
-    line('  same, vs the bare network read', `${fetchRate.toFixed(0)} MB/s`, `curl -> /dev/null ${plainRate.toFixed(0)} MB/s`, '>= 0.8x', `${vsNull.toFixed(2)}x ${vsNull >= 0.8 ? 'met' : 'MISSED'}`);
+    // No goal: the bare read writes nothing, and writing 1 GiB into a file is most of the cost for curl too.
+    line('  same, vs the bare network read', `${fetchRate.toFixed(0)} MB/s`, `curl -> /dev/null ${plainRate.toFixed(0)} MB/s`, '-', `${vsNull.toFixed(2)}x (curl -> file: ${(plainFileRate / plainRate).toFixed(2)}x)`);
     line('  end to end (with process start)', `${rate(median(image.map((f) => f.totalS))).toFixed(0)} MB/s`, '-', '-', '');
     line('cairn fetch peak RSS (VmHWM)', `${hwm.toFixed(0)} MiB`, '-', '<= 128 MiB', hwm <= 128 ? 'met' : 'MISSED');
     line('from a checkout (tsx): fetch', `${tsxRate.toFixed(0)} MB/s`, `curl -> file ${plainFileRate.toFixed(0)} MB/s`, '-', `${(tsxRate / plainFileRate).toFixed(2)}x`);
