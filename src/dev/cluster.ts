@@ -50,6 +50,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     stateDir: join(plane.dir, 'pods'),
     logger: options.logger,
     podIpPrefix: options.podIpPrefix,
+    // the `cairn` and example-trainer images run this checkout's files: a Job's /tmp volume must not hide them
+    visiblePaths: [options.root],
     kubeletTls: { certFile: plane.pki.nodeServingCert, keyFile: plane.pki.nodeServingKey, clientCaFile: plane.pki.caCert },
   });
   let s3: S3Server | undefined;

@@ -42,6 +42,11 @@ export interface NodeAgentOptions {
   kubeletTls?: KubeletTls;
   /** The service hosts file the node keeps (default `<stateDir>/service-hosts`); containers get its path. */
   serviceHostsFile?: string;
+  /**
+   * Folders of this machine the images' programs need, kept visible in every container even under a volume
+   * mounted over a folder that holds them (the checkout whose `cairn` the `cairn` image runs).
+   */
+  visiblePaths?: readonly string[];
   /** The /24 on loopback its Pods get their IPs from (default `127.0.1.`): two nodes on one machine need two. */
   podIpPrefix?: string;
 }
@@ -179,6 +184,7 @@ export class NodeAgent {
     const worker: PodWorker = new PodWorker(pod, {
       spawn: (spawnOptions) => this.logs.spawned(spawnOptions, () => options.spawn(spawnOptions)),
       images: options.images,
+      visiblePaths: options.visiblePaths,
       envSources: { ...apiEnvSources(this.core), services: (namespace) => this.services.servicesIn(namespace) },
       volumes: this.volumes.podDeps(),
       events: this.events.forPod(pod),

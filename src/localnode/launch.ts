@@ -19,6 +19,25 @@ export interface LaunchInput {
   images: ImageTable;
   envSources: EnvSources;
   volumes: PodVolumes;
+  /**
+   * Folders of this machine the images' programs need (the checkout whose `cairn` the image runs): kept visible
+   * at their own path when a volume is mounted over a folder that holds them (every Cairn Job mounts an emptyDir
+   * at /tmp, and a checkout may live under /tmp).
+   */
+  visiblePaths?: readonly string[];
+}
+
+/** `path` is `target` or lies inside it. */
+function isWithin(path: string, target: string): boolean {
+  const base = target.endsWith('/') ? target : `${target}/`;
+  return path === target || path.startsWith(base);
+}
+
+/** The volume mounts, then a bind of each visible path onto itself when one of them would hide it. */
+export function withVisiblePaths(mounts: readonly BindMount[], visiblePaths: readonly string[]): BindMount[] {
+  const paths = visiblePaths.map((path) => path.replace(/(.)\/+$/, '$1'));
+  const hidden = paths.filter((path) => mounts.some((m) => isWithin(path, m.target) && m.target !== path));
+  return [...mounts, ...hidden.map((path) => ({ source: path, target: path, readOnly: false }))];
 }
 
 /** How to start a container process, or why it cannot start yet (the waiting reason and message). */
@@ -51,7 +70,7 @@ export async function prepareLaunch(input: LaunchInput): Promise<Launch> {
     const command = containerArgv(container, image, env);
     const mounts = await input.volumes.binds(container, env);
     const cwd = container.workingDir ?? image.workingDir ?? input.dir;
-    return { ok: true, argv: inMountNamespace(command, mounts), command, env, cwd, mounts };
+    return { ok: true, argv: inMountNamespace(command, withVisiblePaths(mounts, input.visiblePaths ?? [])), command, env, cwd, mounts };
   } catch (error) {
     const known = error instanceof ContainerConfigError || error instanceof MountConfigError || (error instanceof Error && /no command/.test(error.message));
     if (!known) throw error;

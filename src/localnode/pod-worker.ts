@@ -28,6 +28,8 @@ const MIN_GRACE_MS = 2_000;
 export interface PodWorkerDeps {
   spawn(options: SpawnOptions): ManagedProcess;
   images: ImageTable;
+  /** Folders of this machine kept visible in every container (LaunchInput.visiblePaths). */
+  visiblePaths?: readonly string[];
   envSources: EnvSources;
   volumes: PodVolumesDeps;
   ips: IpPool;
@@ -182,6 +184,7 @@ export class PodWorker {
       dir: deps.dir,
       baseEnv: deps.baseEnv,
       images: deps.images,
+      visiblePaths: deps.visiblePaths,
       envSources: deps.envSources,
       volumes: this.volumes,
     });
