@@ -94,6 +94,6 @@ describe('the CRDs of crds/', () => {
     expect(new Set(manifests.map((m) => m.kind)).size).toBe(6);
     // The table view uses the CRDs' printer columns.
     const table = await kubectlOk(['get', 'datasets', '-n', namespace]);
-    expect(table.split('\n')[0]).toMatch(/^NAME\s+FORMAT\s+ROWS\s+READY\s+AGE/);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+FORMAT\s+ROWS\s+VERSION\s+READY\s+AGE/);
   });
 });

@@ -239,10 +239,13 @@ describe('Batcher', () => {
     const kept = batcher.infer(request([[1, 1]]));
     const left = batcher.infer({ ...request([[2, 2]]), abandoned: () => gone });
     const chunked = batcher.infer({ ...request(Array.from({ length: 20 }, () => [3, 3])), abandoned: () => gone });
+    // handlers attached before the release: the rejections arrive while it is awaited
+    const leftRejected = expect(left).rejects.toEqual(new HttpError(499, 'the client closed the connection before its answer; the request was not run'));
+    const chunkedRejected = expect(chunked).rejects.toMatchObject({ status: 499 });
     gone = true;
     await release();
-    await expect(left).rejects.toEqual(new HttpError(499, 'the client closed the connection before its answer; the request was not run'));
-    await expect(chunked).rejects.toMatchObject({ status: 499 });
+    await leftRejected;
+    await chunkedRejected;
     executor.finish(1);
     expect(values(await kept)).toEqual([2, 2]);
     // Only the blocker and the request still wanted ever ran.
