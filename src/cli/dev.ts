@@ -4,8 +4,7 @@
  */
 import '../testenv/node-compat.js';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 
 const usage = `Usage: cairn dev [options]
 
@@ -31,21 +30,16 @@ export interface DevArgs {
 }
 
 export function parseDevArgs(argv: string[]): DevArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'kubeconfig-out': { type: 'string' },
-        'no-operator': { type: 'boolean', default: false },
-        bucket: { type: 'string', default: 'cairn' },
-        'state-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs({
+    args: argv,
+    options: {
+      'kubeconfig-out': { type: 'string' },
+      'no-operator': { type: 'boolean', default: false },
+      bucket: { type: 'string', default: 'cairn' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) return 'help';
   // S3 bucket naming: 3-63 of lower-case letters, digits, dots and hyphens, starting and ending alphanumeric
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.bucket)) throw new UsageError(`--bucket "${values.bucket}" is not a valid S3 bucket name`);

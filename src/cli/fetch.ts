@@ -5,10 +5,9 @@
  * `{"reason","message"}` to $CAIRN_TERMINATION_LOG when set, and exits 1.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeError, isStorageError, type StorageErrorReason } from '../storage/errors.js';
 import { parseSha256 } from '../storage/digest.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { writeTerminationLog } from './termination.js';
 
 const usage = `Usage: cairn fetch URI --sha256 HEX --to DIR [options]
@@ -64,24 +63,19 @@ export function positiveInteger(flag: string, value: string | undefined): number
 }
 
 export function parseFetchArgs(argv: string[]): FetchArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        sha256: { type: 'string' },
-        to: { type: 'string' },
-        name: { type: 'string' },
-        'max-bytes': { type: 'string' },
-        'pvc-root': { type: 'string' },
-        'allow-file-urls': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      sha256: { type: 'string' },
+      to: { type: 'string' },
+      name: { type: 'string' },
+      'max-bytes': { type: 'string' },
+      'pvc-root': { type: 'string' },
+      'allow-file-urls': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(`expected one URI, got ${positionals.length}`);

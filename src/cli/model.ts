@@ -4,10 +4,9 @@
  * ($CAIRN_TERMINATION_LOG) gets `{"sha256","size","signature"}` or `{"reason","message"}` (src/model/termination.ts).
  * Argument parsing and process I/O only: the work is src/model/.
  */
-import { parseArgs } from 'node:util';
 import { parseSha256 } from '../storage/digest.js';
 import { describeError, isStorageError } from '../storage/errors.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { abortOnSignals, positiveInteger, type CommandIo } from './fetch.js';
 import { writeTerminationLog } from './termination.js';
 
@@ -47,22 +46,17 @@ export interface InspectArgs {
 }
 
 export function parseInspectArgs(argv: string[]): InspectArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        sha256: { type: 'string' },
-        'max-bytes': { type: 'string' },
-        'pvc-root': { type: 'string' },
-        'allow-file-urls': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      sha256: { type: 'string' },
+      'max-bytes': { type: 'string' },
+      'pvc-root': { type: 'string' },
+      'allow-file-urls': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(`expected one URI, got ${positionals.length}`);

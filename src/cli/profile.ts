@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { datasetKind, type DatasetSpec } from '../api/kinds/dataset.js';
 import { formatPath } from '../api/problems.js';
@@ -18,7 +17,7 @@ import { writeProfileConfigMap } from '../profile/configmap-write.js';
 import { terminationMessage, type TerminationReport } from '../profile/termination.js';
 import { terminationLogPath } from './termination.js';
 import type { KubeClient } from '../runtime/kube/client.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 
 const usage = `Usage: cairn profile --data PATH --format csv|parquet|jsonl (--schema FILE | --dataset FILE | --dataset-json JSON) [options]
 
@@ -64,28 +63,23 @@ export interface ProfileOptions {
 }
 
 export function parseProfileArgs(argv: string[]): ProfileOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        format: { type: 'string' },
-        schema: { type: 'string' },
-        dataset: { type: 'string' },
-        'dataset-json': { type: 'string' },
-        configmap: { type: 'string' },
-        namespace: { type: 'string' },
-        job: { type: 'string' },
-        name: { type: 'string' },
-        version: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      format: { type: 'string' },
+      schema: { type: 'string' },
+      dataset: { type: 'string' },
+      'dataset-json': { type: 'string' },
+      configmap: { type: 'string' },
+      namespace: { type: 'string' },
+      job: { type: 'string' },
+      name: { type: 'string' },
+      version: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values } = parsed;
   if (values.help) return 'help';
   if (!values.data) throw new UsageError('--data is required');

@@ -15,8 +15,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { abortOnSignals, failureRecord, positiveInteger, type CommandIo } from './fetch.js';
 import { writeTerminationLog } from './termination.js';
 
@@ -61,23 +60,18 @@ export interface UploadedFile {
 }
 
 export function parseUploadArgs(argv: string[]): UploadArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'max-bytes': { type: 'string' },
-        'pvc-root': { type: 'string' },
-        'allow-file-urls': { type: 'boolean', default: false },
-        'after-sigterm': { type: 'boolean', default: false },
-        'ready-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'max-bytes': { type: 'string' },
+      'pvc-root': { type: 'string' },
+      'allow-file-urls': { type: 'boolean', default: false },
+      'after-sigterm': { type: 'boolean', default: false },
+      'ready-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 2) throw new UsageError(`expected DIR and URI, got ${positionals.length} arguments`);

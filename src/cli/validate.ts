@@ -4,11 +4,10 @@
  * Exit 0 clean, 1 with problems, 2 on usage errors.
  */
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { makeValidators } from '../api/validate.js';
 import { checkTree, formatProblem, type LoadedObject, type Problem } from '../manifests/check.js';
 import { defaultFileLimits } from '../manifests/files.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 
 const usage = `Usage: cairn validate [options] [PATH...]
 
@@ -42,23 +41,18 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 export function parseValidateArgs(argv: string[]): Options | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o', default: 'text' },
-        'reject-other-groups': { type: 'boolean', default: false },
-        'max-file-bytes': { type: 'string' },
-        'max-files': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o', default: 'text' },
+      'reject-other-groups': { type: 'boolean', default: false },
+      'max-file-bytes': { type: 'string' },
+      'max-files': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`);
