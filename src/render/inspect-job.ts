@@ -10,7 +10,7 @@ import { buildJob } from './job.js';
 import { shortHash } from './label-value.js';
 import type { OwnerObject } from './owner.js';
 import { profilePaths, pvcClaimOf } from './profile-job.js';
-import { storageSecretName } from './trial-job.js';
+import { storageEnvFrom } from './trial-job.js';
 import type { Job, ResourceRequirements, Volume, VolumeMount } from './types.js';
 
 /** The container whose termination message is the inspection's result. */
@@ -69,7 +69,7 @@ export function renderInspectJob(input: InspectJobInput): Job {
         name: INSPECT_CONTAINER,
         image: input.cairnImage,
         args: ['model', 'inspect', artifact.uri, '--sha256', artifact.sha256, ...(input.allowFileUrls ? ['--allow-file-urls'] : [])],
-        envFrom: [{ secretRef: { name: storageSecretName, optional: true } }],
+        envFrom: storageEnvFrom,
         resources,
         ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
       },

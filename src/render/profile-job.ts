@@ -12,8 +12,8 @@ import { buildJob } from './job.js';
 import { shortHash } from './label-value.js';
 import type { OwnerObject } from './owner.js';
 import { profileResourceName } from './profile-access.js';
-import { storageSecretName } from './trial-job.js';
-import type { EnvFromSource, EnvVar, Job, ResourceRequirements, Toleration, Volume, VolumeMount } from './types.js';
+import { storageEnvFrom } from './trial-job.js';
+import type { EnvVar, Job, ResourceRequirements, Toleration, Volume, VolumeMount } from './types.js';
 
 export const profilePaths = {
   data: '/cairn/data',
@@ -95,7 +95,6 @@ export function renderProfileJob(input: ProfileJobInput): Job {
   const access = profileResourceName(dataset);
   const dataFile = `${profilePaths.data}/data.${source.format}`;
   const claim = pvcClaimOf(source.uri);
-  const storageEnv: EnvFromSource[] = [{ secretRef: { name: storageSecretName, optional: true } }];
   const fetchMounts: VolumeMount[] = [{ name: 'data', mountPath: profilePaths.data }, ...(claim ? [{ name: 'source', mountPath: `${profilePaths.pvcRoot}/${claim}`, readOnly: true }] : [])];
   const volumes: Volume[] = [{ name: 'data', emptyDir: {} }, ...(claim ? [{ name: 'source', persistentVolumeClaim: { claimName: claim, readOnly: true } }] : [])];
   return buildJob({
@@ -118,7 +117,7 @@ export function renderProfileJob(input: ProfileJobInput): Job {
         image: input.cairnImage,
         args: ['fetch', source.uri, '--sha256', source.sha256, '--to', profilePaths.data, '--name', `data.${source.format}`, ...(input.allowFileUrls ? ['--allow-file-urls'] : [])],
         env: [nodeOptions],
-        envFrom: storageEnv,
+        envFrom: storageEnvFrom,
         resources,
         volumeMounts: fetchMounts,
       },

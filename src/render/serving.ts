@@ -15,8 +15,8 @@ import { childLabels, LABEL_COMPONENT, LABEL_OWNER_KIND, LABEL_OWNER_NAME } from
 import { knownOwner, ownerReference, type OwnerObject } from './owner.js';
 import { restrictedPodSecurityContext } from './security.js';
 import type { AppsDeployment, HorizontalPodAutoscaler, HttpProbe, PodDisruptionBudget, Service, ServingContainer } from './serving-types.js';
-import type { ChildMeta, EnvFromSource, Toleration, Volume } from './types.js';
-import { storageSecretName } from './trial-job.js';
+import type { ChildMeta, Toleration, Volume } from './types.js';
+import { storageEnvFrom } from './trial-job.js';
 
 export const COMPONENT_SERVING = 'serving';
 /** The label of the model version on every serving pod, Deployment and Service. */
@@ -126,13 +126,13 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
   if (!/^[0-9a-f]{64}$/.test(version.sha256)) throw new RenderError('InvalidValue', 'version.sha256', 'the model sha256 must be 64 lower-case hex digits');
   const name = versionName(deployment, version.number);
   const selector = servingSelector(deployment, version.number);
+  const metadata = meta(deployment, name, version.number);
   const fileUrls = input.allowFileUrls ? ['--allow-file-urls'] : [];
-  const storageEnv: EnvFromSource[] = [{ secretRef: { name: storageSecretName, optional: true } }];
   const fetch: JobInitContainer = {
     name: 'fetch-model',
     image: input.cairnImage,
     args: ['fetch', version.uri, '--sha256', version.sha256, '--to', MODELS_DIR, '--name', MODEL_FILE, ...fileUrls],
-    envFrom: storageEnv,
+    envFrom: storageEnvFrom,
     volumeMounts: [{ name: 'models', mountPath: MODELS_DIR }],
   };
   const serve: JobInitContainer = {
@@ -160,7 +160,7 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: meta(deployment, name, version.number),
+      metadata,
       spec: {
         // With an HPA the replica count is the HPA's: leaving it out keeps server-side apply from fighting it.
         replicas: autoscaled ? undefined : input.replicas,
@@ -169,7 +169,7 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
         // A changed pod template (a flag, a resource) replaces pods one by one with no loss of capacity.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         template: {
-          metadata: { labels: { ...meta(deployment, name, version.number).labels }, annotations: { 'kubectl.kubernetes.io/default-container': 'serve' } },
+          metadata: { labels: { ...metadata.labels }, annotations: { 'kubectl.kubernetes.io/default-container': 'serve' } },
           spec: {
             nodeSelector: input.placement?.nodeSelector && Object.keys(input.placement.nodeSelector).length > 0 ? { ...input.placement.nodeSelector } : undefined,
             tolerations: input.placement?.tolerations && input.placement.tolerations.length > 0 ? input.placement.tolerations.map((t) => ({ ...t })) : undefined,

@@ -52,7 +52,8 @@ export interface TrialJobInput {
   allowFileUrls?: boolean;
 }
 
-const storageEnv: readonly EnvFromSource[] = [{ secretRef: { name: storageSecretName, optional: true } }];
+/** The envFrom of every container that runs `cairn fetch` or `cairn upload`: the storage Secret's keys, when it exists. */
+export const storageEnvFrom: readonly EnvFromSource[] = [{ secretRef: { name: storageSecretName, optional: true } }];
 
 /** The trial Job. Throws RenderError for a trainer env var that would redefine a CAIRN_* variable. */
 export function renderTrialJob(input: TrialJobInput): Job {
@@ -90,7 +91,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
         name: 'fetch',
         image: input.cairnImage,
         args: ['fetch', dataset.uri, '--sha256', dataset.sha256, '--to', trialPaths.data, '--name', dataFile, ...fileUrls],
-        envFrom: storageEnv,
+        envFrom: storageEnvFrom,
         volumeMounts: [{ name: 'data', mountPath: trialPaths.data }],
       },
       {
@@ -98,7 +99,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
         image: input.cairnImage,
         restartPolicy: 'Always',
         args: ['upload', trialPaths.output, input.artifactsUri, '--after-sigterm', '--ready-file', trialPaths.uploadReady, ...fileUrls],
-        envFrom: storageEnv,
+        envFrom: storageEnvFrom,
         volumeMounts: [{ name: 'output', mountPath: trialPaths.output, readOnly: true }],
       },
     ],
