@@ -4,13 +4,12 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ownNamespace } from '../operator/identity.js';
 import { startOperator } from '../operator/operator.js';
-import type { OperatorOptions } from '../operator/options.js';
+import { CONTROLLER_NAMES, type ControllerName, type OperatorOptions } from '../operator/options.js';
 import { stopOnSignal } from '../operator/signals.js';
 import { createLogger } from '../runtime/logger.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 
 export const usage = `Usage: cairn operator [options]
 
@@ -21,6 +20,7 @@ Cluster:
   --kubeconfig PATH        kubeconfig file (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)
   --context NAME           kubeconfig context (default: its current context)
   --namespaces a,b         namespaces to watch (default: all namespaces)
+  --controllers a,b        controllers to run, of gitsource, dataset, modelversion, experiment (default: all)
 HTTP:
   --metrics-addr [HOST]:PORT
                            listen address for metrics, probes and webhooks (default :8080)
@@ -45,6 +45,7 @@ const options = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   namespaces: { type: 'string' },
+  controllers: { type: 'string' },
   'metrics-addr': { type: 'string', default: ':8080' },
   'leader-elect': { type: 'boolean', default: false },
   'lease-namespace': { type: 'string' },
@@ -82,19 +83,24 @@ function parseAddress(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+function parseControllers(text: string): ControllerName[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--controllers: name at least one of ${CONTROLLER_NAMES.join(', ')}`);
+  for (const name of names) {
+    if (!(CONTROLLER_NAMES as readonly string[]).includes(name)) throw new UsageError(`--controllers: unknown controller "${name}"; expected some of ${CONTROLLER_NAMES.join(', ')}`);
+  }
+  return names as ControllerName[];
+}
+
 /** Parses `cairn operator` arguments; throws UsageError. `help` when --help was given. */
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorOptions | 'help' {
   const { args, off } = expandBooleans(argv);
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values: Record<string, unknown> = parseCommandArgs({ args, options, strict: true, allowPositionals: false }).values;
   if (values.help) return 'help';
   for (const flag of off) values[flag] = false;
   const namespaces = typeof values.namespaces === 'string' ? values.namespaces.split(',').map((s) => s.trim()).filter(Boolean) : [];
   for (const ns of namespaces) if (!DNS_LABEL.test(ns)) throw new UsageError(`--namespaces: "${ns}" is not a namespace name`);
+  const controllers = typeof values.controllers === 'string' ? parseControllers(values.controllers) : undefined;
   const { host, port } = parseAddress(values['metrics-addr'] as string);
   const leaseNamespace = (values['lease-namespace'] as string | undefined) ?? ownNamespace(env);
   if (!DNS_LABEL.test(leaseNamespace)) throw new UsageError(`--lease-namespace: "${leaseNamespace}" is not a namespace name`);
@@ -114,6 +120,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     logLevel,
     drainTimeoutMs: drain * 1000,
   };
+  if (controllers) result.controllers = controllers;
   if (typeof values.kubeconfig === 'string') result.kubeconfig = values.kubeconfig;
   if (typeof values.context === 'string') result.context = values.context;
   return result;

@@ -3,14 +3,13 @@
  * wires the process's I/O (stdout logger, signals, metrics registry) into src/serving/runtime.ts.
  */
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseSha256 } from '../serving/model-source.js';
 import type { ExecutionMode } from '../serving/model.js';
 import { serve, type ServeConfig } from '../serving/runtime.js';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_CONNECTIONS } from '../serving/server.js';
-import { UsageError, type Command } from './command.js';
+import { parseCommandArgs, UsageError, type Command } from './command.js';
 
 export const usage = `Usage: cairn serve --model-uri URI --sha256 HEX --name NAME [options]
 
@@ -132,12 +131,7 @@ export interface ServeArgs {
 
 /** Parses `cairn serve` arguments into the runtime's config; throws UsageError. `help` when --help was given. */
 export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values: Record<string, unknown> = parseCommandArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   if (values.help) return 'help';
   const modelUri = required(values, 'model-uri');
   const shaText = required(values, 'sha256');

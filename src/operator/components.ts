@@ -6,7 +6,7 @@ import type { ControllerFactory } from '../runtime/controller.js';
 import type { GitWebhookCallbacks } from '../runtime/http/git-webhook.js';
 import type { KubeClient } from '../runtime/kube/client.js';
 import type { Manager } from '../runtime/manager.js';
-import type { OperatorOptions } from './options.js';
+import { CONTROLLER_NAMES, type ControllerName, type OperatorOptions } from './options.js';
 
 /**
  * What `cairn operator` runs. The only place that imports src/controllers/ (docs/architecture.md): add a controller
@@ -21,10 +21,20 @@ export interface OperatorComponents {
   gitWebhook?: (manager: Manager, kube: KubeClient) => GitWebhookCallbacks;
 }
 
-export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' | 'allowFileUrls'>): OperatorComponents {
-  const gitSources = gitSourceComponents({ gitCacheDir: options.gitCacheDir, allowFileUrls: options.allowFileUrls });
-  return {
-    controllers: [gitSources.controller, datasetController({ cairnImage: process.env.CAIRN_IMAGE }), modelVersionController({ cairnImage: process.env.CAIRN_IMAGE }), experimentController({ cairnImage: process.env.CAIRN_IMAGE ?? defaultCairnImage, allowFileUrls: options.allowFileUrls })],
-    gitWebhook: gitSources.webhook,
+/**
+ * The controllers of `options.controllers` (all when absent), as kube-controller-manager's `--controllers` does:
+ * a replica can run a subset, and a test of one kind is not loaded by the Jobs of the others.
+ */
+export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' | 'allowFileUrls' | 'controllers'>): OperatorComponents {
+  const enabled = new Set<ControllerName>(options.controllers ?? CONTROLLER_NAMES);
+  const cairnImage = process.env.CAIRN_IMAGE;
+  const gitSources = enabled.has('gitsource') ? gitSourceComponents({ gitCacheDir: options.gitCacheDir, allowFileUrls: options.allowFileUrls }) : undefined;
+  const factories: Record<ControllerName, () => ControllerFactory | undefined> = {
+    gitsource: () => gitSources?.controller,
+    dataset: () => datasetController({ cairnImage }),
+    modelversion: () => modelVersionController({ cairnImage }),
+    experiment: () => experimentController({ cairnImage: cairnImage ?? defaultCairnImage, allowFileUrls: options.allowFileUrls }),
   };
+  const controllers = CONTROLLER_NAMES.filter((name) => enabled.has(name)).flatMap((name) => factories[name]() ?? []);
+  return { controllers, ...(gitSources ? { gitWebhook: gitSources.webhook } : {}) };
 }

@@ -1,3 +1,7 @@
+/** The names `--controllers` accepts, in the order the operator starts them (src/operator/components.ts). */
+export const CONTROLLER_NAMES = ['gitsource', 'dataset', 'modelversion', 'experiment'] as const;
+export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+
 /** Everything `cairn operator` is configured with (from flags; see src/cli/operator.ts). */
 export interface OperatorOptions {
   /** Kubeconfig file; in-cluster config (or the default kubeconfig) when absent. */
@@ -11,6 +15,8 @@ export interface OperatorOptions {
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
+  /** The controllers to run; all when absent. */
+  controllers?: ControllerName[];
   /** Accept file:// Git and data URLs (development only). */
   allowFileUrls: boolean;
   gitCacheDir: string;

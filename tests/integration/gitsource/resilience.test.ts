@@ -91,7 +91,7 @@ describe('the Git webhook', () => {
 });
 
 function operatorProcess(ns: string, cacheDir: string): Promise<OperatorProcess> {
-  return startOperatorProcess(['--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--allow-file-urls', '--git-cache-dir', cacheDir, '--drain-timeout-s', '5', '--log-level', 'debug']);
+  return startOperatorProcess(['--namespaces', ns, '--controllers', 'gitsource', '--leader-elect', '--lease-namespace', ns, '--allow-file-urls', '--git-cache-dir', cacheDir, '--drain-timeout-s', '5', '--log-level', 'debug']);
 }
 
 describe('cairn operator processes', () => {

@@ -102,7 +102,8 @@ describe('kubectl logs on the local node', () => {
       const status = pod.status?.containerStatuses?.[0];
       return (status?.restartCount ?? 0) >= 1 && status?.state?.running !== undefined;
     });
-    expect(await kubectlOk(['logs', '-n', namespace, 'restarter'])).toBe('run 2\n');
+    // Running comes before the second run has printed its line.
+    await eventually('kubectl logs shows the second run', async () => ((await kubectlOk(['logs', '-n', namespace, 'restarter'])) === 'run 2\n' ? true : undefined));
     const previous = await kubectlOk(['logs', '-n', namespace, 'restarter', '--previous']);
     expect(previous.split('\n').sort()).toEqual(['', 'run 1', 'run 1 fails'].sort());
     expect(await kubectlOk(['logs', '-n', namespace, 'restarter', '-c', 'setup'])).toBe('setup done\n');

@@ -16,6 +16,7 @@ import { createOperatorMetrics } from '../../../src/runtime/metrics.js';
 import { Registry } from 'prom-client';
 import { createNamespace, deleteNamespace, eventually, testenv } from '../../harness/kube.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { installCrds } from '../gitsource/support.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { adminClient, kubeConfigVia, memoryLogger } from './support.js';
 
@@ -133,6 +134,8 @@ describe('cairn operator --leader-elect as processes', () => {
   const processes: OperatorProcess[] = [];
 
   beforeAll(async () => {
+    // The operator's informers list the Cairn kinds: it is never ready without their CRDs.
+    await installCrds();
     ns = await createNamespace('rt-operator');
   });
   afterAll(async () => {
@@ -151,7 +154,14 @@ describe('cairn operator --leader-elect as processes', () => {
     const leader = holder === first.identity ? first : second;
     const follower = leader === first ? second : first;
     // Both serve probes and metrics; only the leader reports itself as leader.
-    for (const p of [leader, follower]) expect((await fetch(`${p.address}/readyz`)).status).toBe(200);
+    // Holding the Lease comes before the caches are synced: readiness follows when every informer has listed.
+    for (const p of [leader, follower]) {
+      await eventually(`${p.identity} /readyz 200`, async () => {
+        const answer = await fetch(`${p.address}/readyz`);
+        if (answer.status !== 200) throw new Error(`/readyz ${answer.status}: ${await answer.text()}`);
+        return true;
+      });
+    }
     const leaderMetric = (p: OperatorProcess) => fetch(`${p.address}/metrics`).then((r) => r.text()).then((t) => /cairn_leader\{lease="[^"]+"\} (\d)/.exec(t)?.[1]);
     await eventually('cairn_leader metric 1 on the leader', async () => ((await leaderMetric(leader)) === '1' ? true : undefined));
     expect(await leaderMetric(follower)).not.toBe('1');

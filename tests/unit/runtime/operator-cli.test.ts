@@ -24,12 +24,12 @@ describe('parseOperatorArgs', () => {
 
   it('reads every flag', () => {
     const o = parseOperatorArgs(
-      ['--kubeconfig', '/k', '--context', 'dev', '--namespaces', 'ml, data', '--metrics-addr', '127.0.0.1:0', '--leader-elect', '--lease-namespace', 'ops',
+      ['--kubeconfig', '/k', '--context', 'dev', '--namespaces', 'ml, data', '--controllers', 'gitsource,dataset', '--metrics-addr', '127.0.0.1:0', '--leader-elect', '--lease-namespace', 'ops',
         '--lease-name', 'l', '--allow-file-urls', '--git-cache-dir', '/cache', '--drain-timeout-s', '5', '--log-level', 'debug'],
       env,
     );
     expect(o).toEqual({
-      kubeconfig: '/k', context: 'dev', namespaces: ['ml', 'data'], host: '127.0.0.1', port: 0, leaderElect: true, leaseNamespace: 'ops', leaseName: 'l',
+      kubeconfig: '/k', context: 'dev', namespaces: ['ml', 'data'], controllers: ['gitsource', 'dataset'], host: '127.0.0.1', port: 0, leaderElect: true, leaseNamespace: 'ops', leaseName: 'l',
       allowFileUrls: true, gitCacheDir: '/cache', drainTimeoutMs: 5_000, logLevel: 'debug',
     });
   });
@@ -38,6 +38,20 @@ describe('parseOperatorArgs', () => {
     expect(parseOperatorArgs(['--leader-elect=true', '--allow-file-urls=false'], env)).toMatchObject({ leaderElect: true, allowFileUrls: false });
     expect(parseOperatorArgs(['--leader-elect', '--leader-elect=false'], env)).toMatchObject({ leaderElect: false });
     expect(parseOperatorArgs(['--metrics-addr', '[::1]:9090'], env)).toMatchObject({ host: '::1', port: 9090 });
+  });
+
+  it('runs every controller unless --controllers names some', async () => {
+    const { defaultComponents } = await import('../../../src/operator/components.js');
+    const base = { gitCacheDir: '/tmp/unused', allowFileUrls: false };
+    const all = defaultComponents(base);
+    expect(all.controllers).toHaveLength(4);
+    expect(all.gitWebhook).toBeDefined();
+    const gitOnly = defaultComponents({ ...base, controllers: ['gitsource'] });
+    expect(gitOnly.controllers).toHaveLength(1);
+    expect(gitOnly.gitWebhook).toBeDefined();
+    const training = defaultComponents({ ...base, controllers: ['experiment', 'dataset'] });
+    expect(training.controllers).toHaveLength(2);
+    expect(training.gitWebhook).toBeUndefined();
   });
 
   it('returns help for --help and -h', () => {
@@ -56,6 +70,8 @@ describe('parseOperatorArgs', () => {
     [['--drain-timeout-s', '-1']],
     [['--log-level', 'loud']],
     [['--kubeconfig']],
+    [['--controllers', 'gitsource,deployments']],
+    [['--controllers', ',']],
   ])('rejects %o with a usage error', (argv) => {
     expect(() => parseOperatorArgs(argv, env)).toThrow(UsageError);
   });
