@@ -16,3 +16,5 @@ export { startS3Server, s3ServerInfo, type S3Server, type S3ServerInfo, type S3S
 export { writeServiceAccountKubeconfig } from './service-account.js';
 export { errorMessage, statusCode } from './errors.js';
 export { httpStatus } from './wait.js';
+export { ensurePrometheus } from './prometheus-binary.js';
+export { startPrometheus, PROMETHEUS_JOB, type Prometheus, type PrometheusOptions, type PrometheusTarget, type PrometheusTargetGroup } from './prometheus.js';
