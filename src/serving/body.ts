@@ -4,8 +4,8 @@
  * connection is closed afterwards (the rest of the body is never buffered). While the bytes arrive they are
  * checked for JSON nesting deeper than any tensor needs (json-depth.ts: 400 without a parse), and counted
  * against the admission's byte budget (admission.ts: 503). A gzip or deflate body is decoded as it arrives,
- * the limits applying to the decoded bytes. Bodies are JSON: Triton's binary tensor data extension is refused
- * up front.
+ * the limits applying to the decoded bytes. With Triton's binary tensor data extension only the JSON header
+ * (its first `jsonBytes`) is checked for nesting: the raw tensor bytes after it may hold any byte.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
@@ -29,6 +29,8 @@ class BodyReader {
   constructor(
     readonly limit: number,
     readonly ticket: Ticket | undefined,
+    /** Leading bytes that are JSON (all when undefined). */
+    readonly jsonBytes: number | undefined,
     readonly resolve: (body: Buffer) => void,
     readonly reject: (err: Error) => void,
   ) {}
@@ -47,6 +49,7 @@ function stop(req: Reading, reader: BodyReader, err: HttpError): void {
 
 /** Takes the next bytes of the body (decoded, when it was compressed); the error that stops reading, if any. */
 function accept(reader: BodyReader, chunk: Buffer, what: string): HttpError | undefined {
+  const before = reader.size;
   reader.size += chunk.length;
   if (reader.size > reader.limit) return tooLarge(reader.limit, what);
   const ticket = reader.ticket;
@@ -57,7 +60,8 @@ function accept(reader: BodyReader, chunk: Buffer, what: string): HttpError | un
       return err as HttpError;
     }
   }
-  if (!reader.depth.feed(chunk)) return tooDeep(reader.depth.maxDepth);
+  const json = reader.jsonBytes === undefined ? chunk : chunk.subarray(0, Math.max(0, reader.jsonBytes - before));
+  if (json.length > 0 && !reader.depth.feed(json)) return tooDeep(reader.depth.maxDepth);
   reader.chunks.push(chunk);
   return undefined;
 }
@@ -117,10 +121,10 @@ export function contentEncoding(headers: IncomingHttpHeaders): Encoding | undefi
  * A compressed body, decoded as it arrives: the byte limit, the budget and the nesting check apply to the
  * decoded bytes, so a small body that inflates past the limit (a zip bomb) is a 413 as soon as it does.
  */
-function readDecoded(req: IncomingMessage, encoding: Encoding, limit: number, ticket: Ticket | undefined): Promise<Buffer> {
+function readDecoded(req: IncomingMessage, encoding: Encoding, limit: number, ticket: Ticket | undefined, jsonBytes: number | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
-    const reader = new BodyReader(limit, ticket, resolve, reject);
+    const reader = new BodyReader(limit, ticket, jsonBytes, resolve, reject);
     const fail = (err: HttpError) => {
       req.unpipe(inflate);
       inflate.destroy();
@@ -140,32 +144,20 @@ function readDecoded(req: IncomingMessage, encoding: Encoding, limit: number, ti
 
 /**
  * Reads the body, decoding gzip or deflate; `ticket` (when given) holds its bytes against the admission
- * budget.
+ * budget; `jsonBytes` (when given) is the length of the JSON header of a binary request, the only part checked
+ * for nesting.
  */
-export function readBody(req: IncomingMessage, limit: number, ticket?: Ticket): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, ticket?: Ticket, jsonBytes?: number): Promise<Buffer> {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) return Promise.reject(tooLarge(limit, `Content-Length ${declared}`));
   const encoding = contentEncoding(req.headers);
-  if (encoding) return readDecoded(req, encoding, limit, ticket);
+  if (encoding) return readDecoded(req, encoding, limit, ticket, jsonBytes);
   return new Promise((resolve, reject) => {
-    (req as Reading)[READER] = new BodyReader(limit, ticket, resolve, reject);
+    (req as Reading)[READER] = new BodyReader(limit, ticket, jsonBytes, resolve, reject);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
   });
-}
-
-/**
- * Triton's binary tensor data extension: the header gives the length of a JSON part that raw tensor bytes follow.
- * 400 before the body is read, saying how to send JSON instead (tritonclient sends binary inputs by default).
- */
-export function refuseBinaryData(headers: IncomingHttpHeaders): void {
-  if (headers['inference-header-content-length'] === undefined) return;
-  throw new HttpError(
-    400,
-    'body: the binary tensor data extension (Inference-Header-Content-Length) is not supported; send the tensors as JSON "data" ' +
-      '(tritonclient: binary_data=False)',
-  );
 }
 
 /** Parses a JSON body; 400 naming the body when it is empty or not JSON. */

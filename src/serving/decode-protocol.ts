@@ -9,6 +9,7 @@ export interface DecodeInit {
   limits: TensorLimits;
 }
 
-export type ToDecoder = { id: number; protocol: Protocol; body: Uint8Array };
+/** `headerLength`: the JSON header's length of a binary request (infer-body.ts). */
+export type ToDecoder = { id: number; protocol: Protocol; body: Uint8Array; headerLength?: number };
 
 export type FromDecoder = { id: number; request: InferRequest } | { id: number; error: { status: number; message: string } };

@@ -4,20 +4,17 @@
  * JSON tree to clone.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseJson } from './body.js';
 import { HttpError } from './errors.js';
 import type { DecodeInit, FromDecoder, ToDecoder } from './decode-protocol.js';
-import { parseV1Request } from './v1.js';
-import { parseV2Request } from './v2.js';
+import { parseInferBody } from './infer-body.js';
 import { transferables } from './worker-protocol.js';
 
 function start(port: NonNullable<typeof parentPort>): void {
   const { signature, limits } = workerData as DecodeInit;
-  port.on('message', ({ id, protocol, body }: ToDecoder) => {
+  port.on('message', ({ id, protocol, body, headerLength }: ToDecoder) => {
     let reply: FromDecoder;
     try {
-      const json = parseJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-      const request = protocol === 'v2' ? parseV2Request(json, signature, limits) : parseV1Request(json, signature, limits);
+      const request = parseInferBody(protocol, Buffer.from(body.buffer, body.byteOffset, body.byteLength), headerLength, signature, limits);
       reply = { id, request };
       port.postMessage(reply, transferables(request.feeds));
       return;

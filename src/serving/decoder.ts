@@ -37,12 +37,14 @@ export class Decoder {
   ) {}
 
   /** Parses and validates `body` in the worker; rejects with the HttpError the inline path would throw. */
-  decode(protocol: Protocol, body: Buffer): Promise<InferRequest> {
+  decode(protocol: Protocol, body: Buffer, headerLength?: number): Promise<InferRequest> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, protocol, body } satisfies ToDecoder);
+      const message: ToDecoder = { id, protocol, body };
+      if (headerLength !== undefined) message.headerLength = headerLength;
+      worker.postMessage(message);
     });
   }
 

@@ -26,7 +26,7 @@ export interface MirrorOptions {
 
 export interface Mirror {
   /** Maybe copies one request (call after the primary response was sent). */
-  offer(path: string, body: Buffer): void;
+  offer(path: string, body: Buffer, headers?: Record<string, string>): void;
   /** Waits for copies in flight (at most timeoutMs), then frees the connections. */
   close(): Promise<void>;
 }
@@ -64,7 +64,7 @@ export function createMirror(options: MirrorOptions): Mirror {
    * closes mid-response (neither 'end' nor 'error' fires then), or the deadline for the whole exchange (a
    * socket idle timeout would let a shadow that trickles bytes hold the slot forever).
    */
-  const send = (path: string, body: Buffer) =>
+  const send = (path: string, body: Buffer, extra?: Record<string, string>) =>
     new Promise<void>((resolve) => {
       let settled = false;
       let response: http.IncomingMessage | undefined;
@@ -84,7 +84,7 @@ export function createMirror(options: MirrorOptions): Mirror {
           port: base.port,
           path: prefix + path,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-cairn-shadow': '1' },
+          headers: { 'content-type': 'application/json', ...extra, 'content-length': body.length, 'x-cairn-shadow': '1' },
         },
         (res) => {
           response = res;
@@ -102,13 +102,13 @@ export function createMirror(options: MirrorOptions): Mirror {
     });
 
   return {
-    offer(path, body) {
+    offer(path, body, headers) {
       if (options.percent <= 0 || options.random() * 100 >= options.percent) return;
       if (pending.size >= options.maxInFlight) {
         count.dropped.inc();
         return;
       }
-      const copy = send(path, body).finally(() => pending.delete(copy));
+      const copy = send(path, body, headers).finally(() => pending.delete(copy));
       pending.add(copy);
     },
     async close() {

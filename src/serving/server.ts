@@ -7,9 +7,10 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Admission, type AdmissionLimits, type Ticket } from './admission.js';
-import { checkDeclaredLength, contentEncoding, declaredLength, parseJson, readBody, refuseBinaryData } from './body.js';
+import { checkDeclaredLength, contentEncoding, declaredLength, readBody } from './body.js';
 import { Decoder, OFFLOAD_BYTES } from './decoder.js';
 import { HttpError, quote } from './errors.js';
+import { BINARY_HEADER, binaryHeaderLength, parseInferBody } from './infer-body.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
 import type { Mirror } from './mirror.js';
 import { route, type Route } from './router.js';
@@ -17,8 +18,8 @@ import type { ServedModel } from './served-model.js';
 import { v2Metadata } from './signature.js';
 import { EXTENSIONS, ModelStats, modelConfig } from './triton-extensions.js';
 import type { TensorLimits } from './tensor.js';
-import { v1Metadata, v1Response, parseV1Request } from './v1.js';
-import { parseV2Request, v2Response, type InferRequest } from './v2.js';
+import { v1Metadata, v1Response } from './v1.js';
+import { v2Response, type BinaryResponse, type InferRequest } from './v2.js';
 
 export interface ServerLimits extends TensorLimits, Partial<AdmissionLimits> {
   /** Largest request body (bytes); larger ones get 413. */
@@ -70,13 +71,28 @@ export interface DrainResult {
 }
 
 const JSON_TYPE = 'application/json';
+const BINARY_TYPE = 'application/octet-stream';
 
-function write(res: http.ServerResponse, status: number, body: string, type: string, close: boolean, retryAfterS?: number): void {
+function write(res: http.ServerResponse, status: number, body: string | Buffer, type: string, close: boolean, retryAfterS?: number, binaryHeader?: number): void {
   const headers: http.OutgoingHttpHeaders = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+  if (binaryHeader !== undefined) headers[BINARY_HEADER] = String(binaryHeader);
   if (close) headers.connection = 'close';
   if (retryAfterS !== undefined) headers['retry-after'] = String(retryAfterS);
   res.writeHead(status, headers);
   res.end(body);
+}
+
+/** A body for the request log: parsed when it is small JSON, else its size (with its JSON header when binary). */
+function loggable(body: string | Buffer, headerLength?: number): unknown {
+  const json = headerLength === undefined || typeof body === 'string' ? body : body.subarray(0, headerLength);
+  if (json.length >= OFFLOAD_BYTES) return `${body.length} bytes`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof json === 'string' ? json : json.toString('utf8'));
+  } catch {
+    return `${body.length} bytes (not JSON)`;
+  }
+  return headerLength === undefined ? parsed : { header: parsed, binaryBytes: body.length - headerLength };
 }
 
 function errorBody(err: HttpError): string {
@@ -140,25 +156,22 @@ export function buildServer(options: ServerOptions): ServingServer {
   async function infer(req: http.IncomingMessage, res: http.ServerResponse, r: Route & { model: string }, protocol: Protocol, start: number) {
     let status = 200;
     let raw: Buffer | undefined;
-    let json: unknown;
-    let body = '';
+    let headerLength: number | undefined;
+    let body: string | BinaryResponse = '';
     let failure: HttpError | undefined;
     let ticket: Ticket | undefined;
     let rows = -1;
     try {
       const served = checkModel(r);
-      refuseBinaryData(req.headers);
       // Refused before admission (no retry can pass), then admitted or shed before a byte of the body is read.
+      headerLength = binaryHeaderLength(req.headers, protocol);
       checkDeclaredLength(req, limits.maxBodyBytes);
       contentEncoding(req.headers);
       ticket = admission.admit(declaredLength(req));
-      raw = await readBody(req, limits.maxBodyBytes, ticket);
+      raw = await readBody(req, limits.maxBodyBytes, ticket, headerLength);
       let parsed: InferRequest;
-      if (raw.length >= OFFLOAD_BYTES) parsed = await decoderFor(served).decode(protocol, raw);
-      else {
-        json = parseJson(raw);
-        parsed = protocol === 'v2' ? parseV2Request(json, served.signature, limits) : parseV1Request(json, served.signature, limits);
-      }
+      if (raw.length >= OFFLOAD_BYTES) parsed = await decoderFor(served).decode(protocol, raw, headerLength);
+      else parsed = parseInferBody(protocol, raw, headerLength, served.signature, limits);
       parsed.abandoned = () => req.socket.destroyed;
       rows = parsed.rows;
       served.tap?.observeInputs(parsed.feeds);
@@ -173,7 +186,8 @@ export function buildServer(options: ServerOptions): ServingServer {
       else logger.debug({ protocol, status, error: httpError.message }, 'Rejected an inference request');
     }
     if (failure) sendError(res, failure);
-    else send(res, status, body);
+    else if (typeof body === 'string') send(res, status, body);
+    else write(res, status, body.body, BINARY_TYPE, draining, undefined, body.headerLength);
     ticket?.release();
     options.metrics.request(protocol, status, now() - start);
     stats.request(status === 200, now() - start, rows);
@@ -186,9 +200,9 @@ export function buildServer(options: ServerOptions): ServingServer {
           version,
           status,
           durationMs: (now() - start) * 1000,
-          // Bodies too large to parse on the event loop are logged by size (decoder.ts).
-          request: json ?? (raw ? `${raw.length} bytes` : undefined),
-          response: failure ? { error: failure.message } : body.length < OFFLOAD_BYTES ? (JSON.parse(body) as unknown) : `${body.length} bytes`,
+          // Bodies too large to parse on the event loop are logged by size (decoder.ts), binary ones by their JSON header.
+          request: raw ? loggable(raw, headerLength) : undefined,
+          response: failure ? { error: failure.message } : typeof body === 'string' ? loggable(body) : loggable(body.body, body.headerLength),
         },
         'Logged a sampled inference request',
       );
@@ -196,7 +210,8 @@ export function buildServer(options: ServerOptions): ServingServer {
     const mirror = options.mirror;
     if (mirror && raw) {
       const copy = raw;
-      setImmediate(() => mirror.offer(canonicalPath(protocol), copy));
+      const headers = headerLength === undefined ? undefined : { [BINARY_HEADER]: String(headerLength), 'content-type': BINARY_TYPE };
+      setImmediate(() => mirror.offer(canonicalPath(protocol), copy, headers));
     }
   }
 

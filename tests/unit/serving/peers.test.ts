@@ -1,7 +1,7 @@
 /**
  * Real clients against cairn serve over real HTTP with the real ONNX Runtime (issue 12): Triton's Python HTTP
- * client (tritonclient, from PyPI) with JSON tensors, uncompressed and with its gzip and deflate request
- * compression, and a TF Serving REST client in the style of the TF Serving tutorial (requests.post to
+ * client (tritonclient, from PyPI) with its defaults (binary tensors) and with JSON tensors, uncompressed and
+ * with its gzip and deflate request compression, and a TF Serving REST client in the style of the TF Serving tutorial (requests.post to
  * :predict, reading `predictions`). The predictions are compared with numpy's (tests/models/expected.json).
  * The clients run in the Python environment of peers-requirements.txt (src/testenv/python-env.ts, cached).
  */
@@ -15,17 +15,22 @@ import { expected } from './models.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 let python: string;
 let server: TestServer;
+let multi: TestServer;
 
 beforeAll(async () => {
   ({ python } = await ensurePythonEnv({ root, requirements: ['tests/unit/serving/peers-requirements.txt'] }));
   server = await startServer('driver_elasticnet', { name: 'driver' });
+  multi = await startServer('multi_io');
 }, 600_000);
-afterAll(async () => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await multi?.close();
+});
 
-/** Runs a Python script with the server's host:port as argv[1]; resolves its stdout parsed as JSON. */
-function runPython(script: string): Promise<unknown> {
+/** Runs a Python script with the server's host:port as argv[1] (then `args`); resolves its stdout parsed as JSON. */
+function runPython(script: string, args: string[] = []): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    execFile(python, ['-c', script, new URL(server.url).host], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(python, ['-c', script, new URL(server.url).host, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout) as unknown);
     });
@@ -57,18 +62,44 @@ print(json.dumps(out))
     for (const compression of ['None', 'gzip', 'deflate']) expect(close(result[compression], want.outputs, 1e-5)).toBe(true);
   });
 
-  it('its default binary tensors get a 400 that says how to send JSON (the binary extension is not served yet)', async () => {
-    const result = await runPython(`${TRITON}
-inp = httpclient.InferInput("input", [1, 3], "FP32")
-inp.set_data_from_numpy(np.array([[0.5, 0.9, 280]], dtype=np.float32))
-try:
-    client.infer("driver", [inp])
-    out["error"] = None
-except InferenceServerException as e:
-    out["error"] = e.message()
+  it('its defaults (binary tensors in and out), with gzip and deflate, and with no outputs named (binary_data_output): the predictions of numpy', async () => {
+    const want = expected().driver_elasticnet;
+    const result = (await runPython(`${TRITON}
+x = np.array(${JSON.stringify(want.inputs)}, dtype=np.float32)
+for compression in [None, "gzip", "deflate"]:
+    inp = httpclient.InferInput("input", list(x.shape), "FP32")
+    inp.set_data_from_numpy(x)
+    res = client.infer("driver", [inp], outputs=[httpclient.InferRequestedOutput("variable")], request_compression_algorithm=compression)
+    out[str(compression)] = res.as_numpy("variable").tolist()
+    out[str(compression) + "-binary"] = res.get_output("variable").get("parameters", {}).get("binary_data_size")
+inp = httpclient.InferInput("input", list(x.shape), "FP32")
+inp.set_data_from_numpy(x)
+out["all"] = client.infer("driver", [inp]).as_numpy("variable").tolist()
 print(json.dumps(out))
-`);
-    expect(result).toMatchObject({ error: expect.stringContaining('(tritonclient: binary_data=False)') as unknown });
+`)) as Record<string, unknown>;
+    for (const key of ['None', 'gzip', 'deflate', 'all']) expect(close(result[key], want.outputs, 1e-5), key).toBe(true);
+    // The answers came as raw bytes (4 per FP32 element), not JSON.
+    for (const key of ['None-binary', 'gzip-binary', 'deflate-binary']) expect(result[key]).toBe(4 * want.outputs.length);
+  });
+
+  it('BYTES, BOOL and INT64 tensors in its binary format (multi_io): the outputs of numpy', async () => {
+    const m = expected().multi_io;
+    const result = (await runPython(`${TRITON}
+client = httpclient.InferenceServerClient(url=sys.argv[2])
+given = json.loads(${JSON.stringify(JSON.stringify(m.inputs))})
+types = {"x": ("FP32", np.float32), "count": ("INT64", np.int64), "flag": ("BOOL", np.bool_), "scale": ("FP64", np.float64), "level": ("INT32", np.int32), "city": ("BYTES", np.object_)}
+inputs = []
+for name, (datatype, dtype) in types.items():
+    value = np.array([[v.encode() for v in row] for row in given[name]], dtype=dtype) if datatype == "BYTES" else np.array(given[name], dtype=dtype)
+    inp = httpclient.InferInput(name, list(value.shape), datatype)
+    inp.set_data_from_numpy(value)
+    inputs.append(inp)
+res = client.infer("multi_io", inputs)
+for name in ["score", "count_x2", "scaled", "flag_not", "level_sq", "city_code"]:
+    out[name] = res.as_numpy(name).tolist()
+print(json.dumps(out))
+`, [new URL(multi.url).host])) as Record<string, unknown>;
+    for (const [name, values] of Object.entries(m.outputs)) expect(close(result[name], values, 1e-6), name).toBe(true);
   });
 });
 
@@ -78,8 +109,8 @@ describe('tritonclient (http): the tools beside inference', () => {
 x = np.array([[0.5, 0.9, 280]], dtype=np.float32)
 before = client.get_inference_statistics("driver")
 inp = httpclient.InferInput("input", [1, 3], "FP32")
-inp.set_data_from_numpy(x, binary_data=False)
-client.infer("driver", [inp], outputs=[httpclient.InferRequestedOutput("variable", binary_data=False)])
+inp.set_data_from_numpy(x)
+client.infer("driver", [inp])
 out["server"] = client.get_server_metadata()
 out["config"] = client.get_model_config("driver")
 out["before"] = before

@@ -126,20 +126,6 @@ describe('V2 infer', () => {
 
 const GOOD = { name: 'input', shape: [1, 3], datatype: 'FP32', data: [0.5, 0.9, 280] };
 
-/** What tritonclient.http sends by default (binary_data=True): a JSON header, then the tensors' raw bytes. */
-function tritonBinaryRequest(): { body: Uint8Array; headers: Record<string, string> } {
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } }],
-      outputs: [{ name: 'variable', parameters: { binary_data: true } }],
-    }),
-  );
-  const body = new Uint8Array(header.length + 12);
-  body.set(header);
-  body.set(new Uint8Array(Float32Array.from(GOOD.data).buffer), header.length);
-  return { body, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } };
-}
-
 interface ErrorCase {
   name: string;
   path?: string;
@@ -168,7 +154,7 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'shape not integers', body: { inputs: [{ ...GOOD, shape: [1.5, 3] }] }, status: 400, error: 'inputs[0].shape[0]: expected a non-negative integer dimension, got 1.5' },
   { name: 'negative dimension', body: { inputs: [{ ...GOOD, shape: [-1, 3] }] }, status: 400, error: 'inputs[0].shape[0]: expected a non-negative integer dimension, got -1' },
   { name: 'element count mismatch', body: { inputs: [{ ...GOOD, data: [1, 2] }] }, status: 400, error: 'inputs[0].data: has 2 elements but shape [1,3] needs 3' },
-  { name: 'data missing', body: { inputs: [{ ...GOOD, data: undefined }] }, status: 400, error: 'inputs[0].data: missing (binary tensor data is not supported)' },
+  { name: 'data missing', body: { inputs: [{ ...GOOD, data: undefined }] }, status: 400, error: 'inputs[0].data: missing (send "data", or parameters.binary_data_size with the binary tensor extension)' },
   { name: 'non-numeric element', body: { inputs: [{ ...GOOD, data: [1, 'abc', 3] }] }, status: 400, error: 'inputs[0].data[1]: expected a number (FP32), got "abc"' },
   { name: 'null element', body: { inputs: [{ ...GOOD, data: [1, 2, null] }] }, status: 400, error: 'inputs[0].data[2]: expected a number (FP32), got null' },
   { name: 'NaN', body: { inputs: [{ ...GOOD, data: ['NaN', 2, 3] }] }, status: 400, error: 'inputs[0].data[0]: expected a finite number (FP32), got "NaN"' },
@@ -180,13 +166,6 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'absurd shape', body: { inputs: [{ ...GOOD, shape: [2 ** 52, 2 ** 52, 3], data: [] }] }, status: 400, error: 'inputs[0].shape: input "input" needs rank 2' },
   { name: 'unknown requested output', body: { inputs: [GOOD], outputs: [{ name: 'proba' }] }, status: 400, error: 'outputs[0].name: the model has no output "proba"; its outputs are variable' },
   { name: 'id not a string', body: { id: 7, inputs: [GOOD] }, status: 400, error: 'id: expected a string' },
-  {
-    name: 'Triton binary tensor data',
-    ...tritonBinaryRequest(),
-    status: 400,
-    error:
-      'body: the binary tensor data extension (Inference-Header-Content-Length) is not supported; send the tensors as JSON "data" (tritonclient: binary_data=False)',
-  },
   { name: 'body too large', body: { inputs: [GOOD], padding: 'x'.repeat(70_000) }, status: 413, error: 'exceeds the limit of 65536 bytes' },
 ];
 
