@@ -3,8 +3,9 @@
  * An empty field (quoted or not) is null; blank lines are skipped. Reads a fresh byte stream per pass and keeps
  * at most one input chunk plus one record (at most `maxRecordBytes`) in memory.
  */
+import { ByteWindow } from './byte-window.js';
 import { ChunkBuilder, type Batch, type ColumnRequest, type DataSource } from './chunks.js';
-import { BOOLEAN, CATEGORY, fastRecord, NEED_MORE, NUMBER, SLOW, type FastState } from './csv-fast.js';
+import { BOOLEAN, CATEGORY, fastRecords, NUMBER, SLOW, type FastState } from './csv-fast.js';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { malformedLine } from './errors.js';
 import { Interner } from './intern.js';
@@ -71,13 +72,11 @@ class CsvPass {
     const t = this.tokenizer;
     while (pos < buf.length) {
       if (this.fast) {
-        const done = fastRecord(this.fast, buf, pos, final);
-        if (done === NEED_MORE) break;
-        if (done !== SLOW) {
-          pos = done;
-          if (++this.rows === this.batchRows) return { pos, full: true };
-          continue;
-        }
+        const fast = this.fast;
+        pos = fastRecords(fast, buf, pos, final, this.batchRows - this.rows);
+        this.rows += fast.read;
+        if (this.rows === this.batchRows) return { pos, full: true };
+        if (fast.stop !== SLOW) break; // NEED_MORE, or the end of the bytes
       }
       let next: number;
       try {
@@ -134,8 +133,11 @@ class CsvPass {
       interner: this.interner,
       starts: new Int32Array(fields),
       ends: new Int32Array(fields),
+      quoting: new Uint8Array(fields),
       numbers: new Float64Array(fields),
       parseBoolean,
+      read: 0,
+      stop: 0,
     };
     const missing = this.requests.filter((_, i) => this.fieldOf![i]! < 0);
     if (missing.length) throw new Error(`internal: csv columns missing from the header: ${missing.map((r) => r.name).join(', ')}`);
@@ -162,7 +164,7 @@ class CsvPass {
         if (quoting[f] === 2) b.bad(line);
         else b.number(parsePlainDecimal(buf, start, end), line);
       } else if (kind === CATEGORY) {
-        b.category(quoting[f] === 2 ? fieldText(buf, t, f) : this.interner.text(buf, start, end));
+        b.category(this.interner.text(buf, start, end, quoting[f] === 2));
       } else {
         const value = parseBoolean(buf, start, end);
         if (value === undefined) b.bad(line);
@@ -175,21 +177,22 @@ class CsvPass {
 /** Runs a pass over the stream, yielding each full batch (and the last, partial one). */
 async function* runPass(open: OpenBytes, pass: CsvPass, options: TextReaderOptions): AsyncGenerator<Batch> {
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  let rest: Uint8Array | undefined;
+  const window = new ByteWindow();
+  let buf: Uint8Array = new Uint8Array(0);
+  let pos = 0;
   for await (const chunk of open()) {
-    const buf: Uint8Array = rest && rest.length > 0 ? concat(rest, chunk) : chunk;
-    let pos = 0;
+    buf = window.next(pos, chunk);
+    pos = 0;
     for (;;) {
       const step = pass.read(buf, pos, false);
       pos = step.pos;
       if (!step.full) break;
       yield pass.take();
     }
-    rest = buf.subarray(pos);
-    if (rest.length > max) throw malformedLine('csv', pass.tokenizer.line, `a record is longer than ${max} bytes`);
+    if (buf.length - pos > max) throw malformedLine('csv', pass.tokenizer.line, `a record is longer than ${max} bytes`);
   }
-  let pos = 0;
-  const buf = rest ?? new Uint8Array(0);
+  buf = buf.subarray(pos);
+  pos = 0;
   for (;;) {
     const step = pass.read(buf, pos, true);
     pos = step.pos;
@@ -198,13 +201,6 @@ async function* runPass(open: OpenBytes, pass: CsvPass, options: TextReaderOptio
   }
   if (pass.header === undefined) throw malformedLine('csv', 1, 'the file has no header');
   if (pass.pending > 0) yield pass.take();
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The text of field i of the tokenizer's record, unquoted. */

@@ -1,7 +1,9 @@
 /**
  * Strings of short byte fields without decoding the same bytes again: categories repeat, so a small cache keyed
  * by a hash of the bytes (checked byte for byte) returns the string made the first time. Fixed size: a colliding
- * entry replaces the older one.
+ * entry replaces the older one. A csv field's bytes between quotes with doubled quotes inside (`escaped`) give their
+ * unescaped text; such bytes always hold a quote, which the bytes of an unescaped field never do, so the two never
+ * share an entry.
  */
 const SLOTS = 4096;
 const MAX_BYTES = 64;
@@ -11,9 +13,9 @@ export class Interner {
   private readonly bytes: (Uint8Array | undefined)[] = new Array(SLOTS);
   private readonly strings: string[] = new Array(SLOTS);
 
-  text(buf: Uint8Array, start: number, end: number): string {
+  text(buf: Uint8Array, start: number, end: number, escaped = false): string {
     const n = end - start;
-    if (n > MAX_BYTES) return decoder.decode(buf.subarray(start, end));
+    if (n > MAX_BYTES) return decode(buf.subarray(start, end), escaped);
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const slot = (h >>> 0) & (SLOTS - 1);
@@ -29,9 +31,14 @@ export class Interner {
       if (same) return this.strings[slot]!;
     }
     const copy = buf.slice(start, end);
-    const text = decoder.decode(copy);
+    const text = decode(copy, escaped);
     this.bytes[slot] = copy;
     this.strings[slot] = text;
     return text;
   }
+}
+
+function decode(bytes: Uint8Array, escaped: boolean): string {
+  const text = decoder.decode(bytes);
+  return escaped ? text.replaceAll('""', '"') : text;
 }

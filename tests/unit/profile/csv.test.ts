@@ -108,6 +108,15 @@ describe('csv values', () => {
     expect(i).toMatchObject({ values: [1, 2, 3], invalid: 1, firstInvalid: 5 });
   });
 
+  it('reads quoted text beside numbers (the fast path), with the same values and lines as the tokenizer', async () => {
+    const text = 'n,c,b\n1,"a ""b""",true\n2,"x,y",false\r\n3,"",1\nabc,"z","no"\n"4","w",0\n';
+    const [n, c, b] = await columns(text, [['n', 'number'], ['c', 'categorical'], ['b', 'boolean']]);
+    expect(n).toMatchObject({ values: [1, 2, 3, 4], invalid: 1, firstInvalid: 5 });
+    expect(c).toMatchObject({ values: ['a "b"', 'x,y', 'z', 'w'], nulls: 1 });
+    expect(b).toMatchObject({ values: ['true', 'false', 'true', 'false'], invalid: 1, firstInvalid: 5 });
+    expect(await failure('a,n\n"x",1\n"y"z,2\n', [['a', 'categorical'], ['n', 'number']])).toMatch(/^csv line 3: a closing quote is followed by/);
+  });
+
   it('skips a BOM and blank lines', async () => {
     const [a] = await columns('\ufeffa\n1\n\n2\r\n\r\n', [['a', 'number']]);
     expect(a!.values).toEqual([1, 2]);
