@@ -20,7 +20,13 @@ export type DriftInputReason =
   /** alpha outside (0, 1], or a minimum effect that is negative or not finite. */
   | 'InvalidCriteria'
   /** The method does not apply to the column (ks or wasserstein on categories, psi... on raw categories). */
-  | 'UnsupportedMethod';
+  | 'UnsupportedMethod'
+  /** A Dataset profile that is not the shape of docs/contracts.md §4 (not JSON, a column without bins...). */
+  | 'InvalidProfile'
+  /** A check names a column the profile does not have (or asks for output drift without a numeric target). */
+  | 'UnknownColumn'
+  /** The serving pods export no series of a checked column (started without the profile, or the column is not bound to an input). */
+  | 'NotCounted';
 
 export class DriftInputError extends Error {
   override readonly name = 'DriftInputError';

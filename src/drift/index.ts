@@ -13,3 +13,8 @@ export { KS_EXACT_MAX_CELLS, ksBinnedTest, ksSamplesTest } from './ks.js';
 export { EMPTY_BIN_COUNT, psiStatistic, psiTest } from './psi.js';
 export { scoreCategorical, scoreNumeric } from './score.js';
 export { wassersteinBinnedTest, wassersteinSamplesTest } from './wasserstein.js';
+export { emptyWindow, advanceWindow, counterIncrease, type PodScrape, type WindowState } from './counter-window.js';
+export { driftCounters, liveBinCounts, liveCategoryCounts, predictionOutputs } from './live-counts.js';
+export { parseBaselineProfile } from './baseline-profile.js';
+export { criteriaOf, DEFAULT_CATEGORICAL_CHECK, DEFAULT_NUMERIC_CHECK, planChecks, thresholdIsPValue, type CheckSpec, type ColumnCheck } from './checks.js';
+export { evaluateWindow, resultOf, type ColumnProblem, type ColumnResult, type WindowVerdict } from './evaluate.js';

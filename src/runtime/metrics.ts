@@ -37,6 +37,8 @@ export interface OperatorMetrics {
   webhookRequests: Counter<'code'>;
   /** cairn_events_total{type,result}: Kubernetes Events recorded (result = created | aggregated | dropped | failed). */
   events: Counter<'type' | 'result'>;
+  /** cairn_drift_score{namespace,name,feature,method}: a DriftMonitor's last score per checked column (a p-value for ks and chi2). */
+  driftScore: Gauge<'namespace' | 'name' | 'feature' | 'method'>;
 }
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -143,6 +145,12 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       name: 'cairn_events_total',
       help: 'Kubernetes Events recorded by result (created, aggregated, dropped, failed).',
       labelNames: ['type', 'result'],
+      registers,
+    }),
+    driftScore: new Gauge({
+      name: 'cairn_drift_score',
+      help: 'Last drift score of a DriftMonitor per checked feature or output (statistic, or p-value for ks and chi2).',
+      labelNames: ['namespace', 'name', 'feature', 'method'],
       registers,
     }),
   };
