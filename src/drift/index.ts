@@ -18,3 +18,4 @@ export { driftCounters, liveBinCounts, liveCategoryCounts, predictionOutputs } f
 export { parseBaselineProfile } from './baseline-profile.js';
 export { criteriaOf, DEFAULT_CATEGORICAL_CHECK, DEFAULT_NUMERIC_CHECK, planChecks, thresholdIsPValue, type CheckSpec, type ColumnCheck } from './checks.js';
 export { evaluateWindow, resultOf, type ColumnProblem, type ColumnResult, type WindowVerdict } from './evaluate.js';
+export { countIntoBins } from './bin-counts.js';

@@ -18,12 +18,16 @@ const key = (kind: SeriesKind, column: string, cell: string): string => `${kind}
 
 const bucketKinds: Record<string, SeriesKind> = { cairn_feature_values_bucket: 'feature', cairn_prediction_values_bucket: 'prediction' };
 
-/** One pod's drift counters, and the start of its process (ms) when it exports process_start_time_seconds. */
-export function driftCounters(samples: readonly Sample[]): { counters: Map<string, number>; processStartedAt?: number } {
+/**
+ * One pod's drift counters of `model` (every model when undefined), and the start of its process (ms) when it
+ * exports process_start_time_seconds.
+ */
+export function driftCounters(samples: readonly Sample[], model?: string): { counters: Map<string, number>; processStartedAt?: number } {
   const counters = new Map<string, number>();
   let processStartedAt: number | undefined;
   const add = (k: string, value: number) => counters.set(k, (counters.get(k) ?? 0) + value);
   for (const s of samples) {
+    if (model !== undefined && s.labels.model !== undefined && s.labels.model !== model) continue;
     const kind = bucketKinds[s.name];
     if (kind !== undefined) {
       const column = kind === 'feature' ? s.labels.feature : s.labels.output;

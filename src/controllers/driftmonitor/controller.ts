@@ -24,7 +24,7 @@ import { endEpisode, episodeStep, recordPause, recordRetrain, rerunPatch, rerunV
 import { baselineDataset, profileConfigMapName, stableModelVersion, type DeploymentObject, type ModelVersionObject } from './baseline.js';
 import { DriftMonitorReason, driftMonitorConditions } from './reasons.js';
 import { scrapeable, scrapePods, type ServingPod } from './scrape.js';
-import { recordVerdict } from './status.js';
+import { recordVerdict, summarise } from './status.js';
 
 export const driftMonitorResource = cairnResource('DriftMonitor');
 
@@ -120,6 +120,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       const remembered = memory.get(scope.key) ?? { window: emptyWindow(), dueAt: now, gauges: [] };
       memory.set(scope.key, remembered);
       if (remembered.generation === monitor.metadata.generation && remembered.dueAt > now) {
+        summarise(scope.status, scope.conditions);
         scope.requeueAfter(remembered.dueAt - now);
         return;
       }
@@ -130,7 +131,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
 
       const selector = Object.entries(servingSelector(deployment));
       const serving = pods.list(namespace).filter((p) => selector.every(([k, v]) => p.metadata?.labels?.[k] === v) && scrapeable(p));
-      const scraped = await scrapePods(serving, scope.signal);
+      const scraped = await scrapePods(serving, deployment.spec.model, scope.signal);
       if (scraped.failures.length > 0) {
         scope.log.info({ failures: scraped.failures }, 'Failed to read the metrics of serving pods');
         scope.event('Warning', DriftMonitorReason.ScrapeFailed, `${scraped.failures.length} of ${serving.length} serving pods did not answer on /metrics: ${scraped.failures.map((f) => `${f.pod}: ${f.message}`).join('; ')}`);

@@ -46,13 +46,14 @@ export interface ScrapeOutcome {
   failures: Array<{ pod: string; message: string }>;
 }
 
-export async function scrapePods(pods: ReadonlyArray<Frozen<ServingPod>>, signal: AbortSignal): Promise<ScrapeOutcome> {
+/** Scrapes every pod at once; only the series of `model` (the Deployment's) are kept. */
+export async function scrapePods(pods: ReadonlyArray<Frozen<ServingPod>>, model: string, signal: AbortSignal): Promise<ScrapeOutcome> {
   const outcome: ScrapeOutcome = { scrapes: [], failures: [] };
   await Promise.all(
     pods.map(async (pod) => {
       const name = pod.metadata.name;
       try {
-        const { counters, processStartedAt } = driftCounters(parseExposition(await fetchMetrics(metricsUrl(pod), signal)));
+        const { counters, processStartedAt } = driftCounters(parseExposition(await fetchMetrics(metricsUrl(pod), signal)), model);
         const podStart = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
         const startedAt = processStartedAt ?? podStart;
         outcome.scrapes.push({ pod: pod.metadata.uid ?? name, counters, ...(startedAt !== undefined && !Number.isNaN(startedAt) ? { processStartedAt: startedAt } : {}) });

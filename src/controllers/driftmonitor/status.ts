@@ -36,7 +36,7 @@ export function recordVerdict(status: DriftMonitorStatus, conditions: ConditionS
     delete status.features;
     const message = context.noPods ?? `${verdict.samples} samples in the last ${context.window}, fewer than minSamples ${context.minSamples}: no verdict`;
     conditions.set(DriftMonitorCondition.Drifted, { status: 'Unknown', reason: DriftMonitorReason.NotEnoughSamples, message });
-    conditions.succeed(DriftMonitorReason.NotEnoughSamples, message);
+    summarise(status, conditions);
     return;
   }
   const drifted = verdict.results.filter((r) => r.drifted);
@@ -47,5 +47,15 @@ export function recordVerdict(status: DriftMonitorStatus, conditions: ConditionS
   } else {
     conditions.set(DriftMonitorCondition.Drifted, { status: 'False', reason: DriftMonitorReason.NoDrift, message: `No drift in ${verdict.results.length} checks over ${verdict.samples} samples of the last ${context.window}` });
   }
-  conditions.succeed(DriftMonitorReason.Evaluated, `Evaluated ${verdict.results.length} checks over ${verdict.samples} samples`);
+  summarise(status, conditions);
+}
+
+/**
+ * Ready's reason and message when nothing is wrong, from the last verdict in status: the same on a reconcile that
+ * evaluates nothing (between two intervals), so such a reconcile writes no status.
+ */
+export function summarise(status: DriftMonitorStatus, conditions: ConditionSet): void {
+  const drifted = conditions.get(DriftMonitorCondition.Drifted);
+  if (drifted?.reason === DriftMonitorReason.NotEnoughSamples) conditions.succeed(DriftMonitorReason.NotEnoughSamples, drifted.message);
+  else if (status.features) conditions.succeed(DriftMonitorReason.Evaluated, `Evaluated ${status.features.length} checks over ${status.samples ?? 0} samples`);
 }

@@ -44,6 +44,12 @@ describe('live counts', () => {
     expect(liveBinCounts(read.counters, 'feature', 'acc_rate', [0, 1])).toBeUndefined();
   });
 
+  it('keeps only the series of the model asked for', () => {
+    const text = exposition([10, 20, 30, 40], {}, [1, 1, 1, 1]);
+    expect(driftCounters(parseExposition(text), 'eta').counters.size).toBeGreaterThan(0);
+    expect(driftCounters(parseExposition(text), 'other').counters.size).toBe(0);
+  });
+
   it('a bin edge the pods have no bucket at is MismatchedBins (another profile)', () => {
     const read = counts(exposition([10, 20, 30, 40], {}, [1, 1, 1, 1]));
     expect(() => liveBinCounts(read, 'feature', 'conv_rate', [0, 0.2, 0.5, 0.75, 1])).toThrow(/MismatchedBins|without a bucket at 0.2/);
@@ -59,7 +65,7 @@ describe('planChecks', () => {
   it('defaults to psi for numeric and chi2 for categorical features; the output against the target', () => {
     const checks = planChecks(profile, undefined, { method: 'psi', threshold: 0.2 });
     expect(checks.map((c) => [c.name, c.method, c.threshold, c.source])).toEqual([
-      ['conv_rate', 'psi', 0.1, 'feature'],
+      ['conv_rate', 'psi', 0.05, 'feature'],
       ['city', 'chi2', 0.01, 'feature'],
       ['trip_minutes', 'psi', 0.2, 'output'],
     ]);
@@ -100,7 +106,7 @@ describe('evaluateWindow', () => {
     const conv = shifted.results.find((r) => r.name === 'conv_rate')!;
     expect(conv.drifted).toBe(true);
     expect(conv.score).toBeCloseTo(conv.test.statistic, 12);
-    expect(conv.threshold).toBe(Math.max(0.1, conv.test.criticalValue!));
+    expect(conv.threshold).toBe(Math.max(0.05, conv.test.criticalValue!));
     expect(shifted.results.filter((r) => r.drifted).map((r) => r.name)).toEqual(['conv_rate']);
     // chi2's score is its p-value and its threshold alpha
     const city = shifted.results.find((r) => r.name === 'city')!;

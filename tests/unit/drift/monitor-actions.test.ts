@@ -97,3 +97,17 @@ describe('DriftMonitor actions: one retrain per drift episode', () => {
     expect(rerunPatch('v')).toEqual({ metadata: { annotations: { 'cairn.dev/rerun': 'v' } } });
   });
 });
+
+describe('DriftMonitor Ready between evaluations', () => {
+  it('a reconcile that evaluates nothing keeps the Ready of the last verdict, so it writes nothing', async () => {
+    const { summarise } = await import('../../../src/controllers/driftmonitor/status.js');
+    const first = evaluate(undefined, scored(result('conv_rate', 'psi', 0.01, 0.1, false)), spec);
+    const again = new ConditionSet(first.conditions, driftMonitorConditions, '2026-11-29T10:00:05.000Z', 1);
+    summarise(first.status, again);
+    expect(again.result()).toEqual(first.conditions);
+    const thin = evaluate(undefined, { kind: 'notEnoughSamples', samples: 3 }, spec);
+    const thinAgain = new ConditionSet(thin.conditions, driftMonitorConditions, '2026-11-29T10:00:05.000Z', 1);
+    summarise(thin.status, thinAgain);
+    expect(thinAgain.result()).toEqual(thin.conditions);
+  });
+});
