@@ -87,7 +87,7 @@ function scoring(): void {
 }
 
 const methods: CheckSpec[] = [
-  { name: 'psi (default: 0.05)', ...DEFAULT_NUMERIC_CHECK },
+  { name: `psi (default: ${DEFAULT_NUMERIC_CHECK.threshold})`, ...DEFAULT_NUMERIC_CHECK },
   { name: 'psi 0.1', method: 'psi', threshold: 0.1 },
   { name: 'ks (p < 0.01)', method: 'ks', threshold: 0.01 },
   { name: 'jensenShannon 0', method: 'jensenShannon', threshold: 0 },

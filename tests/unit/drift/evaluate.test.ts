@@ -65,7 +65,7 @@ describe('planChecks', () => {
   it('defaults to psi for numeric and chi2 for categorical features; the output against the target', () => {
     const checks = planChecks(profile, undefined, { method: 'psi', threshold: 0.2 });
     expect(checks.map((c) => [c.name, c.method, c.threshold, c.source])).toEqual([
-      ['conv_rate', 'psi', 0.05, 'feature'],
+      ['conv_rate', 'psi', 0.04, 'feature'],
       ['city', 'chi2', 0.01, 'feature'],
       ['trip_minutes', 'psi', 0.2, 'output'],
     ]);
@@ -106,7 +106,7 @@ describe('evaluateWindow', () => {
     const conv = shifted.results.find((r) => r.name === 'conv_rate')!;
     expect(conv.drifted).toBe(true);
     expect(conv.score).toBeCloseTo(conv.test.statistic, 12);
-    expect(conv.threshold).toBe(Math.max(0.05, conv.test.criticalValue!));
+    expect(conv.threshold).toBe(Math.max(0.04, conv.test.criticalValue!));
     expect(shifted.results.filter((r) => r.drifted).map((r) => r.name)).toEqual(['conv_rate']);
     // chi2's score is its p-value and its threshold alpha
     const city = shifted.results.find((r) => r.name === 'city')!;
