@@ -14,7 +14,8 @@ import { parseCommandArgs, UsageError, type Command } from './command.js';
 export const usage = `Usage: cairn serve --model-uri URI --sha256 HEX --name NAME [options]
 
 Serves one ONNX model version over HTTP: Open Inference Protocol (KServe V2, Triton) under /v2,
-TF Serving / KServe V1 under /v1, Prometheus metrics under /metrics.
+TF Serving / KServe V1 under /v1, Prometheus metrics under /metrics; with --grpc-port, the Open Inference
+Protocol over gRPC (inference.GRPCInferenceService) too.
 
 Model:
   --model-uri URI          file:///path/model.onnx, /path/model.onnx or http(s)://... (required)
@@ -23,6 +24,8 @@ Model:
   --version V              model version (default 1)
 Network:
   --port N                 HTTP port (default 8080)
+  --grpc-port N            also serve gRPC (inference.GRPCInferenceService) on this port, with the same
+                           limits, admission and metrics (Triton's is 8001; default: no gRPC)
   --host ADDR              listen address (default $HOST when it is an IP address, else 0.0.0.0)
   --max-body-bytes N       largest request body, else 413 (default 4194304)
   --max-elements N         most tensor elements in one request (default 1048576)
@@ -72,6 +75,7 @@ const options = {
   name: { type: 'string' },
   version: { type: 'string', default: '1' },
   port: { type: 'string', default: '8080' },
+  'grpc-port': { type: 'string' },
   host: { type: 'string' },
   'max-body-bytes': { type: 'string', default: String(4 * 1024 * 1024) },
   'max-elements': { type: 'string', default: String(1 << 20) },
@@ -172,6 +176,10 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   if (config.maxBufferedBytes < config.maxBodyBytes) {
     // A body the size limit allows but the budget never could would get 503 forever.
     throw new UsageError(`--max-buffered-bytes (${config.maxBufferedBytes}) must be at least --max-body-bytes (${config.maxBodyBytes})`);
+  }
+  if (values['grpc-port'] !== undefined) {
+    config.grpcPort = number(values, 'grpc-port', 0, 65535);
+    if (config.grpcPort !== 0 && config.grpcPort === config.port) throw new UsageError(`--grpc-port: ${config.grpcPort} is the HTTP port (--port); give it a port of its own`);
   }
   if (typeof values.profile === 'string') config.profilePath = values.profile;
   if (mirrorUrl !== undefined) config.mirrorUrl = mirrorUrl;

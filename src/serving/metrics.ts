@@ -6,7 +6,8 @@
  */
 import { Histogram, type Registry } from 'prom-client';
 
-export type Protocol = 'v1' | 'v2';
+/** The inference protocols: V1 and V2 over HTTP, and V2 over gRPC. */
+export type Protocol = 'v1' | 'v2' | 'grpc';
 
 /** Latency buckets in seconds, dense below a millisecond where a small model's requests land. */
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -43,7 +44,7 @@ class RequestCounter implements Exposed {
   readonly aggregator = 'sum';
   /** Series in first-increment order; `byCode` finds one by protocol and status without building a key. */
   private series: CounterSeries[] = [];
-  private byCode = { v1: new Map<number, CounterSeries>(), v2: new Map<number, CounterSeries>() };
+  private byCode = { v1: new Map<number, CounterSeries>(), v2: new Map<number, CounterSeries>(), grpc: new Map<number, CounterSeries>() };
 
   constructor(
     readonly name: string,
@@ -72,7 +73,7 @@ class RequestCounter implements Exposed {
 
   reset(): void {
     this.series = [];
-    this.byCode = { v1: new Map(), v2: new Map() };
+    this.byCode = { v1: new Map(), v2: new Map(), grpc: new Map() };
   }
 }
 

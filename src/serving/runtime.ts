@@ -15,6 +15,7 @@ import { loadModel, type ExecutionMode } from './model.js';
 import { fetchModel, redactUri, verifySha256 } from './model-source.js';
 import { parseProfile, type DatasetProfile } from './profile.js';
 import { createServedModel, type ServedModel } from './served-model.js';
+import { buildGrpcServer, type GrpcServer } from './grpc-server.js';
 import { buildServer } from './server.js';
 
 export interface ServeConfig {
@@ -24,6 +25,8 @@ export interface ServeConfig {
   version: string;
   host: string;
   port: number;
+  /** Port of the Open Inference Protocol over gRPC; undefined: not served. */
+  grpcPort?: number;
   profilePath?: string;
   /** input name -> profile feature of each column of its last dimension. */
   featureColumns: Record<string, string[]>;
@@ -57,6 +60,8 @@ export interface ServeIo {
   random(): number;
   /** Called once listening, with the bound port. */
   onListening?(port: number): void;
+  /** Called once the gRPC endpoint listens, with its bound port. */
+  onGrpcListening?(port: number): void;
   /** Called once the model is ready. */
   onReady?(): void;
 }
@@ -130,10 +135,17 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
   let code = 0;
   /** The shutdown delay applies only to a server that was ready (endpoints may route to it). */
   let wasReady = false;
+  let grpc: GrpcServer | undefined;
   try {
     const port = await server.listen(config.port, config.host);
     log.info({ port, host: config.host }, 'Listening; not ready until the model is loaded');
     io.onListening?.(port);
+    if (config.grpcPort !== undefined) {
+      grpc = buildGrpcServer(server.core, log);
+      const grpcPort = await grpc.listen(config.grpcPort, config.host);
+      log.info({ port: grpcPort, host: config.host }, 'Listening for the Open Inference Protocol over gRPC');
+      io.onGrpcListening?.(grpcPort);
+    }
     const bytes = await fetchModel(config.modelUri, { signal: abort.signal });
     verifySha256(bytes, config.sha256, config.modelUri);
     log.info({ uri: redactUri(config.modelUri), bytes: bytes.length, sha256: config.sha256 }, 'Verified the model sha256');
@@ -165,7 +177,8 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
     const again = () => void server.drain(config.drainTimeoutMs);
     io.signals.once('SIGTERM', again);
     io.signals.once('SIGINT', again);
-    const { cut } = await server.drain(config.drainTimeoutMs, wasReady ? config.shutdownDelayMs : 0);
+    const alongside = grpc ? (timeoutMs: number) => grpc!.drain(timeoutMs) : undefined;
+    const { cut } = await server.drain(config.drainTimeoutMs, wasReady ? config.shutdownDelayMs : 0, alongside);
     io.signals.off('SIGTERM', again);
     io.signals.off('SIGINT', again);
     if (cut > 0) {

@@ -60,9 +60,34 @@ export interface ServingServer {
    * (the endpoints take that long to drop the pod); every response from then on says `Connection: close`.
    * Then it stops accepting, closes idle connections, and waits for the open ones to finish their requests, at
    * most `timeoutMs`; what remains is cut. A connection whose client left holds nothing. Resolves how many
-   * requests the deadline cut. Called again (a second stop signal), it ends the delay at once.
+   * requests the deadline cut. Called again (a second stop signal), it ends the delay at once. `alongside`
+   * drains another listener of the same model (gRPC) from the same moment with the same deadline; the requests
+   * it cut are counted too.
    */
-  drain(timeoutMs: number, delayMs?: number): Promise<DrainResult>;
+  drain(timeoutMs: number, delayMs?: number, alongside?: (timeoutMs: number) => Promise<number>): Promise<DrainResult>;
+  readonly core: InferenceCore;
+}
+
+/**
+ * What the gRPC endpoint (grpc-server.ts) shares with HTTP: the model served, readiness, admission (the same
+ * request and byte budgets), the request metrics and Triton's statistics.
+ */
+export interface InferenceCore {
+  readonly name: string;
+  readonly version: string;
+  readonly limits: ServerLimits;
+  /** Server readiness (false while loading, draining, or with no worker able to run). */
+  ready(): boolean;
+  /** The model for a request naming it; HttpError 404 for another model or version, 503 while loading. */
+  checkModel(r: { model: string; version?: string }): ServedModel;
+  /** Like checkModel, and 503 while draining. */
+  checkModelReady(r: { model: string; version?: string }): void;
+  /** Admits a request of `bytes`, or throws the 503 that sheds it. */
+  admit(bytes: number | undefined): Ticket;
+  /** One inference request finished: metrics and statistics. `rows` -1 when unknown. */
+  record(protocol: Protocol, status: number, start: number, rows: number): void;
+  /** Seconds clock the durations are measured with. */
+  now(): number;
 }
 
 export interface DrainResult {
@@ -140,6 +165,12 @@ export function buildServer(options: ServerOptions): ServingServer {
     if (draining) throw new HttpError(503, `model "${name}" is not ready (shutting down)`);
   };
 
+  const record = (protocol: Protocol, status: number, start: number, rows: number) => {
+    const seconds = now() - start;
+    options.metrics.request(protocol, status, seconds);
+    stats.request(status === 200, seconds, rows);
+  };
+
   /** The decode worker of the model served (decoder.ts), for large bodies; replaced with the model. */
   let decoder: { model: ServedModel; decoder: Decoder } | undefined;
   const decoderFor = (served: ServedModel): Decoder => {
@@ -189,8 +220,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     else if (typeof body === 'string') send(res, status, body);
     else write(res, status, body.body, BINARY_TYPE, draining, undefined, body.headerLength);
     ticket?.release();
-    options.metrics.request(protocol, status, now() - start);
-    stats.request(status === 200, now() - start, rows);
+    record(protocol, status, start, rows);
     const sample = options.requestLog;
     if (sample && sample.sample > 0 && sample.random() < sample.sample) {
       logger.info(
@@ -269,8 +299,21 @@ export function buildServer(options: ServerOptions): ServingServer {
   server.requestTimeout = 120_000;
   server.maxConnections = limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
+  const core: InferenceCore = {
+    name,
+    version,
+    limits,
+    ready: isReady,
+    checkModel,
+    checkModelReady,
+    admit: (bytes) => admission.admit(bytes),
+    record,
+    now,
+  };
+
   return {
     http: server,
+    core,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -285,7 +328,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     get ready() {
       return isReady();
     },
-    drain(timeoutMs, delayMs = 0) {
+    drain(timeoutMs, delayMs = 0, alongside) {
       if (drained) {
         endDelay?.();
         return drained;
@@ -301,7 +344,8 @@ export function buildServer(options: ServerOptions): ServingServer {
             };
           });
         }
-        return finishDrain(timeoutMs);
+        const [http, other] = await Promise.all([finishDrain(timeoutMs), alongside?.(timeoutMs) ?? 0]);
+        return { cut: http.cut + other };
       })();
       return drained;
     },

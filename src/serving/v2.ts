@@ -54,7 +54,11 @@ export function names(list: readonly { name: string }[]): string {
 /** The raw bytes after the JSON header, taken input by input. */
 class BinaryPart {
   offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    /** The field a client sees for input i's bytes (gRPC: raw_input_contents[i]). */
+    readonly field?: (input: number) => string,
+  ) {}
 }
 
 /** `parameters.binary_data_size` of an input, or undefined; 400 when it is not a size. */
@@ -95,7 +99,7 @@ function parseInputs(body: Record<string, unknown>, signature: ModelSignature, l
     checkElements(total, limits, `${field}.shape`);
     const size = binarySize(input, field);
     if (size !== undefined) {
-      const sizeField = `${field}.parameters.binary_data_size`;
+      const sizeField = binary?.field?.(i) ?? `${field}.parameters.binary_data_size`;
       if (input.data !== undefined) throw badRequest(`${field}.data: given with ${sizeField}; send one or the other`);
       if (!binary) throw badRequest(`${sizeField}: given, but the request has no binary part (no Inference-Header-Content-Length header)`);
       const left = binary.bytes.length - binary.offset;
@@ -157,10 +161,16 @@ function parseRequestedOutputs(value: unknown, signature: ModelSignature, binary
  * Parses and validates a V2 infer request body against the model's signature. `binary` is the raw part after
  * the JSON header (Triton's binary tensor data extension), when the request has one.
  */
-export function parseV2Request(body: unknown, signature: ModelSignature, limits: TensorLimits, binary?: Uint8Array): InferRequest {
+export function parseV2Request(
+  body: unknown,
+  signature: ModelSignature,
+  limits: TensorLimits,
+  binary?: Uint8Array,
+  binaryField?: (input: number) => string,
+): InferRequest {
   if (!isObject(body)) throw badRequest('body: expected a JSON object with "inputs"');
   if (body.id !== undefined && typeof body.id !== 'string') throw badRequest('id: expected a string');
-  const feeds = parseInputs(body, signature, limits, binary ? new BinaryPart(binary) : undefined);
+  const feeds = parseInputs(body, signature, limits, binary ? new BinaryPart(binary, binaryField) : undefined);
   const request: InferRequest = { feeds, rows: rowsOf(feeds) };
   if (typeof body.id === 'string') request.id = body.id;
   const binaryByDefault = flag(body.parameters, 'binary_data_output', 'parameters') ?? false;

@@ -4,6 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../../src/cli/serve.js';
 import { UsageError } from '../../../src/cli/command.js';
@@ -88,6 +90,8 @@ describe('parseServeArgs', () => {
     });
     expect(parseServeArgs(['--help'])).toBe('help');
     expect(parseServeArgs([...base, '--mirror-url', 'https://s'])).toMatchObject({ config: { mirrorPercent: 100 } });
+    expect(parseServeArgs([...base, '--grpc-port', '8001'])).toMatchObject({ config: { grpcPort: 8001, port: 8080 } });
+    expect((parseServeArgs(base) as { config: object }).config).not.toHaveProperty('grpcPort');
   });
 
   it.each<[string[], string]>([
@@ -97,6 +101,8 @@ describe('parseServeArgs', () => {
     [[...base, '--sha256', 'abc'], '--sha256: expected 64 hex digits, got "abc"'],
     [[...base, '--port', '99999'], '--port: expected an integer in [0, 65535], got "99999"'],
     [[...base, '--port', 'http'], '--port: expected an integer in [0, 65535], got "http"'],
+    [[...base, '--grpc-port', '65536'], '--grpc-port: expected an integer in [0, 65535], got "65536"'],
+    [[...base, '--grpc-port', '8080'], '--grpc-port: 8080 is the HTTP port (--port); give it a port of its own'],
     [[...base, '--max-batch-size', '0'], '--max-batch-size: expected an integer in [1, 65536], got "0"'],
     [[...base, '--log-sample', '2'], '--log-sample: expected a number in [0, 1], got "2"'],
     [[...base, '--execution', 'gpu'], '--execution: expected auto, inline or worker, got "gpu"'],
@@ -188,5 +194,21 @@ describe('the cairn serve process', () => {
     proc.kill('SIGTERM');
     expect(await proc.code).toBe(0);
     expect(proc.stdout()).toContain('"msg":"Stopped serving"');
+  });
+
+  it('with --grpc-port, serves gRPC on its own port until SIGTERM drains both', async () => {
+    const proc = cairn(['serve', '--model-uri', modelPath('driver_elasticnet'), '--sha256', sha256Of('driver_elasticnet'), '--name', 'driver', '--port', '0', '--grpc-port', '0', '--host', '127.0.0.1', '--shutdown-delay-s', '0']);
+    const { port } = await proc.logLine('Listening for the Open Inference Protocol over gRPC');
+    await proc.logLine('Model is ready');
+    const definition = protoLoader.loadSync(fileURLToPath(new URL('../../../src/serving/proto/open_inference_grpc.proto', import.meta.url)), { keepCase: true, longs: String });
+    const Service = (grpc.loadPackageDefinition(definition).inference as grpc.GrpcObject).GRPCInferenceService as grpc.ServiceClientConstructor;
+    const stub = new Service(`127.0.0.1:${String(port)}`, grpc.credentials.createInsecure()) as unknown as Record<string, (r: object, cb: (err: Error | null, res: unknown) => void) => void>;
+    const call = (method: string, request: object) => new Promise((resolve, reject) => stub[method]!.call(stub, request, (err, res) => (err ? reject(err) : resolve(res))));
+    expect(await call('ServerReady', {})).toEqual({ ready: true });
+    const response = await call('ModelInfer', { model_name: 'driver', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], contents: { fp32_contents: [0.5, 0.9, 280] } }] });
+    expect(response).toMatchObject({ outputs: [{ name: 'variable', shape: ['1', '1'] }] });
+    (stub as unknown as grpc.Client).close();
+    proc.kill('SIGTERM');
+    expect(await proc.code).toBe(0);
   });
 });
