@@ -20,7 +20,8 @@ Cluster:
   --kubeconfig PATH        kubeconfig file (default: in-cluster service account, else $KUBECONFIG or ~/.kube/config)
   --context NAME           kubeconfig context (default: its current context)
   --namespaces a,b         namespaces to watch (default: all namespaces)
-  --controllers a,b        controllers to run, of gitsource, dataset, modelversion, experiment (default: all)
+  --controllers a,b        controllers to run, of gitsource, dataset, modelversion, experiment,
+                           deployment (default: all)
 HTTP:
   --metrics-addr [HOST]:PORT
                            listen address for metrics, probes and webhooks (default :8080)

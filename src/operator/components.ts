@@ -1,5 +1,6 @@
 import { defaultCairnImage, experimentController } from '../controllers/experiment/index.js';
 import { datasetController } from '../controllers/dataset/index.js';
+import { deploymentController } from '../controllers/deployment/index.js';
 import { gitSourceComponents } from '../controllers/gitsource/index.js';
 import { modelVersionController } from '../controllers/modelversion/index.js';
 import type { ControllerFactory } from '../runtime/controller.js';
@@ -34,6 +35,7 @@ export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' |
     dataset: () => datasetController({ cairnImage }),
     modelversion: () => modelVersionController({ cairnImage }),
     experiment: () => experimentController({ cairnImage: cairnImage ?? defaultCairnImage, allowFileUrls: options.allowFileUrls }),
+    deployment: () => deploymentController({ ...(cairnImage ? { cairnImage } : {}) }),
   };
   const controllers = CONTROLLER_NAMES.filter((name) => enabled.has(name)).flatMap((name) => factories[name]() ?? []);
   return { controllers, ...(gitSources ? { gitWebhook: gitSources.webhook } : {}) };

@@ -38,6 +38,9 @@ export const DeploymentSpec = obj(
       {
         policy: optional(oneOf(['latestReady'] as const, 'latestReady: the newest Ready ModelVersion of the model.')),
         pinned: optional(int('A fixed version number.', { minimum: 1 })),
+        allowIncompatibleSignature: optional(
+          bool('Roll out a version whose inputs or outputs differ from the stable one (its clients must change with it). Default false: such a version is refused with IncompatibleSignature.'),
+        ),
       },
       'Which version to serve: exactly one of policy or pinned.',
       { rules: [{ rule: 'has(self.policy) != has(self.pinned)', message: 'set exactly one of policy or pinned' }] },

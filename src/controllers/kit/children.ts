@@ -127,7 +127,7 @@ export async function applyChildren(io: ChildrenIO, owner: Owner, desired: reado
 }
 
 /** A copy of `child` carrying the digest of itself (without that annotation). */
-function stamped(child: KubeObject): KubeObject {
+export function stamped(child: KubeObject): KubeObject {
   const copy = structuredClone(child);
   const digest = digestOf(copy);
   copy.metadata = { ...copy.metadata, annotations: { ...(copy.metadata?.annotations ?? {}), [annotations.digest]: digest } };
@@ -138,7 +138,7 @@ function stamped(child: KubeObject): KubeObject {
  * Whether applying would change nothing: the live child carries the digest of the same desired object (no
  * field was dropped since) and still holds every desired value (nobody edited one by hand).
  */
-function upToDate(desired: KubeObject, live: unknown): boolean {
+export function upToDate(desired: KubeObject, live: unknown): boolean {
   if (!live) return false;
   const liveDigest = (live as KubeObject).metadata?.annotations?.[annotations.digest];
   return liveDigest === desired.metadata?.annotations?.[annotations.digest] && isSubset(desired, live);

@@ -1,5 +1,5 @@
 /** The controller kit: what a Cairn controller is written with (docs/adding-a-controller.md). */
-export { applyChildren, childSelector, type ChildError, type ChildrenIO, type ChildrenOutcome, type Owner } from './children.js';
+export { applyChildren, childSelector, stamped, upToDate, type ChildError, type ChildrenIO, type ChildrenOutcome, type Owner } from './children.js';
 export {
   ConditionSet,
   findCondition,
