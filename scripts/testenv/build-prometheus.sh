@@ -23,6 +23,14 @@ reports() { local out; out=$("${@:2}" 2>&1) || return 1; [[ $out == *"$1"* ]]; }
 die() { log "FAILED: $*"; exit 1; }
 command -v go >/dev/null || die "go is not on PATH; Prometheus is built from its Go module"
 
+# Test files run in parallel and each may ask for the binary: one builds, the others wait for it, then find it cached.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/prometheus-$PROMETHEUS_VERSION.lock"
+if ! flock -n 9; then
+  log "prometheus v$PROMETHEUS_VERSION: another process is building it; waiting"
+  flock 9
+fi
+
 if [ -x "$DIR/prometheus" ] && reports "version $PROMETHEUS_VERSION" "$DIR/prometheus" --version; then
   log "prometheus v$PROMETHEUS_VERSION: cached"
   echo "$DIR/prometheus"; exit 0
@@ -31,13 +39,14 @@ fi
 start=$(date +%s)
 log "prometheus v$PROMETHEUS_VERSION: building cmd/prometheus (cold: about 17 minutes on 2 busy cores; seconds with a warm Go build cache)"
 # remove_all_sd is Prometheus's own build tag that leaves out every service discovery but static, file and
-# http (plugins/minimum.go): the cloud SDKs (AWS, Azure, GCE, Kubernetes, ...) are not compiled. Without the
-# builtinassets tag the web UI is not embedded; the tests use only the HTTP API.
+# http (plugins/minimum.go): the cloud SDKs (AWS, Azure, GCE, ...) are not compiled (client-go still is:
+# cmd/prometheus imports it). Without the builtinassets tag the web UI is not embedded; the tests use only the
+# HTTP API.
 W="$CACHE/build/prometheus-$PROMETHEUS_VERSION"; rm -rf "$W"; mkdir -p "$W" "$DIR"
 V=github.com/prometheus/common/version
 # go install is silent for minutes: a progress line every minute shows the build is alive.
-# sleep gets no stderr: killed with the loop or not, it must not keep the caller's pipe open.
-( while sleep 60 </dev/null >/dev/null 2>&1; do log "prometheus v$PROMETHEUS_VERSION: still building ($(( $(date +%s) - start ))s)"; done ) &
+# Neither the loop nor its sleep keeps the build lock (fd 9) or the caller's stderr pipe open once killed.
+( exec 9>&-; while sleep 60 </dev/null >/dev/null 2>&1; do log "prometheus v$PROMETHEUS_VERSION: still building ($(( $(date +%s) - start ))s)"; done ) &
 heartbeat=$!
 trap 'kill "$heartbeat" 2>/dev/null || true' EXIT
 # nice: the build may run beside other test files (a test builds it on demand); they keep their share of CPU.

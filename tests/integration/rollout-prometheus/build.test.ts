@@ -54,6 +54,19 @@ describe('the Prometheus build', () => {
     expect(out.trim()).toBe(binary);
   }, 60 * 60_000);
 
+  test('test files asking at once: one builds, the others wait for it and find it cached', async () => {
+    await ensurePrometheus({ logger: silentLogger }); // the Go build cache is warm after this: the build below only links
+    cache = await mkdtemp(join(tmpdir(), 'cairn-prometheus-'));
+    const env = { ...process.env, CAIRN_TESTENV_CACHE: cache };
+    const progress = [collector(), collector()];
+    const binaries = await Promise.all(progress.map((p) => ensurePrometheus({ logger: silentLogger, progress: p.stream, env })));
+    expect(binaries).toEqual([print('build-prometheus.sh', env), print('build-prometheus.sh', env)]);
+    const [builder, waiter] = progress.map((p) => p.text()).sort((a, b) => (a.includes('built in') ? -1 : b.includes('built in') ? 1 : 0));
+    expect(builder).toMatch(/prometheus v3\.16\.0: built in \d+s/);
+    expect(waiter).toContain('another process is building it; waiting');
+    expect(waiter).toContain('prometheus v3.16.0: cached');
+  }, 60 * 60_000);
+
   test('with no go on the PATH it fails loudly, naming the step', async () => {
     cache = await mkdtemp(join(tmpdir(), 'cairn-prometheus-'));
     expect(existsSync('/usr/bin/go') || existsSync('/bin/go')).toBe(false);
