@@ -8,7 +8,9 @@
  * (Inconclusive), and a Prometheus that is gone (Unreachable), which also shows stop() leaves nothing behind.
  *
  * The queries read the cumulative counters rather than rate(): the traffic is known exactly, so the value
- * Prometheus computes can be compared with the exact number, not a range.
+ * Prometheus computes can be compared with the exact number, not a range. (rate() and increase() also miss
+ * a series' first sample: the canary's code="503" series appears with all its errors at once, and
+ * increase() over it is 0.)
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
