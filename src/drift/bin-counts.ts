@@ -27,7 +27,7 @@ export function countIntoBins(edges: readonly number[], values: ArrayLike<number
   checkEdges(edges, bins);
   const upper = Float64Array.from(edges.slice(1, -1));
   const e = upper.length;
-  const counts = new Float64Array(bins);
+  const counts = new Int32Array(bins);
   const n = values.length;
   const lo = e > 0 ? upper[0]! : 0;
   const hi = e > 0 ? upper[e - 1]! : 0;
@@ -47,8 +47,8 @@ export function countIntoBins(edges: readonly number[], values: ArrayLike<number
     if (e === 0 || v <= lo) k = 0;
     else if (v > hi) k = e;
     else {
-      const c = Math.min(cells - 1, Math.floor((v - lo) * scale));
-      k = below[c]!;
+      const c = ((v - lo) * scale) | 0; // >= 0 here, below 2^31
+      k = below[c < cells ? c : cells - 1]!;
       while (upper[k]! < v) k++;
     }
     counts[k]!++;

@@ -5,9 +5,10 @@
  * - Each pod's increase since its previous scrape is reset-aware, as Prometheus' increase() is: a counter that
  *   went down, or a process that started again (process_start_time_seconds moved), counted from zero, so the
  *   increase is the current value itself.
- * - A pod seen for the first time counts whole when its process started after the counts before it were taken
- *   (the previous evaluation, or the window's start when there is none); otherwise its current values are only
- *   the baseline of the next increase, since nothing says when they were counted.
+ * - A pod seen for the first time counts whole when its process started within the window: nothing it counted
+ *   was counted here before (a pod the cache showed late, one whose earlier scrapes failed, a replica that just
+ *   started), and all of it falls in the window. Otherwise its current values are only the baseline of its next
+ *   increase, since nothing says when they were counted (the monitor is new, or the operator restarted).
  * - The increases of all pods are summed per evaluation and kept with their time; the window's counts are the
  *   sum of those newer than `now - window`. A pod that went away keeps what it counted in the window.
  *
@@ -31,8 +32,6 @@ interface PodMemory {
 }
 
 export interface WindowState {
-  /** When the previous evaluation scraped. */
-  lastAt?: number;
   pods: ReadonlyMap<string, PodMemory>;
   /** Per evaluation: the increases of every pod, summed. */
   increments: ReadonlyArray<{ at: number; counts: ReadonlyMap<string, number> }>;
@@ -61,7 +60,7 @@ function addInto(total: Map<string, number>, counts: ReadonlyMap<string, number>
 
 /** Records one evaluation's scrapes at `now`; returns the new state and the counts of the last `windowMs`. */
 export function advanceWindow(state: WindowState, scrapes: readonly PodScrape[], now: number, windowMs: number): { state: WindowState; counts: Map<string, number> } {
-  const countsSince = state.lastAt ?? now - windowMs;
+  const windowStart = now - windowMs;
   const increment = new Map<string, number>();
   const pods = new Map<string, PodMemory>();
   for (const scrape of scrapes) {
@@ -69,7 +68,7 @@ export function advanceWindow(state: WindowState, scrapes: readonly PodScrape[],
     if (before) {
       const restarted = scrape.processStartedAt !== undefined && before.processStartedAt !== undefined && scrape.processStartedAt !== before.processStartedAt;
       addInto(increment, restarted ? scrape.counters : counterIncrease(before.counters, scrape.counters));
-    } else if (scrape.processStartedAt !== undefined && scrape.processStartedAt >= countsSince) {
+    } else if (scrape.processStartedAt !== undefined && scrape.processStartedAt >= windowStart) {
       addInto(increment, scrape.counters);
     }
     pods.set(scrape.pod, { ...(scrape.processStartedAt !== undefined ? { processStartedAt: scrape.processStartedAt } : {}), counters: scrape.counters, seenAt: now });
@@ -79,5 +78,5 @@ export function advanceWindow(state: WindowState, scrapes: readonly PodScrape[],
   const increments = [...state.increments.filter((i) => i.at > now - windowMs), { at: now, counts: increment }];
   const counts = new Map<string, number>();
   for (const i of increments) addInto(counts, i.counts);
-  return { state: { lastAt: now, pods, increments }, counts };
+  return { state: { pods, increments }, counts };
 }

@@ -59,6 +59,14 @@ describe('advanceWindow', () => {
     expect(counts).toEqual([{}, { x: 7 }, { x: 8 }]);
   });
 
+  it('a pod first seen late (the cache lagged, its scrapes failed) counts whole if its process started within the window', () => {
+    const counts = run([
+      { at: 100_000, pods: [pod('a', { x: 10 }, 0)] },
+      { at: 110_000, pods: [pod('a', { x: 10 }, 0), pod('b', { x: 7 }, 95_000)] },
+    ]);
+    expect(counts).toEqual([{}, { x: 7 }]);
+  });
+
   it('a pod missed by one scrape is diffed, not counted whole, when it answers again', () => {
     const counts = run([
       { at: 100_000, pods: [pod('a', { x: 10 }, 0)] },
