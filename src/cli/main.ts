@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   upload: async () => (await import('./upload.js')).uploadCommand,
   dev: async () => (await import('./dev.js')).devCommand,
   model: async () => (await import('./model.js')).modelCommand,
+  rollout: async () => (await import('./rollout.js')).rolloutCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
@@ -26,6 +27,7 @@ const summaries: Record<string, string> = {
   upload: 'Upload every file of a folder (to s3, pvc or file), atomically, printing each sha256',
   dev: 'Start a local cluster (control plane, local node, S3 server) with the operator in it; Ctrl-C removes it',
   model: 'inspect: verify an ONNX model (sha256, ONNX Runtime) and print its signature (inputs, outputs)',
+  rollout: 'promote, abort or show the rollout of a Deployment (steps, weights, analysis)',
 };
 
 export function usage(): string {

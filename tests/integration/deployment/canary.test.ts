@@ -8,13 +8,15 @@
  *   the RolledBack condition and an Event naming the metric;
  * - a version with another signature is refused with IncompatibleSignature; stable keeps serving.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROMOTE_ANNOTATION } from '../../../src/controllers/deployment/index.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
-import { deploymentResource } from '../../../src/controllers/deployment/index.js';
-import { createNamespace, deleteNamespace, eventually } from '../../harness/kube.js';
+import { createNamespace, deleteNamespace, eventually, testenv } from '../../harness/kube.js';
 import { ensureModels, modelPath } from '../../unit/serving/models.js';
 import { createStorageSecret } from '../dataset/support.js';
 import { installCrds } from '../gitsource/support.js';
@@ -56,6 +58,13 @@ async function trafficUntil<T>(namespace: string, name: string, until: Promise<T
   const result = await settled;
   await loop;
   return { result, versions, codes };
+}
+
+const run = promisify(execFile);
+/** `cairn ARGS` as a user runs it, with the admin kubeconfig; its stdout. */
+async function cairn(args: string[]): Promise<string> {
+  const env = testenv();
+  return (await run(process.execPath, [join(env.root, 'bin', 'cairn.js'), ...args], { env: { ...process.env, KUBECONFIG: env.kubeconfigPath } })).stdout;
 }
 
 /** Reconciles of the Deployment controller the operator counted (cairn_reconcile_total). */
@@ -122,7 +131,11 @@ describe('Deployment rollouts with the replicas router', () => {
     expect(resumed?.status?.phase).toBe('Paused');
     expect((await eventsOf(namespace, 'eta')).filter((e) => e.startsWith('RolloutStarted')).length).toBe(1);
 
-    await kube.patch(deploymentResource, 'eta', namespace, { metadata: { annotations: { [PROMOTE_ANNOTATION]: 'now' } } }, { type: 'merge' });
+    // The person's view and hand: `cairn rollout status` and `cairn rollout promote`, as processes.
+    const status = await cairn(['rollout', 'status', 'eta', '-n', namespace]);
+    expect(status.split('\n')).toEqual(expect.arrayContaining(['Canary:      version 2 (50%)', '  ✔  1. setWeight 50%', '  ►  2. pause (until promoted)']));
+    expect(await cairn(['rollout', 'promote', 'eta', '-n', namespace])).toContain('Deployment eta: promote requested for version 2');
+    expect((await getDeployment(namespace, 'eta'))?.metadata?.annotations?.[PROMOTE_ANNOTATION]).toMatch(/^\d{4}-/);
     const promoted = await deploymentWhere(namespace, 'eta', 'version 2 stable', (d) => d.status?.stable?.version === 2 && d.status.canary === undefined && d.status.phase === 'Healthy');
     expect(promoted.status?.stable).toEqual({ version: 2, weight: 100 });
     await eventually('the pods of version 1 removed once version 2 serves alone', async () => ((await apps('eta-v1')) === undefined ? true : undefined), { timeoutMs: 120_000 });
