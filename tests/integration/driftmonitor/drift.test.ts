@@ -4,12 +4,14 @@
  * traffic drawn from the training distribution -> Drifted=False over exactly the rows sent (counter deltas
  * summed over both pods, none counted twice across evaluations); then traffic with conv_rate shifted ->
  * Drifted=True naming conv_rate alone, a Warning Event, the cairn_drift_score gauge, the Experiment's
- * cairn.dev/rerun set once for the episode (not again at later evaluations), RolloutPauseRequested=True. Bad
+ * cairn.dev/rerun set once for the episode (not again at later evaluations), RolloutPauseRequested=True; a
+ * replica replaced mid-window keeps what it counted and its successor counts from its start. Bad
  * specs: an unknown feature stalls with InvalidSpec, a missing Deployment waits with DeploymentNotFound.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cairnResource } from '../../../src/controllers/resources.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
+import { builtin } from '../../../src/runtime/kube/resource.js';
 import { httpGet } from '../../harness/http.js';
 import { createNamespace, deleteNamespace, eventually } from '../../harness/kube.js';
 import { ensureModels } from '../../unit/serving/models.js';
@@ -31,6 +33,7 @@ describe('DriftMonitor on live serving pods', () => {
   let namespace = '';
   let operator: Awaited<ReturnType<typeof startDriftOperator>> | undefined;
   let urls: string[] = [];
+  let owner: Awaited<ReturnType<typeof startServing>> | undefined;
 
   beforeAll(async () => {
     await ensureModels();
@@ -44,7 +47,7 @@ describe('DriftMonitor on live serving pods', () => {
       metadata: { name: 'eta-train', namespace },
       spec: { datasetRef: { name: 'driver-stats' }, trainer: { image: 'trainer:1' }, objective: { metric: 'rmse', goal: 'minimize' }, artifacts: { uri: 's3://cairn-test/eta' } },
     } as KubeObject);
-    const owner = await startServing(namespace, REPLICAS, 'driver-stats-profile');
+    owner = await startServing(namespace, REPLICAS, 'driver-stats-profile');
     operator = await startDriftOperator(namespace);
     urls = await servingUrls(namespace, owner, REPLICAS);
   });
@@ -117,6 +120,17 @@ describe('DriftMonitor on live serving pods', () => {
     });
     const experiment = await kube.get<KubeObject>(cairnResource('Experiment'), 'eta-train', namespace);
     expect(experiment?.metadata?.annotations?.['cairn.dev/rerun']).toBe(rerun);
+
+    // A replica replaced: what the old pod counted stays in the window, the new one counts from its start.
+    const replaced = new URL(urls[0]!).hostname;
+    const { items } = await kube.list<KubeObject & { status?: { podIP?: string } }>(builtin.pod, { namespace });
+    const old = items.find((p) => p.status?.podIP === replaced && !p.metadata?.deletionTimestamp)!;
+    await kube.delete(builtin.pod, old.metadata!.name!, namespace);
+    urls = await servingUrls(namespace, owner!, REPLICAS, [old.metadata!.uid!]);
+    await sendTraffic(urls, trainingRows(500, 3, { conv_rate: 0.2 }));
+    await monitorWhere(namespace, 'eta-drift', 'all 3500 rows in the window, across the replaced pod', (m) => {
+      if (m.status?.samples !== 3500) throw new Error(`samples ${m.status?.samples}`);
+    });
   });
 
   test('a feature the profile does not have stalls the monitor with InvalidSpec', async () => {

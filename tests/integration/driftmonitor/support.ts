@@ -82,8 +82,8 @@ export async function startServing(namespace: string, replicas: number, profileC
 
 type Pod = KubeObject & { status?: { podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ restartCount?: number }> } };
 
-/** The Ready serving pods' inference URLs, once `replicas` of them are Ready. */
-export async function servingUrls(namespace: string, owner: KubeObject & ServingOwner, replicas: number): Promise<string[]> {
+/** The Ready serving pods' inference URLs, once `replicas` of them are Ready (pods of `excluded` uids left out). */
+export async function servingUrls(namespace: string, owner: KubeObject & ServingOwner, replicas: number, excluded: readonly string[] = []): Promise<string[]> {
   const selector = Object.entries(servingSelector(owner))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -97,7 +97,7 @@ export async function servingUrls(namespace: string, owner: KubeObject & Serving
       // is replaced, and its successor gets the next address.
       const ours: Pod[] = [];
       for (const p of items) {
-        if (p.metadata?.deletionTimestamp) continue;
+        if (p.metadata?.deletionTimestamp || excluded.includes(p.metadata?.uid ?? '')) continue;
         const answers = ready.includes(p) && (await httpRequest(`http://${p.status!.podIP}:${SERVING_PORT}/v2/models/${MODEL}/ready`).catch(() => undefined))?.status === 200;
         if (answers) ours.push(p);
         else if (ready.includes(p) || (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2) await kube.delete(builtin.pod, p.metadata!.name!, namespace);
