@@ -6,8 +6,7 @@
  * A column chunk whose compressed bytes exceed `maxChunkBytes`, in a file without an offset index, is refused
  * (ResourceLimit): write such files with smaller row groups or with a page index.
  */
-import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { ChunkBuilder, type Batch, type ColumnRequest, type DataSource } from './chunks.js';
 import { ProfileError } from './errors.js';
 
@@ -18,18 +17,27 @@ export interface ParquetOptions {
   maxChunkBytes?: number;
 }
 
+/**
+ * hyparquet and its decompressors, loaded on first use: a csv or jsonl profile never needs them, and loading them
+ * is about a tenth of a second of CPU at every start of `cairn profile`.
+ */
+export function parquetLibrary() {
+  return (library ??= Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([hyparquet, { compressors }]) => ({ hyparquet, compressors })));
+}
+let library: Promise<{ hyparquet: typeof import('hyparquet'); compressors: (typeof import('hyparquet-compressors'))['compressors'] }> | undefined;
+
 export function parquetSource(source: AsyncBuffer, options: ParquetOptions = {}): DataSource {
   const file = lastSliceCached(source);
   let metadata: Promise<FileMetaData> | undefined;
   const meta = (): Promise<FileMetaData> => {
-    metadata ??= parquetMetadataAsync(file).catch((error: unknown) => {
+    metadata ??= parquetLibrary().then(({ hyparquet }) => hyparquet.parquetMetadataAsync(file)).catch((error: unknown) => {
       throw new ProfileError('MalformedData', `parquet: ${(error as Error).message}`);
     });
     return metadata;
   };
   return {
     unit: 'row',
-    columns: async () => parquetSchema(await meta()).children.map((child) => child.element.name),
+    columns: async () => (await parquetLibrary()).hyparquet.parquetSchema(await meta()).children.map((child) => child.element.name),
     scan: (columns) => scanParquet(file, meta, columns, options),
   };
 }
@@ -100,8 +108,9 @@ async function readRange(
   use: (data: ArrayLike<unknown>, firstRow: number) => void,
 ): Promise<void> {
   const pieces: { data: ArrayLike<unknown>; start: number }[] = [];
+  const { hyparquet, compressors } = await parquetLibrary();
   try {
-    await parquetRead({
+    await hyparquet.parquetRead({
       file,
       metadata,
       columns: [column],

@@ -11,7 +11,7 @@ import { csvSource } from './csv.js';
 import { ProfileError } from './errors.js';
 import { jsonlSource } from './jsonl.js';
 
-export const IN_FLIGHT = 2;
+export const IN_FLIGHT = 4;
 const CHUNK_BYTES = 1 << 20;
 
 export interface ReaderJob {
