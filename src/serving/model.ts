@@ -10,7 +10,7 @@ import { probeBatching } from './batch-probe.js';
 import { cpuBudget } from './cpu-budget.js';
 import type { TensorMap } from './datatypes.js';
 import { InlineExecutor, type Executor } from './executor.js';
-import { createSession, runSession, type Session } from './ort-session.js';
+import { createSession, runSession, SyncSession, type Session } from './ort-session.js';
 import { signatureOf, syntheticFeeds, type ModelSignature } from './signature.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -76,7 +76,10 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions): Promis
     const inline = options.execution === 'inline' || (options.execution === 'auto' && measured && runMs <= options.inlineMaxRunMs);
     let executor: Executor;
     if (inline) {
-      executor = new InlineExecutor(session);
+      // The same model as a session whose run is synchronous (ort-session.ts); the first one is not needed.
+      const sync = SyncSession.create(bytes, { intraOpThreads }, session.outputNames);
+      await session.release();
+      executor = new InlineExecutor(sync);
     } else {
       await session.release();
       const size = options.workers > 0 ? options.workers : Math.max(1, options.cpus ? options.cpus() : cpuBudget());
