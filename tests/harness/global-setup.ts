@@ -1,17 +1,20 @@
 /**
- * vitest globalSetup of the integration project: builds the control-plane binaries when missing (progress on
- * stderr; a cold build compiles Kubernetes), starts the control plane and the local node agent, hands their
+ * vitest globalSetup of the integration project: builds the control-plane binaries and Prometheus when missing
+ * (progress on stderr; a cold build compiles Kubernetes), starts the control plane and the local node agent, hands their
  * coordinates to the tests, and on teardown stops everything and fails if a port is still open.
  */
 import '../../src/testenv/node-compat.js';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { consoleLogger, isPortClosed, s3ServerInfo, startS3Server } from '../../src/testenv/index.js';
+import { consoleLogger, ensurePrometheus, isPortClosed, s3ServerInfo, startS3Server } from '../../src/testenv/index.js';
 import './context.js';
 import { ROOT, startTestEnvironment } from './environment.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const logger = consoleLogger('testenv');
+  // Prometheus is built here, before any test runs, when it is not cached (a cold build takes about 17 min on
+  // two cores): built inside a test file it would compete with the other files' pods for the CPU.
+  await ensurePrometheus({ logger });
   const env = await startTestEnvironment({ logger });
   const { plane, agent } = env;
   logger.info({ startMs: env.startMs, server: plane.server, dir: plane.dir }, 'Integration environment is up');
