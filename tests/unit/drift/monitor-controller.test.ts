@@ -64,7 +64,7 @@ async function closedPort(): Promise<number> {
 
 type Monitor = KubeObject & { status?: { samples?: number; drifted?: boolean; features?: Array<{ name: string; drifted: boolean }>; conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
 
-async function setup() {
+async function setup(options: { profile?: string | null; experiment?: boolean } = {}) {
   const t = controllerDeps();
   const def = driftMonitorController()(t.deps);
   t.informers.start();
@@ -73,8 +73,10 @@ async function setup() {
   const create = (res: Parameters<typeof t.kube.create>[0], obj: object) => t.kube.create(res, obj as KubeObject);
   await create(cairnResource('Deployment'), { apiVersion: 'cairn.dev/v1alpha1', kind: 'Deployment', metadata: { name: 'eta', namespace: ns }, spec: { model: 'eta' } });
   await create(cairnResource('Dataset'), { apiVersion: 'cairn.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'drivers', namespace: ns }, spec: {} });
-  await create(cairnResource('Experiment'), { apiVersion: 'cairn.dev/v1alpha1', kind: 'Experiment', metadata: { name: 'train', namespace: ns }, spec: {} });
-  await create(builtin.configMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'drivers-profile', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'cairn' } }, data: { 'profile.json': JSON.stringify(profile) } });
+  if (options.experiment !== false) await create(cairnResource('Experiment'), { apiVersion: 'cairn.dev/v1alpha1', kind: 'Experiment', metadata: { name: 'train', namespace: ns }, spec: {} });
+  if (options.profile !== null) {
+    await create(builtin.configMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'drivers-profile', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'cairn' } }, data: { 'profile.json': options.profile ?? JSON.stringify(profile) } });
+  }
   await create(driftMonitorResource, {
     apiVersion: 'cairn.dev/v1alpha1',
     kind: 'DriftMonitor',
@@ -146,5 +148,31 @@ describe('DriftMonitor controller', () => {
     a.conv = [25, 25, 100, 100];
     await reconcile();
     expect(t.kube.actions.filter((x) => x.verb === 'patch')).toHaveLength(1);
+  });
+});
+
+describe('DriftMonitor controller, bad input', () => {
+  it('a Dataset without its profile yet: Ready=False BaselineNotReady, looked at again', async () => {
+    const { reconcile, condition } = await setup({ profile: null });
+    const { error } = await reconcile();
+    expect(error).toMatchObject({ reason: 'BaselineNotReady' });
+    expect(await condition('Ready')).toMatchObject({ status: 'False', reason: 'BaselineNotReady', message: 'Dataset drivers has no profile yet (ConfigMap drivers-profile, key profile.json)' });
+  });
+
+  it('a profile that is not the contract\'s shape: Stalled InvalidProfile naming the field', async () => {
+    const { reconcile, condition } = await setup({ profile: '{"features":[{"name":"conv_rate","type":"number"}]}' });
+    await reconcile();
+    expect(await condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidProfile', message: 'ConfigMap drivers-profile: profile features[0].bins: a numeric column needs bins {edges, counts}' });
+  });
+
+  it('a retrain Experiment that does not exist: the verdict is written, Ready=False ExperimentNotFound, retried', async () => {
+    const { t, pod, reconcile, condition } = await setup({ experiment: false });
+    const state: PodState = { conv: [0, 0, 100, 100], acc: 10, startedAt: t.clock.now() - 1000 };
+    await pod('a', await podServer(() => state));
+    const { error } = await reconcile();
+    expect(error).toMatchObject({ reason: 'ExperimentNotFound' });
+    expect(await condition('Drifted')).toMatchObject({ status: 'True', reason: 'DriftDetected' });
+    expect(await condition('Ready')).toMatchObject({ status: 'False', reason: 'ExperimentNotFound', message: 'Cannot retrain: Experiment train not found' });
+    expect(await condition('RetrainRequested')).toBeUndefined();
   });
 });
