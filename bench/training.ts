@@ -15,7 +15,8 @@
  * The second part (bench/training-overhead.ts) measures the Experiment controller's overhead per trial on a local
  * cluster: 100 trials of a trainer that exits at once, parallelism 10, beside the Job controller's own latency.
  *
- *   npm run bench:training [-- --rows N --runs K] [--part profile|overhead] [--trials N]
+ *   npm run bench:training [-- --rows N --runs K] [--part profile|overhead] [--trials N] [--pods-from-source] [--operator-in-process] [--skip-build]
+ *   (--skip-build: dist/ is already built; the overhead part otherwise builds it for the pods' cairn)
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +30,15 @@ const HEAP_CAP = '--max-old-space-size=128';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, part: { type: 'string' }, trials: { type: 'string', default: '100' } },
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    part: { type: 'string' },
+    trials: { type: 'string', default: '100' },
+    'pods-from-source': { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
+    'operator-in-process': { type: 'boolean', default: false },
+  },
 });
 const ROWS = Number(args.rows);
 const RUNS = Number(args.runs);
@@ -138,5 +147,5 @@ async function main(): Promise<void> {
 if (args.part === undefined || args.part === 'profile') await main();
 if (args.part === undefined || args.part === 'overhead') {
   const { overheadBench } = await import('./training-overhead.js');
-  process.stdout.write((await overheadBench({ root, trials: Number(args.trials), parallelism: 10 })) + '\n');
+  process.stdout.write((await overheadBench({ root, trials: Number(args.trials), parallelism: 10, podsFromSource: args['pods-from-source'], skipBuild: args['skip-build'], operatorInProcess: args['operator-in-process'] })) + '\n');
 }
