@@ -6,6 +6,7 @@
  * its raw_input_contents as the binary part, so it gets the HTTP path's validation and messages.
  * A message over --max-body-bytes is refused by grpc-js itself (RESOURCE_EXHAUSTED) before it is decoded.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -19,7 +20,14 @@ import { v2Metadata } from './signature.js';
 import { EXTENSIONS } from './triton-extensions.js';
 import { parseV2Request, type InferRequest } from './v2.js';
 
-const PROTO = fileURLToPath(new URL('./proto/open_inference_grpc.proto', import.meta.url));
+/**
+ * The proto beside this module (src/serving/proto), or, from a build in dist/serving (tsc copies no .proto),
+ * the one in the sources of the same checkout.
+ */
+const PROTO = ['./proto/open_inference_grpc.proto', '../../src/serving/proto/open_inference_grpc.proto']
+  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+  .find((path) => existsSync(path));
+if (!PROTO) throw new Error(`the gRPC protocol definition open_inference_grpc.proto is missing beside ${fileURLToPath(import.meta.url)} and in src/serving/proto`);
 
 /** int64 fields (shapes, INT64 contents) arrive as decimal strings: exact beyond 2^53. */
 const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });

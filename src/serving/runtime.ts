@@ -15,7 +15,7 @@ import { loadModel, type ExecutionMode } from './model.js';
 import { fetchModel, redactUri, verifySha256 } from './model-source.js';
 import { parseProfile, type DatasetProfile } from './profile.js';
 import { createServedModel, type ServedModel } from './served-model.js';
-import { buildGrpcServer, type GrpcServer } from './grpc-server.js';
+import type { GrpcServer } from './grpc-server.js';
 import { buildServer } from './server.js';
 
 export interface ServeConfig {
@@ -141,6 +141,8 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
     log.info({ port, host: config.host }, 'Listening; not ready until the model is loaded');
     io.onListening?.(port);
     if (config.grpcPort !== undefined) {
+      // Loaded only when asked for: grpc-js and the proto cost every other serving pod memory and start time.
+      const { buildGrpcServer } = await import('./grpc-server.js');
       grpc = buildGrpcServer(server.core, log);
       const grpcPort = await grpc.listen(config.grpcPort, config.host);
       log.info({ port: grpcPort, host: config.host }, 'Listening for the Open Inference Protocol over gRPC');
