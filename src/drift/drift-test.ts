@@ -11,10 +11,11 @@ export type DriftMethod = 'psi' | 'ks' | 'jensenShannon' | 'wasserstein' | 'chi2
 
 /**
  * How the p-value was computed: `exact` (the exact null distribution), `asymptotic` (a large-sample
- * approximation: chi-square, Kolmogorov), or `upperBound` (a bound at least as large as the asymptotic
- * p-value: conservative, it never raises more false alarms than alpha).
+ * approximation: chi-square, Kolmogorov), `upperBound` (a bound at least as large as the asymptotic
+ * p-value: conservative, it never raises more false alarms than alpha), or `simulated` (windows drawn from the
+ * baseline with a fixed seed, for windows too small for the approximation: simulated-null.ts).
  */
-export type PValueKind = 'exact' | 'asymptotic' | 'upperBound';
+export type PValueKind = 'exact' | 'asymptotic' | 'upperBound' | 'simulated';
 
 /** What counts as drift. */
 export interface DriftCriteria {

@@ -8,6 +8,7 @@
  */
 import { chiSquareIsf, chiSquareSf } from './chi-square-distribution.js';
 import { decide, resolveCriteria, type DriftCriteria, type DriftTest } from './drift-test.js';
+import { needsSimulation, simulatedCriticalValue, simulatedNull, simulatedPValue } from './simulated-null.js';
 import { checkedPair } from './validate.js';
 
 /** p·ln(p/r), 0 when p is 0 (scipy.special.rel_entr). */
@@ -36,14 +37,16 @@ export function jensenShannonTest(baseline: readonly number[], live: readonly nu
   const { distance, n, m, nonEmpty } = jensenShannonStatistic(baseline, live, label);
   const df = nonEmpty - 1;
   const scale = (1 / n + 1 / m) / 8;
+  // small windows: the null simulated, as for PSI (simulated-null.ts)
+  const simulated = df > 0 && needsSimulation(baseline, n, m) ? simulatedNull('jensenShannon', baseline, n, m, (b, l) => jensenShannonStatistic(b, l).distance) : undefined;
   return decide(
     {
       method: 'jensenShannon',
       statistic: distance,
-      pValue: df === 0 ? 1 : chiSquareSf((distance * distance) / scale, df),
-      pValueKind: 'asymptotic',
+      pValue: df === 0 ? 1 : simulated ? simulatedPValue(simulated, distance) : chiSquareSf((distance * distance) / scale, df),
+      pValueKind: simulated ? 'simulated' : 'asymptotic',
       degreesOfFreedom: df,
-      criticalValue: df === 0 ? null : Math.sqrt(chiSquareIsf(resolved.alpha, df) * scale),
+      criticalValue: df === 0 ? null : simulated ? simulatedCriticalValue(simulated, resolved.alpha) : Math.sqrt(chiSquareIsf(resolved.alpha, df) * scale),
       baselineSamples: n,
       liveSamples: m,
     },

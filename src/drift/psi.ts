@@ -13,6 +13,7 @@
  */
 import { chiSquareIsf, chiSquareSf } from './chi-square-distribution.js';
 import { decide, resolveCriteria, type DriftCriteria, type DriftTest } from './drift-test.js';
+import { needsSimulation, simulatedCriticalValue, simulatedNull, simulatedPValue } from './simulated-null.js';
 import { checkedPair } from './validate.js';
 
 /** Half an observation: the count an empty bin is taken to hold, on its own side. */
@@ -34,20 +35,24 @@ export function psiStatistic(baseline: readonly number[], live: readonly number[
   return { psi, n, m, nonEmpty };
 }
 
-/** PSI with its chi-square p-value and critical value at these sample sizes. */
+/**
+ * PSI with its p-value and critical value at these sample sizes: chi-square, or simulated for a window with
+ * fewer than 50 expected counts in the thinnest bin, where the approximation runs hot (simulated-null.ts).
+ */
 export function psiTest(baseline: readonly number[], live: readonly number[], criteria?: DriftCriteria): DriftTest {
   const resolved = resolveCriteria(criteria);
   const { psi, n, m, nonEmpty } = psiStatistic(baseline, live);
   const df = nonEmpty - 1;
   const scale = 1 / n + 1 / m;
+  const simulated = df > 0 && needsSimulation(baseline, n, m) ? simulatedNull('psi', baseline, n, m, (b, l) => psiStatistic(b, l).psi) : undefined;
   return decide(
     {
       method: 'psi',
       statistic: psi,
-      pValue: df === 0 ? 1 : chiSquareSf(psi / scale, df),
-      pValueKind: 'asymptotic',
+      pValue: df === 0 ? 1 : simulated ? simulatedPValue(simulated, psi) : chiSquareSf(psi / scale, df),
+      pValueKind: simulated ? 'simulated' : 'asymptotic',
       degreesOfFreedom: df,
-      criticalValue: df === 0 ? null : chiSquareIsf(resolved.alpha, df) * scale,
+      criticalValue: df === 0 ? null : simulated ? simulatedCriticalValue(simulated, resolved.alpha) : chiSquareIsf(resolved.alpha, df) * scale,
       baselineSamples: n,
       liveSamples: m,
     },

@@ -55,6 +55,14 @@ function close(actual: number, expected: number, what: string, absolute = 0): vo
 
 function compare(test: DriftTest, expected: Expected, what: string): void {
   close(test.statistic, expected.statistic, `${what} statistic`, 1e-15);
+  if (test.pValueKind === 'simulated') {
+    // A window too small for the chi-square approximation (psi, jensenShannon): its p-value is simulated
+    // (src/drift/simulated-null.ts), so scipy's asymptotic one is no reference; false-alarms.test.ts checks it.
+    if (expected.degreesOfFreedom !== undefined) expect(test.degreesOfFreedom, `${what} df`).toBe(expected.degreesOfFreedom);
+    expect(test.pValue, `${what} simulated p-value`).toBeGreaterThan(0);
+    expect(test.pValue, `${what} simulated p-value`).toBeLessThanOrEqual(1);
+    return;
+  }
   if (expected.pValue !== undefined) close(test.pValue, expected.pValue, `${what} p-value`, 1e-12);
   if (expected.degreesOfFreedom !== undefined) expect(test.degreesOfFreedom, `${what} df`).toBe(expected.degreesOfFreedom);
   if (expected.pValueKind !== undefined) expect(test.pValueKind, `${what} p-value kind`).toBe(expected.pValueKind);
