@@ -15,7 +15,7 @@
  * The second part (bench/training-overhead.ts) measures the Experiment controller's overhead per trial on a local
  * cluster: 100 trials of a trainer that exits at once, parallelism 10, beside the Job controller's own latency.
  *
- *   npm run bench:training [-- --rows N --runs K] [--part profile|overhead] [--trials N] [--pods-from-source] [--operator-in-process] [--skip-build]
+ *   npm run bench:training [-- --rows N --runs K --formats csv,parquet] [--part profile|overhead] [--trials N] [--pods-from-source] [--operator-in-process] [--skip-build]
  *   (--skip-build: dist/ is already built; the overhead part otherwise builds it for the pods' cairn)
  */
 import { spawn } from 'node:child_process';
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     'pods-from-source': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
     'operator-in-process': { type: 'boolean', default: false },
+    formats: { type: 'string', default: 'csv,parquet' },
   },
 });
 const ROWS = Number(args.rows);
@@ -60,7 +61,11 @@ print(len(df))
 interface Measure {
   seconds: number;
   rssMiB: number;
+  /** CPU seconds (user + system, all threads), as last read from /proc/<pid>/stat before the exit (20 ms apart). */
+  cpuSeconds: number;
 }
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** Runs a command to completion; its wall time and the last VmHWM seen in /proc while it lived. */
 function measure(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measure> {
@@ -69,6 +74,7 @@ function measure(command: string, argv: string[], env: NodeJS.ProcessEnv = proce
     const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     let hwmKiB = 0;
+    let ticks = 0;
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const poll = setInterval(() => {
       readFile(`/proc/${child.pid}/status`, 'utf8')
@@ -77,12 +83,18 @@ function measure(command: string, argv: string[], env: NodeJS.ProcessEnv = proce
           if (match) hwmKiB = Math.max(hwmKiB, Number(match[1]));
         })
         .catch(() => undefined); // it exited between two polls
+      readFile(`/proc/${child.pid}/stat`, 'utf8')
+        .then((stat) => {
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+          ticks = Math.max(ticks, Number(fields[11]) + Number(fields[12])); // utime, stime
+        })
+        .catch(() => undefined);
     }, 20);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(poll);
       if (code !== 0) reject(new Error(`${command} ${argv.join(' ')} exited ${code}: ${stderr}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, rssMiB: hwmKiB / 1024 });
+      else resolve({ seconds: (performance.now() - started) / 1000, rssMiB: hwmKiB / 1024, cpuSeconds: ticks / CLOCK_TICKS });
     });
   });
 }
@@ -116,7 +128,8 @@ async function main(): Promise<void> {
     const script = join(dir, 'pandas_profile.py');
     await writeFile(script, PANDAS);
     const rows: string[] = [];
-    for (const format of ['csv', 'parquet'] as const) {
+    const formats = (args.formats ?? 'csv,parquet').split(',') as Array<'csv' | 'parquet'>;
+    for (const format of formats) {
       const data = join(dir, `data.${format}`);
       const cairn: Measure[] = [];
       const pandas: Measure[] = [];
@@ -127,15 +140,17 @@ async function main(): Promise<void> {
         pandas.push(await measure(env.python, [script, data, format, numeric.join(','), categorical.join(',')]));
       }
       const uncapped = await measure(process.execPath, profileArgs, { ...process.env, CAIRN_FROM_DIST: '1' });
-      const c = { seconds: median(cairn.map((m) => m.seconds)), rssMiB: Math.max(...cairn.map((m) => m.rssMiB)) };
-      const p = { seconds: median(pandas.map((m) => m.seconds)), rssMiB: Math.max(...pandas.map((m) => m.rssMiB)) };
+      const c = { seconds: median(cairn.map((m) => m.seconds)), rssMiB: Math.max(...cairn.map((m) => m.rssMiB)), cpuSeconds: median(cairn.map((m) => m.cpuSeconds)) };
+      const p = { seconds: median(pandas.map((m) => m.seconds)), rssMiB: Math.max(...pandas.map((m) => m.rssMiB)), cpuSeconds: median(pandas.map((m) => m.cpuSeconds)) };
+      const spread = (ms: Measure[]): string => ms.map((m) => m.seconds.toFixed(2)).join(', ');
       const rate = (m: Measure): string => `${Math.round(ROWS / m.seconds).toLocaleString('en-US')} rows/s (${m.seconds.toFixed(2)} s)`;
       const speedGoal = format === 'csv' ? (c.seconds <= p.seconds ? 'met' : 'missed') : 'no goal';
       rows.push(`${format.padEnd(8)} cairn profile ${rate(c).padEnd(30)} pandas ${rate(p).padEnd(30)} goal >= pandas: ${speedGoal}`);
       rows.push(`${''.padEnd(8)} peak RSS      ${`${c.rssMiB.toFixed(0)} MiB`.padEnd(30)} pandas ${`${p.rssMiB.toFixed(0)} MiB`.padEnd(30)} goal <= ${RSS_GOAL_MIB} MiB: ${c.rssMiB <= RSS_GOAL_MIB ? 'met' : 'missed'}`);
+      rows.push(`${''.padEnd(8)} CPU          ${`${c.cpuSeconds.toFixed(2)} s`.padEnd(30)} pandas ${`${p.cpuSeconds.toFixed(2)} s`.padEnd(30)} (user + system, all threads; runs: cairn ${spread(cairn)} s, pandas ${spread(pandas)} s)`);
       rows.push(`${''.padEnd(8)} (without the heap cap: ${uncapped.rssMiB.toFixed(0)} MiB peak RSS, ${uncapped.seconds.toFixed(2)} s)`);
     }
-    const profile = JSON.parse(await readFile(join(dir, 'profile-csv.json'), 'utf8')) as { rows: number };
+    const profile = JSON.parse(await readFile(join(dir, `profile-${formats[0]}.json`), 'utf8')) as { rows: number };
     process.stdout.write(
       [`cairn profile vs pandas: ${ROWS.toLocaleString('en-US')} rows x ${columns.length - 1} features + target (${numeric.length} numeric, ${categorical.length} categorical), median of ${RUNS} runs, wall time incl. process start; cairn compiled, ${HEAP_CAP}`, ...rows, `(profile rows: ${profile.rows})`].join('\n') + '\n',
     );
