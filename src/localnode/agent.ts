@@ -184,7 +184,9 @@ export class NodeAgent {
     const worker: PodWorker = new PodWorker(pod, {
       spawn: (spawnOptions) => this.logs.spawned(spawnOptions, () => options.spawn(spawnOptions)),
       images: options.images,
-      visiblePaths: options.visiblePaths,
+      // The service hosts file's folder too: a volume over /tmp must not hide it (the node renames a new file
+      // into it, so the folder is kept, not the file).
+      visiblePaths: [...(options.visiblePaths ?? []), dirname(this.serviceHostsFile)],
       envSources: { ...apiEnvSources(this.core), services: (namespace) => this.services.servicesIn(namespace) },
       volumes: this.volumes.podDeps(),
       events: this.events.forPod(pod),
