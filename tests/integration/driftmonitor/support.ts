@@ -164,14 +164,19 @@ export async function createMonitor(namespace: string, name: string, spec: Recor
 
 export const conditionOf = (monitor: DriftMonitorObject | undefined, type: string): Condition | undefined => monitor?.status?.conditions?.find((c) => c.type === type);
 
-/** Waits until `check` accepts the DriftMonitor (it throws to say why not yet), and returns it. */
+/** Waits until `check` accepts the DriftMonitor (it throws to say why not yet; the monitor's Warning Events are added), and returns it. */
 export async function monitorWhere(namespace: string, name: string, what: string, check: (m: DriftMonitorObject) => void, timeoutMs = 120_000): Promise<DriftMonitorObject> {
   return eventually(
     `DriftMonitor ${name}: ${what}`,
     async () => {
       const monitor = await kube.get<DriftMonitorObject>(driftMonitorResource, name, namespace);
       if (!monitor) throw new Error('not found');
-      check(monitor);
+      try {
+        check(monitor);
+      } catch (err) {
+        const warnings = (await monitorEvents(namespace, name)).filter((e) => e.startsWith('Warning/'));
+        throw new Error(`${(err as Error).message}${warnings.length > 0 ? `; Warning Events: ${warnings.join(' | ')}` : ''}`);
+      }
       return monitor;
     },
     { timeoutMs },
