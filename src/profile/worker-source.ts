@@ -1,7 +1,7 @@
 /**
  * A csv or jsonl file whose passes are read in a worker thread (reader-worker.ts) while the engine computes on
  * this one: reading (tokenizing, parsing numbers) is about 60% of a csv profile's CPU and the statistics the rest,
- * so on two cores a pass takes about the time of the reader alone (1M rows x 11 columns: ~2.0 s -> ~1.3 s). The
+ * so on two free cores a pass takes about the time of the reader alone (docs/benchmarks.md, Training). The
  * batches are the ones the in-process reader gives, in the same order, so the profile is the same. Memory: the
  * worker's own heap and at most IN_FLIGHT batches between the threads (about 3 MiB at 8,192 rows).
  */
