@@ -21,7 +21,7 @@ Cluster:
   --context NAME           kubeconfig context (default: its current context)
   --namespaces a,b         namespaces to watch (default: all namespaces)
   --controllers a,b        controllers to run, of gitsource, dataset, modelversion, experiment,
-                           deployment (default: all)
+                           deployment, driftmonitor (default: all)
 HTTP:
   --metrics-addr [HOST]:PORT
                            listen address for metrics, probes and webhooks (default :8080)

@@ -1,6 +1,7 @@
 import { defaultCairnImage, experimentController } from '../controllers/experiment/index.js';
 import { datasetController } from '../controllers/dataset/index.js';
 import { deploymentController } from '../controllers/deployment/index.js';
+import { driftMonitorController } from '../controllers/driftmonitor/index.js';
 import { gitSourceComponents } from '../controllers/gitsource/index.js';
 import { modelVersionController } from '../controllers/modelversion/index.js';
 import type { ControllerFactory } from '../runtime/controller.js';
@@ -36,6 +37,7 @@ export function defaultComponents(options: Pick<OperatorOptions, 'gitCacheDir' |
     modelversion: () => modelVersionController({ cairnImage }),
     experiment: () => experimentController({ cairnImage: cairnImage ?? defaultCairnImage, allowFileUrls: options.allowFileUrls }),
     deployment: () => deploymentController({ ...(cairnImage ? { cairnImage } : {}) }),
+    driftmonitor: () => driftMonitorController(),
   };
   const controllers = CONTROLLER_NAMES.filter((name) => enabled.has(name)).flatMap((name) => factories[name]() ?? []);
   return { controllers, ...(gitSources ? { gitWebhook: gitSources.webhook } : {}) };

@@ -1,5 +1,5 @@
 /** The names `--controllers` accepts, in the order the operator starts them (src/operator/components.ts). */
-export const CONTROLLER_NAMES = ['gitsource', 'dataset', 'modelversion', 'experiment', 'deployment'] as const;
+export const CONTROLLER_NAMES = ['gitsource', 'dataset', 'modelversion', 'experiment', 'deployment', 'driftmonitor'] as const;
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
 
 /** Everything `cairn operator` is configured with (from flags; see src/cli/operator.ts). */

@@ -15,6 +15,7 @@
  * - Shadow: a percentage of requests is mirrored to the new version (its answers are compared, never returned);
  *   a promote switches it in; failed analysis rolls back.
  * - Immediate: the new version is switched in as soon as its pods are available.
+ * - A hold (a DriftMonitor's pauseRollout) keeps a rollout at its step, measured, until it is lifted.
  * - Promote (`cairn.dev/promote`) finishes a rollout at once; abort (`cairn.dev/abort`) rolls it back. Each is
  *   acted on once per distinct annotation value, which the state records.
  * - A rolled-back version is not tried again until the selection changes.
@@ -79,6 +80,11 @@ export interface Observed {
   abort?: string;
   /** A measurement taken since the last decision, when the analysis was due. */
   measurement?: Measurement;
+  /**
+   * Why the rollout must not move on (a DriftMonitor's pauseRollout while live traffic drifts): it stays at its
+   * step, still measured and still rolled back by a failing analysis; promote and abort still act.
+   */
+  hold?: string;
   now: Date;
 }
 
@@ -196,6 +202,11 @@ export function decide(strategy: Strategy | undefined, previous: RolloutState, o
     return { state, events, measure, requeueAfterMs: next.length > 0 ? Math.min(...next) : undefined };
   };
 
+  if (observed.hold !== undefined) {
+    state = { ...state, phase: 'Paused', message: `held at ${state.weight}%: ${observed.hold}` };
+    return waiting();
+  }
+
   switch (typeOf(strategy)) {
     case 'Immediate': {
       events.push({ reason: 'Promoted', message: `version ${state.canary} serves all traffic` });
@@ -248,6 +259,9 @@ function canarySteps(
     const where = `step ${state.step + 1} of ${steps.length}`;
     if (step.setWeight !== undefined) {
       if (state.weight !== step.setWeight) {
+        // The step acts from now: the analysis clock starts with the canary's first traffic, so the first
+        // measurement covers a whole interval of it instead of the pods' start-up.
+        if (state.weight === 0) state.stepStartedAt = now;
         state.weight = step.setWeight;
         events.push({ reason: 'WeightSet', message: `${where}: version ${state.canary} gets ${step.setWeight}% of traffic` });
         state.phase = 'Progressing';

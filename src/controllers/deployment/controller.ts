@@ -22,12 +22,17 @@ import { decide, type Decision, type Observed, type RolloutState } from '../../r
 import { selectVersion, signatureProblems, type Candidate } from '../../rollout/selection.js';
 import { stateFromStatus, statusFromState } from '../../rollout/state.js';
 import { childSelector, kindController, KitReason, stamped, upToDate, type Scope } from '../kit/index.js';
+import { baselineDataset, profileConfigMapName } from '../driftmonitor/baseline.js';
+import { DriftMonitorCondition } from '../driftmonitor/reasons.js';
 import { cairnResource } from '../resources.js';
 import { measure, Scrapes, type ServingPod } from './measure.js';
 import { DeploymentCondition, deploymentConditions, DeploymentReason } from './reasons.js';
 
 export const deploymentResource = cairnResource('Deployment');
 const modelVersionResource = cairnResource('ModelVersion');
+const driftMonitorResource = cairnResource('DriftMonitor');
+/** The key of the profile in its ConfigMap (docs/contracts.md §4). */
+const PROFILE_KEY = 'profile.json';
 const virtualServiceResource: ResourceType = { group: 'networking.istio.io', version: 'v1', kind: 'VirtualService', plural: 'virtualservices', namespaced: true };
 
 /** The annotations a person (or `cairn rollout promote|abort`) sets; each distinct value is acted on once. */
@@ -47,6 +52,10 @@ export interface DeploymentControllerOptions {
 
 type DeploymentObject = Deployment & KubeObject & { metadata: { name: string; namespace: string } };
 type ModelVersionObject = ModelVersion & KubeObject & { metadata: { name: string; namespace: string } };
+type DriftMonitorObject = KubeObject & {
+  spec?: { deploymentRef?: { name?: string }; baseline?: { datasetRef?: { name?: string } } };
+  status?: { conditions?: ReadonlyArray<{ type: string; status: string; message?: string }> };
+};
 interface AppsStatus {
   spec?: { replicas?: number };
   status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
@@ -60,6 +69,9 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
     const modelVersions = deps.informers.for<ModelVersionObject>(modelVersionResource);
     const apps = deps.informers.for<KubeObject & AppsStatus>(builtin.deployment, { labelSelector: childSelector });
     const pods = deps.informers.for<KubeObject>(builtin.pod, { labelSelector: childSelector });
+    const driftMonitors = deps.informers.for<DriftMonitorObject>(driftMonitorResource);
+    const datasets = deps.informers.for<KubeObject>(cairnResource('Dataset'));
+    const configMaps = deps.informers.for<KubeObject & { data?: Record<string, string> }>(builtin.configMap, { labelSelector: childSelector });
     const scrapes = new Scrapes();
     const io = { fetch: options.fetch ?? fetch };
     const cairnImage = options.cairnImage ?? DEFAULT_SERVING_IMAGE;
@@ -153,6 +165,32 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       return versions.length > 0 ? Math.max(...versions) : undefined;
     }
 
+    /**
+     * The baseline profile mounted in the serving pods when a DriftMonitor watches this Deployment, so they count
+     * live feature values on its bins (docs/drift.md). Left out until the profile's ConfigMap exists: a pod whose
+     * ConfigMap volume is missing would not start. A DriftMonitor's status change brings the next reconcile.
+     */
+    function driftProfile(d: DeploymentObject, stable: number | undefined): { configMap: string; key: string } | undefined {
+      const monitor = driftMonitors.list(d.metadata.namespace).find((m) => m.spec?.deploymentRef?.name === d.metadata.name);
+      if (!monitor) return undefined;
+      const stableVersion = modelVersions.list(d.metadata.namespace).find((mv) => mv.spec?.model === d.spec.model && mv.spec.version === stable);
+      const baseline = baselineDataset(monitor.spec?.baseline?.datasetRef?.name, stableVersion);
+      if (!baseline) return undefined;
+      const dataset = datasets.get(baseline.name, d.metadata.namespace);
+      const configMap = dataset ? profileConfigMapName(dataset) : `${baseline.name}-profile`;
+      return configMaps.get(configMap, d.metadata.namespace)?.data?.[PROFILE_KEY] === undefined ? undefined : { configMap, key: PROFILE_KEY };
+    }
+
+    /** Why the rollout must hold: a DriftMonitor of this Deployment asks it to while live traffic drifts. */
+    function driftHold(d: DeploymentObject): string | undefined {
+      for (const monitor of driftMonitors.list(d.metadata.namespace)) {
+        if (monitor.spec?.deploymentRef?.name !== d.metadata.name) continue;
+        const pause = monitor.status?.conditions?.find((c) => c.type === DriftMonitorCondition.RolloutPauseRequested && c.status === 'True');
+        if (pause) return `DriftMonitor ${monitor.metadata?.name ?? ''} holds it: ${pause.message ?? 'live traffic drifted'}`;
+      }
+      return undefined;
+    }
+
     /** The HTTPRoute or VirtualService: read live (no informer, so the operator runs without those CRDs). */
     async function applyRoute(d: DeploymentObject, route: Record<string, unknown>): Promise<{ weightOf: (canary: number) => number | undefined; applied: boolean }> {
       const resource = route.kind === 'HTTPRoute' ? builtin.httpRoute : virtualServiceResource;
@@ -194,12 +232,14 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
         if (before.route) routeWeight = (await applyRoute(d, before.route)).weightOf;
       }
       const selectedVersion = selected(scope, all, previous.stable);
+      const hold = driftHold(d);
       const observed: Observed = {
         selected: selectedVersion,
         canaryAvailable: canaryAvailable(d, previous, selectedVersion),
         weightVerified: weightVerified(d, previous, all, routeWeight),
         ...(annotations[PROMOTE_ANNOTATION] !== undefined ? { promote: annotations[PROMOTE_ANNOTATION] } : {}),
         ...(annotations[ABORT_ANNOTATION] !== undefined ? { abort: annotations[ABORT_ANNOTATION] } : {}),
+        ...(hold !== undefined ? { hold } : {}),
         now,
       };
       // The machine's first answer says whether a measurement is due; it then decides again with it.
@@ -233,7 +273,8 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       const versions = [state.stable, state.canary, retiring];
       const artifacts = artifactsOf(all, versions);
       const missing = versions.filter((v): v is number => v !== undefined && !artifacts.has(v));
-      const desired = render({ deployment: d, state, artifacts, ...(retiring !== undefined ? { retiring } : {}), cairnImage, allowFileUrls: deps.settings.allowFileUrls });
+      const profile = driftProfile(d, state.stable);
+      const desired = render({ deployment: d, state, artifacts, ...(retiring !== undefined ? { retiring } : {}), ...(profile ? { profile } : {}), cairnImage, allowFileUrls: deps.settings.allowFileUrls });
       const outcome = await scope.applyChildren(desired.children);
       if (outcome.errors.length > 0) {
         const e = outcome.errors[0]!;
@@ -291,6 +332,13 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
               .list(mv.metadata?.namespace)
               .filter((d) => d.spec?.model === (mv as ModelVersionObject).spec?.model)
               .map((d) => keyOf(d.metadata.namespace, d.metadata.name)),
+        },
+        {
+          resource: driftMonitorResource,
+          map: (m) => {
+            const name = (m as DriftMonitorObject).spec?.deploymentRef?.name;
+            return name ? [keyOf(m.metadata?.namespace, name)] : [];
+          },
         },
       ],
       forget: (req) => scrapes.forget(req.key),

@@ -125,11 +125,30 @@ describe('Canary', () => {
     expect(d.events.map((e) => e.reason)).toEqual(['RolloutCanceled']);
   });
 
+  test('a hold (drift) keeps the rollout at its step, still measured and rolled back by a failure; lifted, it moves on', () => {
+    let d = step(canary, serving(), { selected: 2, t: 0 });
+    expect(d.state).toMatchObject({ step: 0, weight: 20 });
+    d = step(canary, d.state, { selected: 2, hold: 'DriftMonitor eta-drift: live traffic drifted', t: 1 });
+    expect(d.state).toMatchObject({ phase: 'Paused', step: 0, weight: 20, message: 'held at 20%: DriftMonitor eta-drift: live traffic drifted' });
+    // well past the 1m pause: still held
+    const held = step(canary, d.state, { selected: 2, hold: 'drift', t: 200 });
+    expect(held.state).toMatchObject({ step: 0, weight: 20 });
+    expect(held.measure).toBe(true);
+    const failing = step(canary, held.state, { selected: 2, hold: 'drift', measurement: { verdict: 'Failed', at: iso(200), detail: 'x' }, t: 200 });
+    const rolledBack = step(canary, failing.state, { selected: 2, hold: 'drift', measurement: { verdict: 'Failed', at: iso(230), detail: 'x' }, t: 230 });
+    expect(rolledBack.state).toMatchObject({ phase: 'RolledBack', canary: undefined });
+    const lifted = step(canary, held.state, { selected: 2, t: 201 });
+    expect(lifted.state).toMatchObject({ step: 1, phase: 'Progressing' });
+  });
+
   test('pods not available hold the rollout where it is', () => {
     let d = step(canary, serving(), { selected: 2, canaryAvailable: false, t: 0 });
     expect(d.state).toMatchObject({ canary: 2, step: 0, weight: 0, message: 'waiting for the pods of version 2' });
     d = step(canary, d.state, { selected: 2, t: 100 });
-    expect(d.state).toMatchObject({ step: 0, weight: 20 });
+    // The analysis clock starts with the first traffic, not with the pods' start-up: no measurement is due yet.
+    expect(d.state).toMatchObject({ step: 0, weight: 20, stepStartedAt: iso(100) });
+    expect(d.measure).toBe(false);
+    expect(d.requeueAfterMs).toBe(30_000);
   });
 
   test('an operator restart resumes at the same step: the state alone decides (replaying a decision changes nothing)', () => {

@@ -44,7 +44,7 @@ describe('parseOperatorArgs', () => {
     const { defaultComponents } = await import('../../../src/operator/components.js');
     const base = { gitCacheDir: '/tmp/unused', allowFileUrls: false };
     const all = defaultComponents(base);
-    expect(all.controllers).toHaveLength(5);
+    expect(all.controllers).toHaveLength(6);
     expect(all.gitWebhook).toBeDefined();
     const gitOnly = defaultComponents({ ...base, controllers: ['gitsource'] });
     expect(gitOnly.controllers).toHaveLength(1);
