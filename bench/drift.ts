@@ -14,20 +14,11 @@
  * Seeded: the same figures of 2 and 3 on every run; the times of 1 are this machine's.
  */
 import { countIntoBins, criteriaOf, DEFAULT_NUMERIC_CHECK, psiStatistic, scoreNumeric, type CheckSpec } from '../src/drift/index.js';
+import { mulberry32 } from '../src/drift/simulated-null.js';
 
 const BASELINE_SIZE = 50_000;
 const BINS = 10;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n draws of N(mean, 1) (Box-Muller). */
 function normals(random: () => number, n: number, mean = 0): Float64Array {

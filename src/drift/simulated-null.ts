@@ -15,7 +15,8 @@ export const SIMULATED_DRAWS = 2000;
 export const SIMULATED_BELOW_EXPECTED = 50;
 const CACHE_SIZE = 32;
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded generator (the same draws on every machine), for simulations and test data. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,6 +3,7 @@
  * controller, real serving pods of the driver model (renderServingDeployment with the profile mounted, on the
  * local node), and traffic drawn from the profile's own bins.
  */
+import { mulberry32 } from '../../../src/drift/simulated-null.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,17 +110,6 @@ export async function servingUrls(namespace: string, owner: KubeObject & Serving
   );
 }
 
-/** mulberry32: a small seeded generator, so the traffic is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `rows` rows from the training distribution as the profile bins it: each feature's values spread over its bins in
@@ -127,7 +117,7 @@ function seeded(seed: number): () => number {
  * values by that much afterwards.
  */
 export function trainingRows(rows: number, seed: number, shift: Record<string, number> = {}): number[][] {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const columns = profile.features.map((f) => {
     const { bins } = f as NumericProfile;
     const total = bins.counts.reduce((a, b) => a + b, 0);
@@ -175,7 +165,7 @@ export async function monitorWhere(namespace: string, name: string, what: string
         check(monitor);
       } catch (err) {
         const warnings = (await monitorEvents(namespace, name)).filter((e) => e.startsWith('Warning/'));
-        throw new Error(`${(err as Error).message}${warnings.length > 0 ? `; Warning Events: ${warnings.join(' | ')}` : ''}`);
+        throw new Error(`${(err as Error).message}${warnings.length > 0 ? `; Warning Events: ${warnings.join(' | ')}` : ''}`, { cause: err });
       }
       return monitor;
     },

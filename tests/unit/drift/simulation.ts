@@ -3,16 +3,7 @@
  * million draws) and multinomial windows drawn from a baseline histogram's shares.
  */
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../../src/drift/simulated-null.js';
 
 /** A window of `size` observations drawn from the shares of `counts`, as counts on the same bins. */
 export function drawWindow(random: () => number, counts: readonly number[], size: number): number[] {
