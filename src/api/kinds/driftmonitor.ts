@@ -18,7 +18,12 @@ export const FeatureCheck = obj(
 export const DriftMonitorSpec = obj(
   {
     deploymentRef: LocalObjectReference('cairn.dev Deployment whose traffic is watched'),
-    baseline: obj({ datasetRef: LocalObjectReference('Dataset whose profile is the reference distribution') }, 'The reference distribution.'),
+    baseline: optional(
+      obj(
+        { datasetRef: LocalObjectReference('Dataset whose profile is the reference distribution') },
+        "The reference distribution. Default: the Dataset the Deployment's stable ModelVersion was trained on (its lineage).",
+      ),
+    ),
     features: optional(list(FeatureCheck, 'Features to check. Default: every schema feature, psi for numeric, chi2 for categorical.', { maxItems: 512, mapKeys: ['name'] })),
     output: optional(
       obj(

@@ -76,7 +76,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
     function baselineChecks(monitor: DriftMonitorObject, deployment: Frozen<DeploymentObject>): ColumnCheck[] {
       const namespace = monitor.metadata.namespace;
       const stable = stableModelVersion(deployment, modelVersions.list(namespace));
-      const baseline = baselineDataset(monitor.spec.baseline.datasetRef.name, stable);
+      const baseline = baselineDataset(monitor.spec.baseline?.datasetRef.name, stable);
       if (!baseline) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `No baseline: Deployment ${deployment.metadata.name} has no stable version trained on a Dataset yet`, dependencyRecheckMs);
       const dataset = datasets.get(baseline.name, namespace);
       if (!dataset) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `Dataset ${baseline.name} not found`, dependencyRecheckMs);
@@ -182,10 +182,11 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       recordRetrain(scope.conditions, step.retrain, value);
     }
 
-    const referencing = (field: (m: Frozen<DriftMonitorObject>) => string) => (obj: Frozen<KubeObject>) =>
+    /** The monitors whose `field` names the object; with no name (a baseline from the lineage), every monitor of its namespace. */
+    const referencing = (field: (m: Frozen<DriftMonitorObject>) => string | undefined) => (obj: Frozen<KubeObject>) =>
       monitors
         .list(obj.metadata?.namespace)
-        .filter((m) => field(m) === obj.metadata?.name)
+        .filter((m) => (field(m) ?? obj.metadata?.name) === obj.metadata?.name)
         .map((m) => keyOf(m.metadata.namespace, m.metadata.name));
 
     return kindController<DriftMonitorObject>(deps, {
@@ -195,7 +196,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       steps: [evaluateDrift, actOnDrift],
       watches: [
         { resource: cairnResource('Deployment'), map: referencing((m) => m.spec.deploymentRef.name) },
-        { resource: cairnResource('Dataset'), map: referencing((m) => m.spec.baseline.datasetRef.name) },
+        { resource: cairnResource('Dataset'), map: referencing((m) => m.spec.baseline?.datasetRef.name) },
       ],
       resyncAfterMs: (monitor) => {
         try {
