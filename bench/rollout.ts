@@ -12,6 +12,7 @@
  */
 import '../src/testenv/node-compat.js';
 import { execFile, execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -65,7 +66,10 @@ async function main(): Promise<void> {
   process.stderr.write(`Starting a local cluster (control plane, local node, S3) in ${scratch}...\n`);
   const cluster = await startLocalCluster({ root, logger: silentLogger, stateRoot: scratch, buckets: [BUCKET], kwokNodes: 0, podIpPrefix: '127.0.4.' });
   const kube = new HttpKubeClient(cluster.plane.kubeConfig());
-  const operatorLog = createLogger({ level: 'silent' });
+  // The operator's log, for where a slow rollback spent its time: $CAIRN_BENCH_OPERATOR_LOG (default: none).
+  const operatorLog = process.env.CAIRN_BENCH_OPERATOR_LOG
+    ? createLogger({ level: 'info' }, createWriteStream(process.env.CAIRN_BENCH_OPERATOR_LOG))
+    : createLogger({ level: 'silent' });
   let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
   try {
     const kubectl = join(cluster.plane.binDir, 'kubectl');
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
     const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: [[0.5, 0.9, 280]] }] });
 
     const windows: number[] = [];
+    const detections: number[] = [];
     for (let r = 0; r < runs; r++) {
       const version = r + 2;
       const answers: Array<{ at: number; status: number }> = [];
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
         const now = await status();
         return now?.phase === 'RolledBack' && now.rollout?.rolledBack === version ? true : undefined;
       }, 600_000);
+      const rolledBackAt = performance.now();
       // A few seconds more: the last 500 must be seen to be the last.
       await new Promise((r2) => setTimeout(r2, 5_000));
       sending = false;
@@ -135,7 +141,10 @@ async function main(): Promise<void> {
       if (errors.length === 0) throw new Error(`run ${r + 1}: the canary never answered a 500 through the route`);
       const window = (errors.at(-1)!.at - errors[0]!.at) / 1000;
       windows.push(window);
-      process.stderr.write(`  first 500 to last: ${window.toFixed(1)} s (${errors.length} of ${answers.length} requests failed)\n`);
+      detections.push((rolledBackAt - errors[0]!.at) / 1000);
+      process.stderr.write(
+        `  first 500 to last: ${window.toFixed(1)} s (${errors.length} of ${answers.length} requests failed); RolledBack in status ${detections.at(-1)!.toFixed(1)} s after the first 500\n`,
+      );
     }
     storage.close();
     const sorted = [...windows].sort((a, b) => a - b);
@@ -148,7 +157,7 @@ async function main(): Promise<void> {
       `| first failed request to all traffic on stable, median | ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} s | ${intervalS} s | <= ${goal} s: ${sorted[Math.floor(sorted.length / 2)]! <= goal ? 'met' : 'missed'} |`,
       `| the same, worst of ${runs} | ${sorted.at(-1)!.toFixed(1)} s | ${intervalS} s | <= ${goal} s: ${sorted.at(-1)! <= goal ? 'met' : 'missed'} |`,
       '',
-      `runs: ${windows.map((w) => `${w.toFixed(1)} s`).join(', ')}`,
+      `runs: ${windows.map((w) => `${w.toFixed(1)} s`).join(', ')}; of which RolledBack was in status after ${detections.map((w) => `${w.toFixed(1)} s`).join(', ')}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

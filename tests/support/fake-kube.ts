@@ -232,15 +232,31 @@ export class FakeKube implements KubeClient {
     return structuredClone(stored);
   }
 
+  /** Watch events held back (a watch that lags behind the writes) until {@link deliverHeldEvents}. */
+  private held: Array<() => void> | undefined;
+
+  /** From now on, watch events wait until {@link deliverHeldEvents}: a cache that has not caught up. */
+  holdEvents(): void {
+    this.held ??= [];
+  }
+
+  deliverHeldEvents(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const deliver of held) queueMicrotask(deliver);
+  }
+
   private emit(res: ResourceType, type: WatchEventType, obj: Obj): void {
     const id = resourceId(res);
     this.log.push({ rv: this.rv, res: id, type, obj: structuredClone(obj) });
     for (const w of this.watchers) {
       if (w.res === id && selected(res, obj, w.opts)) {
         const copy = structuredClone(obj);
-        queueMicrotask(() => {
+        const deliver = () => {
           if (this.watchers.has(w)) w.onEvent(type, copy);
-        });
+        };
+        if (this.held) this.held.push(deliver);
+        else queueMicrotask(deliver);
       }
     }
   }

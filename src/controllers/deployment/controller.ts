@@ -261,6 +261,7 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
           },
           { ...io, signal: AbortSignal.timeout(30_000) },
         );
+        scope.log.info({ canary: first.state.canary, verdict: measurement.verdict, detail: measurement.detail }, 'Measured the canary');
         decision = decide(strategy, previous, { ...observed, measurement }, parseDuration);
       }
       const state = decision.state;

@@ -89,18 +89,32 @@ export interface KindController<T extends ReconciledObject> {
 const isSuspendedSpec = (object: ReconciledObject): boolean => (object.spec as { suspend?: unknown } | undefined)?.suspend === true;
 
 /** Builds the runtime's ControllerDefinition for a kind from its steps. */
+/** How soon to look again while the cache has not caught up with this controller's own status write. */
+const STALE_CACHE_RECHECK_MS = 100;
+
 export function kindController<T extends ReconciledObject>(deps: ControllerDeps, kind: KindController<T>): ControllerDefinition {
   const cache = deps.informers.for<T>(kind.resource);
   const children = kind.children ?? [];
   // Touch every child informer now, so a term waits for their caches before the first reconcile.
   for (const res of children) deps.informers.for(res, { labelSelector: childSelector });
 
+  /**
+   * Key -> the resourceVersion the cache showed when this controller last wrote the object's status. While the
+   * cache still shows it, the cache has not caught up with that write: a reconcile from it would decide again
+   * from the state before (start a Job, re-create a child it just pruned), so it waits for the cache instead.
+   */
+  const writtenOver = new Map<string, string>();
+
   async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
     const cached = cache.get(req.name, req.namespace);
     if (!cached || cached.metadata?.deletionTimestamp) {
+      writtenOver.delete(req.key);
       kind.forget?.(req);
       return done;
     }
+    const version = cached.metadata?.resourceVersion;
+    if (version !== undefined && writtenOver.get(req.key) === version) return requeueAfter(STALE_CACHE_RECHECK_MS);
+    writtenOver.delete(req.key);
     const object = mutableCopy(cached) as T;
     if ((kind.suspended ?? isSuspendedSpec)(object)) {
       ctx.log.debug(`Skipped suspended ${object.kind}`);
@@ -143,7 +157,10 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
 
     const failure = failureOf(error);
     const next = { ...status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: conditions.result(failure) } as StatusOf<T>;
-    await writeStatus(object, next, ctx);
+    const written = await writeStatus(object, next, ctx);
+    // Only a write that made a new version: a no-op apply (the server already held this status) leaves the
+    // version as it was, and waiting for the cache to move past it would wait for nothing.
+    if (version !== undefined && written !== undefined && written !== version) writtenOver.set(req.key, version);
     for (const t of transitions(previousConditions, next.conditions as Condition[], kind.conditions)) {
       deps.events.record(object, t.type, t.condition.reason, t.condition.message);
       deps.metrics.conditionTransitions.inc({ controller: kind.name, type: t.condition.type, status: t.condition.status });
@@ -161,18 +178,19 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     return after.length > 0 ? requeueAfter(Math.min(...after)) : done;
   }
 
-  /** Server-side apply of the whole status, only when it differs from what the cache holds. */
-  async function writeStatus(object: T, next: StatusOf<T>, ctx: ReconcileContext): Promise<void> {
-    if (isDeepStrictEqual(next, object.status ?? {})) return;
+  /** Server-side apply of the whole status, only when it differs from what the cache holds; the new resourceVersion. */
+  async function writeStatus(object: T, next: StatusOf<T>, ctx: ReconcileContext): Promise<string | undefined> {
+    if (isDeepStrictEqual(next, object.status ?? {})) return undefined;
     try {
-      await deps.kube.applyStatus(
+      const written = await deps.kube.applyStatus(
         kind.resource,
         { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, status: next } as KubeObject,
         { fieldManager: deps.settings.fieldManager, force: true, signal: ctx.signal },
       );
       deps.metrics.statusWrites.inc({ controller: kind.name });
+      return written?.metadata?.resourceVersion;
     } catch (err) {
-      if (isNotFound(err)) return; // deleted meanwhile
+      if (isNotFound(err)) return undefined; // deleted meanwhile
       throw err;
     }
   }

@@ -131,6 +131,30 @@ describe('kit driver', () => {
     expect(await t.registry.getSingleMetricAsString('cairn_condition_transitions_total')).toContain('cairn_condition_transitions_total{controller="widget",type="Ready",status="True"} 1');
   });
 
+  it('never decides from a cache that has not caught up with its own status write: it waits for it', async () => {
+    let runs = 0;
+    const t = await setup([
+      (s) => {
+        runs++;
+        s.status.size = runs;
+      },
+    ]);
+    await create(t.kube, { size: 1 });
+    await t.settle();
+    t.kube.holdEvents();
+    await t.reconcile();
+    expect(runs).toBe(1);
+    // The same cached object again, before the watch delivered the write: no step runs, it looks again soon.
+    const stale = await t.reconcile();
+    expect(runs).toBe(1);
+    expect((stale.result as { requeueAfterMs: number }).requeueAfterMs).toBeLessThanOrEqual(110);
+    // Once the cache shows the write, reconciles run again.
+    t.kube.deliverHeldEvents();
+    await t.reconcile();
+    expect(runs).toBe(2);
+    expect(t.statusWrites()).toBe(2);
+  });
+
   it('keeps lastTransitionTime while a status holds, moves it on a change', async () => {
     let fail = true;
     const t = await setup([
