@@ -95,8 +95,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     options.out('');
     options.out(renderTable(await rows(kube)));
     options.out('');
-    options.out('  READY "-": the Deployment and DriftMonitor controllers arrive in later rounds; today Cairn applies and keeps them.');
-    options.out('  The Dataset waits for its claim ml-data, and the Experiment for the Dataset: the whole lifecycle comes to the demo next.');
+    options.out('  The Dataset waits for its claim ml-data, the Experiment for the Dataset, the Deployment for a ModelVersion and the');
+    options.out('  DriftMonitor for the Deployment: the whole lifecycle comes to the demo next.');
     options.out('');
 
     const deploymentFile = 'driver-stats/deployment.yaml';

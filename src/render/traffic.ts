@@ -86,6 +86,16 @@ export function httpRouteWeight(route: unknown, deployment: OwnerObject, canary:
   return Math.round(((mine.weight ?? 1) / total) * 100);
 }
 
+/** The weights a VirtualService gives, read back (verifyWeight): the canary's percent, or undefined if absent. */
+export function virtualServiceWeight(route: unknown, deployment: OwnerObject, canary: number): number | undefined {
+  const http = (route as { spec?: { http?: Array<{ route?: Array<{ destination?: { host?: string }; weight?: number }> }> } })?.spec?.http;
+  const routes = http?.[0]?.route ?? [];
+  const total = routes.reduce((sum, r) => sum + (r.weight ?? 0), 0);
+  const mine = routes.find((r) => r.destination?.host?.split('.')[0] === versionName(deployment, canary));
+  if (!mine || total === 0) return undefined;
+  return Math.round(((mine.weight ?? 0) / total) * 100);
+}
+
 /** The VirtualService `<name>` of the istio router, for the route Service's host. */
 export function renderVirtualService(deployment: OwnerObject, split: Split): Record<string, unknown> {
   const owner = knownOwner(deployment, { namespaced: true });

@@ -23,7 +23,7 @@ describe('npm run demo', () => {
     expect(stderr).not.toContain('demo failed');
     expect(code).toBe(0);
     const table = stdout.slice(stdout.indexOf('KIND'));
-    for (const row of [/GitSource\s+examples\s+True/, /Dataset\s+driver-stats\s+(True|False|Unknown)\s+examples/, /Experiment\s+eta-elasticnet\s+(True|False|Unknown)\s+examples/, /Deployment\s+eta\s+-\s+examples/, /DriftMonitor\s+eta-drift\s+-\s+examples/]) {
+    for (const row of [/GitSource\s+examples\s+True/, /Dataset\s+driver-stats\s+(True|False|Unknown)\s+examples/, /Experiment\s+eta-elasticnet\s+(True|False|Unknown)\s+examples/, /Deployment\s+eta\s+(True|False|Unknown)\s+examples/, /DriftMonitor\s+eta-drift\s+(True|False|Unknown)\s+examples/]) {
       expect(table).toMatch(row);
     }
     expect(stdout).toMatch(/Webhook POST \/hooks\/git\/cairn-demo\/examples \(GitHub signature\): HTTP 202/);

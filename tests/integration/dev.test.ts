@@ -75,7 +75,8 @@ describe('cairn dev', () => {
       const lines = createInterface({ input: child!.stdout! });
       lines.on('line', (line) => {
         out.push(line);
-        if (line === `export KUBECONFIG=${kubeconfig}`) resolve();
+        // The last of the two lines to paste: both have arrived (they may come in two reads of the pipe).
+        if (line.startsWith('export PATH=')) resolve();
       });
       void exited.then((code) => reject(new Error(`cairn dev exited ${code} before it was ready:\n${out.join('\n')}\n${stderr}`)));
     });
@@ -88,6 +89,7 @@ describe('cairn dev', () => {
     const s3Port = Number(captured(out, /S3 at http:\/\/127\.0\.0\.1:(\d+)/));
     const operatorPort = Number(captured(out, /Started cairn operator at http:\/\/127\.0\.0\.1:(\d+)/));
     expect(apiPort).toBeGreaterThan(0);
+    expect(out).toContain(`export KUBECONFIG=${kubeconfig}`);
     expect(out).toContain(`export PATH=${env.binDir}:$PATH   # kubectl and helm of the same version as the control plane`);
     expect((await markedProcesses(runDir)).length).toBeGreaterThanOrEqual(6); // etcd, apiserver, kcm, scheduler, kwok, s3, operator
 

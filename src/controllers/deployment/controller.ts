@@ -16,7 +16,7 @@ import { keyOf } from '../../runtime/keys.js';
 import { anyOf, generationChanged, metadataChanged } from '../../runtime/predicates.js';
 import { isRenderError } from '../../render/errors.js';
 import { LABEL_MODEL_VERSION, servingSelector, versionName } from '../../render/serving.js';
-import { httpRouteWeight } from '../../render/traffic.js';
+import { httpRouteWeight, virtualServiceWeight } from '../../render/traffic.js';
 import { baseReplicas, desiredObjects, routerOf, type Desired, type VersionArtifact } from '../../rollout/desired.js';
 import { decide, type Decision, type Observed, type RolloutState } from '../../rollout/machine.js';
 import { selectVersion, signatureProblems, type Candidate } from '../../rollout/selection.js';
@@ -199,7 +199,7 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
         let live = await deps.kube.get<KubeObject>(resource, d.metadata.name, d.metadata.namespace);
         const applied = !upToDate(desired, live);
         if (applied) live = await deps.kube.apply(resource, desired, { fieldManager: deps.settings.fieldManager, force: true });
-        return { weightOf: (canary) => (route.kind === 'HTTPRoute' ? httpRouteWeight(live, d, canary) : undefined), applied };
+        return { weightOf: (canary) => (route.kind === 'HTTPRoute' ? httpRouteWeight(live, d, canary) : virtualServiceWeight(live, d, canary)), applied };
       } catch (err) {
         throw new TransientError(DeploymentReason.RouteFailed, `${String(route.kind)} ${d.metadata.name}: ${describeError(err)}`, { cause: err });
       }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { API_VERSION } from '../../../src/api/kind.js';
-import { httpRouteWeight, renderHttpRoute, renderVirtualService, replicaSplit } from '../../../src/render/traffic.js';
+import { httpRouteWeight, renderHttpRoute, renderVirtualService, replicaSplit, virtualServiceWeight } from '../../../src/render/traffic.js';
 import { expectGolden } from './golden.js';
 
 const deployment = { apiVersion: API_VERSION, kind: 'Deployment', metadata: { name: 'eta', namespace: 'ml', uid: '8d7f3f1e-5b2a-4c55-9c61-1f0e2a3b4c5d' } };
@@ -50,9 +50,14 @@ describe('gatewayAPI and istio', () => {
   });
 
   test('VirtualService: weights and mirror', () => {
-    expectGolden('traffic-virtualservice', {
+    const routes = {
       canary: renderVirtualService(deployment, { stable: 1, canary: 2, weight: 30, mirror: 0 }),
       shadow: renderVirtualService(deployment, { stable: 1, canary: 2, weight: 0, mirror: 10 }),
-    });
+    };
+    expectGolden('traffic-virtualservice', routes);
+    expect(virtualServiceWeight(routes.canary, deployment, 2)).toBe(30);
+    expect(virtualServiceWeight(routes.shadow, deployment, 2)).toBe(0);
+    expect(virtualServiceWeight(renderVirtualService(deployment, { stable: 1, weight: 0, mirror: 0 }), deployment, 2)).toBeUndefined();
+    expect(virtualServiceWeight({}, deployment, 2)).toBeUndefined();
   });
 });
