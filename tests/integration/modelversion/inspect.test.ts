@@ -113,7 +113,12 @@ describe('ModelVersion: the inspect Job on the local node', () => {
     const mv = await modelVersionWhere(namespace, 'eta-1', 'Ready', 'True');
     expect(brief(mv)).toEqual(['Ready=True/Verified', 'Verified=True/Verified']);
     expect(mv.status?.signature).toEqual({ inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 3] }], outputs: [{ name: 'variable', datatype: 'FP32', shape: [-1, 1] }] });
-    expect(await eventsOf(namespace, 'eta-1')).toContain('Normal/Verified: Model eta version 1: sha256 matched and ONNX Runtime loaded the model: 1 input, 1 output');
+    // Events are recorded a moment after the status is written.
+    await eventually('the Normal Event of eta-1', async () => {
+      const events = await eventsOf(namespace, 'eta-1');
+      if (!events.includes('Normal/Verified: Model eta version 1: sha256 matched and ONNX Runtime loaded the model: 1 input, 1 output')) throw new Error(events.join('\n'));
+      return true;
+    });
     await eventually('the inspect Job of eta-1 pruned', async () => {
       const { items } = await kube.list(builtin.job, { namespace });
       if (items.some((j) => j.metadata?.name?.startsWith('eta-1-inspect-'))) throw new Error('still there');
