@@ -59,14 +59,14 @@ describe('liveness and startup probes on the local node', () => {
     expect(events.unhealthy.message).toMatch(/^Liveness probe failed/);
     expect(events.unhealthy.involvedObject.fieldPath).toBe('spec.containers{main}');
     expect(events.killing.message).toBe('Container main failed liveness probe, will be restarted');
-    // Each restart was a new process of the same container. "Running" is reported once the process is spawned,
-    // before python has run its first line: wait for the restarted process to have written it.
-    const restarts = pod.status?.containerStatuses?.[0]?.restartCount ?? 0;
-    const runs = await eventually(`${restarts + 1} runs of container main recorded in live-runs`, () => {
+    // A restart is a new process of the same container. "Running" is reported once the process is spawned, before
+    // python has run its first line, and under load a run can be killed before it writes one; the run started
+    // after `healthy` exists lives, so at least a second line comes.
+    const runs = await eventually('a second run of container main recorded in live-runs', () => {
       const count = readFileSync(`${out}/live-runs`, 'utf8').split('\n').filter(Boolean).length;
-      return count >= restarts + 1 ? count : undefined;
+      return count >= 2 ? count : undefined;
     });
-    expect(runs).toBeGreaterThanOrEqual(restarts + 1);
+    expect(runs).toBeGreaterThanOrEqual(2);
   });
 
   test('a startup probe holds readiness and liveness until it passes', async () => {

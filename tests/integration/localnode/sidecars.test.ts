@@ -50,6 +50,10 @@ describe('native sidecars on the local node', () => {
       'open(f"{out}/main.done", "w").write(str(time.time_ns()))',
     ].join('\n');
     const env = [{ name: 'OUT', value: out }];
+    // As on a kubelet, the next container starts once a sidecar has *started*; without a startupProbe that is when
+    // its process is spawned, before python has run a line. The probes make "started" mean "stamped", so the order
+    // of the stamps (and main's view of them) is guaranteed, not a race won on an idle machine.
+    const stamped = (name: string) => ({ exec: { command: ['test', '-f', `${out}/${name}.started`] }, periodSeconds: 1, failureThreshold: 60 });
     await createJob(
       namespace,
       'with-sidecars',
@@ -57,8 +61,8 @@ describe('native sidecars on the local node', () => {
         restartPolicy: 'Never',
         terminationGracePeriodSeconds: 10,
         initContainers: [
-          { name: 'proxy', image: PYTHON, restartPolicy: 'Always', command: ['python3', '-c', SIDECAR, 'proxy', '0'], env },
-          { name: 'shipper', image: PYTHON, restartPolicy: 'Always', command: ['python3', '-c', SIDECAR, 'shipper', '0.5'], env },
+          { name: 'proxy', image: PYTHON, restartPolicy: 'Always', command: ['python3', '-c', SIDECAR, 'proxy', '0'], env, startupProbe: stamped('proxy') },
+          { name: 'shipper', image: PYTHON, restartPolicy: 'Always', command: ['python3', '-c', SIDECAR, 'shipper', '0.5'], env, startupProbe: stamped('shipper') },
         ],
         containers: [{ name: 'main', image: PYTHON, command: ['python3', '-c', main], env }],
       }),
