@@ -150,3 +150,56 @@ describe('sampled request logging', () => {
     expect(logged[1]).toMatchObject({ protocol: 'v1', status: 400, request: { instances: 'oops' }, response: { error: 'instances: expected a non-empty array of rows' } });
   });
 });
+
+/** A shadow that answers each copy with the next of `answers` (status 200, JSON). */
+async function answeringShadow(answers: readonly string[]) {
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(answers[next++ % answers.length]));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('shadow agreement', () => {
+  it("compares each shadow answer with the primary's outputs: agreement by result, and the summed difference", async () => {
+    const answer = (values: number[]) => JSON.stringify({ model_name: 'driver', model_version: '2', outputs: [{ name: 'variable', datatype: 'FP32', shape: [values.length, 1], data: values }] });
+    const shadow = await answeringShadow([answer([0.5, 1.0]), answer([0.5, 1.25]), '{"error":"model not ready"}', answer([0.5, 1.0])]);
+    const registry = new Registry();
+    mirror = createMirror({ url: shadow.url, percent: 100, timeoutMs: 5000, maxInFlight: 1, tolerance: 0.1, model: 'driver', version: '1', registry, logger: captureLogger().logger, random: () => 0 });
+    const outputs = { variable: { type: 'float32' as const, dims: [2, 1], data: new Float32Array([0.5, 1.0]) } };
+    const count = async (result: string) => sample(await registry.metrics(), 'cairn_shadow_comparisons_total', { result }) ?? 0;
+    const total = async () => (await count('agree')) + (await count('disagree')) + (await count('incomparable'));
+    // One slot: each copy is compared before the next goes, so the answers line up with the copies.
+    for (let i = 1; i <= 4; i++) {
+      mirror.offer('/v2/models/driver/infer', Buffer.from(JSON.stringify(body(i))), undefined, { protocol: 'v2', outputs });
+      await expect.poll(total, { timeout: 5000 }).toBe(i);
+    }
+    await mirror.close();
+    const metrics = await registry.metrics();
+    expect([await count('agree'), await count('disagree'), await count('incomparable')]).toEqual([2, 1, 1]);
+    // Three comparable answers of two elements each; only the second differs, by 0.25.
+    expect(sample(metrics, 'cairn_shadow_compared_elements_total', { model: 'driver', version: '1' })).toBe(6);
+    expect(sample(metrics, 'cairn_shadow_abs_difference_total', { model: 'driver', version: '1' })).toBeCloseTo(0.25, 9);
+    await shadow.close();
+  });
+
+  it('copies offered without the primary outputs are sent but not compared', async () => {
+    const shadow = await answeringShadow(['{}']);
+    const registry = new Registry();
+    mirror = createMirror({ url: shadow.url, percent: 100, timeoutMs: 5000, maxInFlight: 4, model: 'driver', version: '1', registry, logger: captureLogger().logger, random: () => 0 });
+    mirror.offer('/v2/models/driver/infer', Buffer.from(JSON.stringify(body(1))));
+    await mirror.close();
+    const metrics = await registry.metrics();
+    expect(sample(metrics, 'cairn_shadow_requests_total', { result: 'ok' })).toBe(1);
+    expect(sample(metrics, 'cairn_shadow_comparisons_total', { result: 'incomparable' }) ?? 0).toBe(0);
+    await shadow.close();
+  });
+});
