@@ -6,6 +6,8 @@ import { isIP } from 'node:net';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseSha256 } from '../serving/model-source.js';
+import { DEFAULT_PREDICTION_LOG_RATE } from '../serving/prediction-log.js';
+import { DEFAULT_FEEDBACK_MAX_AGE_MS, DEFAULT_FEEDBACK_MAX_ROWS } from '../serving/prediction-store.js';
 import type { ExecutionMode } from '../serving/model.js';
 import { serve, type ServeConfig } from '../serving/runtime.js';
 import { DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_CONNECTIONS } from '../serving/server.js';
@@ -53,6 +55,14 @@ Observability:
   --profile FILE           Dataset profile JSON (drift baseline): feature histogram buckets and categories
   --feature-columns SPEC   INPUT=feature,feature,... : the profile feature of each column of INPUT (repeatable)
   --log-sample P           log this share (0..1) of inference requests with their bodies (default 0)
+  --prediction-log-sample P  write this share (0..1) of predictions as JSON lines: id, model, version,
+                           inputs, outputs, latency (default 0: off)
+  --prediction-log-rate N  most prediction log lines per second; more are dropped and counted (default 100)
+  --prediction-log FILE    append the prediction log to FILE (default: stdout, beside the process log)
+Feedback (ground truth after the fact):
+  --feedback-max-rows N    prediction rows kept for POST /v2/models/{name}/feedback, oldest out first
+                           (default 100000; 0: keep none, answer no ids, take no feedback)
+  --feedback-max-age-s N   oldest prediction kept for feedback (default 3600)
   --log-level LEVEL        pino level (default info)
 Shadow:
   --mirror-url URL         copy requests to this server (base URL) after answering them
@@ -94,6 +104,11 @@ const options = {
   profile: { type: 'string' },
   'feature-columns': { type: 'string', multiple: true },
   'log-sample': { type: 'string', default: '0' },
+  'prediction-log-sample': { type: 'string', default: '0' },
+  'prediction-log-rate': { type: 'string', default: String(DEFAULT_PREDICTION_LOG_RATE) },
+  'prediction-log': { type: 'string' },
+  'feedback-max-rows': { type: 'string', default: String(DEFAULT_FEEDBACK_MAX_ROWS) },
+  'feedback-max-age-s': { type: 'string', default: String(DEFAULT_FEEDBACK_MAX_AGE_MS / 1000) },
   'log-level': { type: 'string', default: 'info' },
   'mirror-url': { type: 'string' },
   'mirror-percent': { type: 'string' },
@@ -170,6 +185,10 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     mirrorPercent: mirrorUrl === undefined ? 0 : values['mirror-percent'] === undefined ? 100 : number(values, 'mirror-percent', 0, 100, false),
     mirrorTimeoutMs: number(values, 'mirror-timeout-ms', 1),
     logSample: number(values, 'log-sample', 0, 1, false),
+    feedbackMaxRows: number(values, 'feedback-max-rows', 0, 100_000_000),
+    feedbackMaxAgeMs: number(values, 'feedback-max-age-s', 1, 30 * 86400, false) * 1000,
+    predictionLogSample: number(values, 'prediction-log-sample', 0, 1, false),
+    predictionLogRate: number(values, 'prediction-log-rate', 1, 1_000_000, false),
     shutdownDelayMs: number(values, 'shutdown-delay-s', 0, 3600, false) * 1000,
     drainTimeoutMs: number(values, 'drain-timeout-s', 0, 3600, false) * 1000,
   };
@@ -183,6 +202,12 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   }
   if (typeof values.profile === 'string') config.profilePath = values.profile;
   if (mirrorUrl !== undefined) config.mirrorUrl = mirrorUrl;
+  const predictionLog = values['prediction-log'] as string | undefined;
+  if (predictionLog !== undefined) {
+    if (predictionLog === '') throw new UsageError('--prediction-log: expected a file path');
+    if (config.predictionLogSample === 0) throw new UsageError('--prediction-log needs --prediction-log-sample above 0');
+    config.predictionLogPath = predictionLog;
+  }
   const logLevel = values['log-level'] as string;
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LEVELS.join(', ')}, got "${logLevel}"`);
   return { config, logLevel };

@@ -11,6 +11,7 @@ export type Route =
   | { kind: 'model-metadata'; model: string; version?: string }
   | { kind: 'model-ready'; model: string; version?: string }
   | { kind: 'v2-infer'; model: string; version?: string }
+  | { kind: 'feedback'; model: string; version?: string }
   | { kind: 'v1-status'; model: string; version?: string }
   | { kind: 'v1-metadata'; model: string; version?: string }
   | { kind: 'model-config'; model: string; version?: string }
@@ -62,6 +63,7 @@ function match(parts: string[]): { route: Route; method: 'GET' | 'POST' } | unde
     if (tail === 'config') return { route: withVersion({ kind: 'model-config' as const, model }, version), method: 'GET' };
     if (tail === 'stats') return { route: withVersion({ kind: 'model-stats' as const, model }, version), method: 'GET' };
     if (tail === 'infer') return { route: withVersion({ kind: 'v2-infer' as const, model }, version), method: 'POST' };
+    if (tail === 'feedback') return { route: withVersion({ kind: 'feedback' as const, model }, version), method: 'POST' };
     return undefined;
   }
   if (root === 'v1' && a === 'models' && b !== undefined && b !== '') {

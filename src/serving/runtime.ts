@@ -5,14 +5,18 @@
  * fetched, does not match its sha256 or does not load is never served: the process exits 1.
  */
 import type { EventEmitter } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { bindFeatures, createFeatureTap } from './feature-tap.js';
+import { createLedger } from './feedback.js';
 import { createRequestMetrics } from './metrics.js';
 import { createMirror, type Mirror } from './mirror.js';
 import { loadModel, type ExecutionMode } from './model.js';
 import { fetchModel, redactUri, verifySha256 } from './model-source.js';
+import { DEFAULT_PREDICTION_LOG_RATE, PredictionLog, streamSink } from './prediction-log.js';
+import { DEFAULT_FEEDBACK_MAX_AGE_MS, DEFAULT_FEEDBACK_MAX_ROWS } from './prediction-store.js';
 import { parseProfile, type DatasetProfile } from './profile.js';
 import { createServedModel, type ServedModel } from './served-model.js';
 import type { GrpcServer } from './grpc-server.js';
@@ -47,6 +51,16 @@ export interface ServeConfig {
   mirrorPercent: number;
   mirrorTimeoutMs: number;
   logSample: number;
+  /** Prediction rows kept for feedback (0: none, no ids, no feedback endpoint); default DEFAULT_FEEDBACK_MAX_ROWS. */
+  feedbackMaxRows?: number;
+  /** Oldest prediction kept for feedback; default DEFAULT_FEEDBACK_MAX_AGE_MS. */
+  feedbackMaxAgeMs?: number;
+  /** Share of predictions written to the prediction log (0: off). */
+  predictionLogSample?: number;
+  /** Most prediction log lines per second. */
+  predictionLogRate?: number;
+  /** File the prediction log is appended to; stdout when undefined. */
+  predictionLogPath?: string;
   /** On a stop signal: not ready at once, still accepting for this long (endpoints drop the pod meanwhile). */
   shutdownDelayMs: number;
   drainTimeoutMs: number;
@@ -104,6 +118,26 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
         random: io.random,
       })
     : undefined;
+  const feedbackMaxRows = config.feedbackMaxRows ?? DEFAULT_FEEDBACK_MAX_ROWS;
+  const predictions =
+    feedbackMaxRows > 0
+      ? createLedger(io.registry, { model: config.name, version: config.version, limits: { maxRows: feedbackMaxRows, maxAgeMs: config.feedbackMaxAgeMs ?? DEFAULT_FEEDBACK_MAX_AGE_MS } })
+      : undefined;
+  // A file of its own when asked for; else stdout, where a pod's log shipper already reads (docs/contracts.md §2).
+  const logFile = config.predictionLogSample && config.predictionLogPath ? createWriteStream(config.predictionLogPath, { flags: 'a' }) : undefined;
+  logFile?.on('error', (err) => log.error({ err: err.message, path: config.predictionLogPath }, 'Failed to write the prediction log'));
+  const predictionLog = config.predictionLogSample
+    ? new PredictionLog({
+        model: config.name,
+        version: config.version,
+        sample: config.predictionLogSample,
+        ratePerSecond: config.predictionLogRate ?? DEFAULT_PREDICTION_LOG_RATE,
+        sink: streamSink(logFile ?? process.stdout),
+        random: io.random,
+        now: () => performance.now(),
+        registry: io.registry,
+      })
+    : undefined;
   const server = buildServer({
     name: config.name,
     version: config.version,
@@ -121,6 +155,8 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
     },
     ...(mirror ? { mirror } : {}),
     ...(config.logSample > 0 ? { requestLog: { sample: config.logSample, random: io.random } } : {}),
+    ...(predictions ? { predictions } : {}),
+    ...(predictionLog ? { predictionLog } : {}),
   });
 
   const abort = new AbortController();
@@ -189,6 +225,8 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
     }
     await served?.close();
     await mirror?.close();
+    await predictionLog?.flushed();
+    if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
   }
   log.info({ code }, 'Stopped serving');
   return code;

@@ -10,8 +10,11 @@ import { Admission, type AdmissionLimits, type Ticket } from './admission.js';
 import { checkDeclaredLength, contentEncoding, declaredLength, readBody } from './body.js';
 import { Decoder, OFFLOAD_BYTES } from './decoder.js';
 import { HttpError, quote } from './errors.js';
+import type { PredictionLedger } from './feedback.js';
+import { handleFeedback } from './feedback-endpoint.js';
 import { BINARY_HEADER, binaryHeaderLength, parseInferBody } from './infer-body.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
+import type { PredictionLog, PredictionRecord } from './prediction-log.js';
 import type { Mirror } from './mirror.js';
 import { route, type Route } from './router.js';
 import type { ServedModel } from './served-model.js';
@@ -46,6 +49,10 @@ export interface ServerOptions {
   mirror?: Mirror;
   /** Logs this share (0..1) of inference requests with their bodies; `random` is uniform [0, 1). */
   requestLog?: { sample: number; random(): number };
+  /** Keeps V2 predictions for feedback and gives them ids (feedback.ts). */
+  predictions?: PredictionLedger;
+  /** Sampled JSON-lines prediction log (prediction-log.ts). */
+  predictionLog?: PredictionLog;
 }
 
 export interface ServingServer {
@@ -192,6 +199,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     let failure: HttpError | undefined;
     let ticket: Ticket | undefined;
     let rows = -1;
+    let predicted: Omit<PredictionRecord, 'latencyMs'> | undefined;
     try {
       const served = checkModel(r);
       // Refused before admission (no retry can pass), then admitted or shed before a byte of the body is read.
@@ -208,6 +216,9 @@ export function buildServer(options: ServerOptions): ServingServer {
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
+      const id = protocol === 'v2' && options.predictions ? options.predictions.remember(parsed.id, outputs, served.signature) : parsed.id;
+      if (id !== undefined) parsed.id = id;
+      if (options.predictionLog) predicted = { ...(id !== undefined ? { id } : {}), protocol, inputs: parsed.feeds, outputs };
       body = protocol === 'v2' ? v2Response(name, version, parsed, outputs, served.signature) : v1Response(outputs, served.signature, parsed.rows, parsed.columnar);
     } catch (err) {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `inference failed: ${(err as Error).message}`);
@@ -221,6 +232,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     else write(res, status, body.body, BINARY_TYPE, draining, undefined, body.headerLength);
     ticket?.release();
     record(protocol, status, start, rows);
+    if (predicted && !failure) options.predictionLog?.offer({ ...predicted, latencyMs: (now() - start) * 1000 });
     const sample = options.requestLog;
     if (sample && sample.sample > 0 && sample.random() < sample.sample) {
       logger.info(
@@ -281,6 +293,8 @@ export function buildServer(options: ServerOptions): ServingServer {
         return infer(req, res, r, 'v2', start);
       case 'v1-predict':
         return infer(req, res, r, 'v1', start);
+      case 'feedback':
+        return send(res, 200, await handleFeedback(req, r, { ledger: options.predictions, maxBodyBytes: limits.maxBodyBytes, checkModel, admit: (bytes) => admission.admit(bytes) }));
     }
   }
 

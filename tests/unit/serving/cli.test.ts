@@ -42,6 +42,10 @@ describe('parseServeArgs', () => {
         mirrorPercent: 0,
         mirrorTimeoutMs: 5000,
         logSample: 0,
+        feedbackMaxRows: 100000,
+        feedbackMaxAgeMs: 3600000,
+        predictionLogSample: 0,
+        predictionLogRate: 100,
         shutdownDelayMs: 5000,
         drainTimeoutMs: 20000,
       },
@@ -59,6 +63,8 @@ describe('parseServeArgs', () => {
       '--max-buffered-bytes', '1000', '--max-connections', '3', '--shutdown-delay-s', '0.25',
       '--mirror-url', 'http://shadow:8080', '--mirror-percent', '12.5', '--mirror-timeout-ms', '100',
       '--log-sample', '0.01', '--log-level', 'debug', '--drain-timeout-s', '1.5',
+      '--feedback-max-rows', '0', '--feedback-max-age-s', '60',
+      '--prediction-log-sample', '0.5', '--prediction-log-rate', '10', '--prediction-log', '/tmp/p.jsonl',
     ]);
     expect(args).toMatchObject({
       logLevel: 'debug',
@@ -86,6 +92,11 @@ describe('parseServeArgs', () => {
         mirrorTimeoutMs: 100,
         logSample: 0.01,
         drainTimeoutMs: 1500,
+        feedbackMaxRows: 0,
+        feedbackMaxAgeMs: 60000,
+        predictionLogSample: 0.5,
+        predictionLogRate: 10,
+        predictionLogPath: '/tmp/p.jsonl',
       },
     });
     expect(parseServeArgs(['--help'])).toBe('help');
@@ -105,6 +116,11 @@ describe('parseServeArgs', () => {
     [[...base, '--grpc-port', '8080'], '--grpc-port: 8080 is the HTTP port (--port); give it a port of its own'],
     [[...base, '--max-batch-size', '0'], '--max-batch-size: expected an integer in [1, 65536], got "0"'],
     [[...base, '--log-sample', '2'], '--log-sample: expected a number in [0, 1], got "2"'],
+    [[...base, '--feedback-max-rows', '1.5'], '--feedback-max-rows: expected an integer in [0, 100000000], got "1.5"'],
+    [[...base, '--feedback-max-age-s', '0'], '--feedback-max-age-s: expected a number in [1, 2592000], got "0"'],
+    [[...base, '--prediction-log-sample', '1.5'], '--prediction-log-sample: expected a number in [0, 1], got "1.5"'],
+    [[...base, '--prediction-log-rate', '0'], '--prediction-log-rate: expected a number in [1, 1000000], got "0"'],
+    [[...base, '--prediction-log', 'p.jsonl'], '--prediction-log needs --prediction-log-sample above 0'],
     [[...base, '--execution', 'gpu'], '--execution: expected auto, inline or worker, got "gpu"'],
     [[...base, '--mirror-percent', '5'], '--mirror-percent needs --mirror-url'],
     [[...base, '--mirror-url', 'shadow:8080'], '--mirror-url: expected an http(s):// URL, got "shadow:8080"'],

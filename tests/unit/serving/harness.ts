@@ -8,7 +8,9 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createFeatureTap, bindFeatures } from '../../../src/serving/feature-tap.js';
 import type { Executor } from '../../../src/serving/executor.js';
+import type { PredictionLedger } from '../../../src/serving/feedback.js';
 import { createRequestMetrics } from '../../../src/serving/metrics.js';
+import type { PredictionLog } from '../../../src/serving/prediction-log.js';
 import type { Mirror } from '../../../src/serving/mirror.js';
 import { loadModel, type ExecutionMode, type LoadedModel } from '../../../src/serving/model.js';
 import type { DatasetProfile } from '../../../src/serving/profile.js';
@@ -46,6 +48,8 @@ export interface TestServerOptions {
   profile?: DatasetProfile;
   mirror?: Mirror;
   requestLog?: { sample: number; random(): number };
+  predictions?: PredictionLedger;
+  predictionLog?: PredictionLog;
   /** Wraps the served model (to count requests as they reach the batcher). */
   wrap?(served: ServedModel, loaded: LoadedModel): ServedModel;
   /** Wraps the executor (to hold a run, or record the batches). */
@@ -100,6 +104,8 @@ export async function startServer(model: ModelName, options: TestServerOptions =
     model: served,
     ...(options.mirror ? { mirror: options.mirror } : {}),
     ...(options.requestLog ? { requestLog: options.requestLog } : {}),
+    ...(options.predictions ? { predictions: options.predictions } : {}),
+    ...(options.predictionLog ? { predictionLog: options.predictionLog } : {}),
   });
   const port = await server.listen(0, '127.0.0.1');
   return {

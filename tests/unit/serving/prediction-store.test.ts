@@ -1,0 +1,89 @@
+/**
+ * The prediction store's bounds: rows (oldest out first), age, and what a lookup says of an id no longer held
+ * (expired for a generated id, unknown for a client's own or one never given).
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_ID_LENGTH, PredictionStore } from '../../../src/serving/prediction-store.js';
+
+function store(maxRows: number, maxAgeMs = 60_000) {
+  const clock = { t: 0 };
+  const s = new PredictionStore({ maxRows, maxAgeMs }, () => clock.t, 'abcd');
+  return { s, clock };
+}
+const rows = (...v: number[]) => Float64Array.from(v);
+
+describe('PredictionStore', () => {
+  it('gives distinct ids of its prefix, in sequence', () => {
+    const { s } = store(10);
+    expect([s.nextId(), s.nextId(), s.nextId()]).toEqual(['abcd-0', 'abcd-1', 'abcd-2']);
+    for (let i = 0; i < 40; i++) s.nextId();
+    expect(s.nextId()).toBe(`abcd-${(43).toString(36)}`);
+  });
+
+  it('keeps at most maxRows rows, evicting the oldest predictions first', () => {
+    const { s } = store(5);
+    const [a, b, c] = [s.nextId(), s.nextId(), s.nextId()];
+    s.put(a, rows(1, 2));
+    s.put(b, rows(3, 4));
+    expect(s.rows).toBe(4);
+    s.put(c, rows(5, 6));
+    expect(s.rows).toBe(4);
+    expect(s.size).toBe(2);
+    expect(s.get(a)).toEqual({ kind: 'expired' });
+    expect(s.get(b)).toMatchObject({ kind: 'found', prediction: { values: rows(3, 4), labelled: false } });
+    expect(s.get(c)).toMatchObject({ kind: 'found' });
+  });
+
+  it('drops predictions older than maxAgeMs, at the next put or lookup', () => {
+    const { s, clock } = store(100, 1000);
+    const a = s.nextId();
+    s.put(a, rows(1));
+    clock.t = 600;
+    s.put('client-1', rows(2));
+    clock.t = 1000;
+    expect(s.get(a)).toMatchObject({ kind: 'found' }); // exactly maxAgeMs old: still kept
+    clock.t = 1001;
+    expect(s.get(a)).toEqual({ kind: 'expired' });
+    expect(s.get('client-1')).toMatchObject({ kind: 'found' });
+    clock.t = 1601;
+    expect(s.get('client-1')).toEqual({ kind: 'unknown' }); // a client's own id cannot be told apart once gone
+    expect(s.rows).toBe(0);
+  });
+
+  it('a client id given again replaces its prediction and counts its rows once', () => {
+    const { s, clock } = store(4);
+    s.put('x', rows(1, 2, 3));
+    clock.t = 5;
+    s.put('x', rows(9));
+    expect(s.rows).toBe(1);
+    expect(s.get('x')).toMatchObject({ kind: 'found', prediction: { values: rows(9), at: 5 } });
+  });
+
+  it.each([
+    ['no rows', 'a', rows()],
+    ['more rows than the store', 'b', rows(1, 2, 3, 4, 5, 6)],
+    ['an id longer than MAX_ID_LENGTH', 'c'.repeat(MAX_ID_LENGTH + 1), rows(1)],
+  ])('does not keep a prediction of %s', (_what, id, values) => {
+    const { s } = store(5);
+    s.put('keep', rows(1));
+    s.put(id, values);
+    expect(s.get(id).kind).toBe('unknown');
+    expect(s.get('keep').kind).toBe('found'); // nothing evicted for it
+  });
+
+  it('ids it never gave are unknown: another prefix, a sequence not reached, not base 36', () => {
+    const { s } = store(1);
+    const a = s.nextId();
+    s.put(a, rows(1));
+    s.put(s.nextId(), rows(2)); // evicts a
+    expect(s.get(a).kind).toBe('expired');
+    for (const id of ['ffff-0', 'abcd-zz', 'abcd-', 'abcd_0', 'abcd-A', 'nope']) expect(s.get(id).kind).toBe('unknown');
+  });
+
+  it('keeps nothing with maxRows 0', () => {
+    const { s } = store(0);
+    expect(s.enabled).toBe(false);
+    s.put('a', rows(1));
+    expect(s.get('a').kind).toBe('unknown');
+  });
+});
