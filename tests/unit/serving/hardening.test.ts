@@ -176,23 +176,42 @@ describe('admission: served when it fits, shed before the body is read when it d
     return { server: s, release: release.resolve, reached };
   }
 
-  it('--max-requests: the request over it gets 503 + Retry-After with its body unsent, the connection kept; the retry passes', async () => {
+  it('--max-requests: the request over it gets 503 + Retry-After + Connection: close with its body unsent, and the server closes the socket without waiting for the body; the retry on a new connection passes', async () => {
     const h = await holding({ maxRequests: 2 });
     server = h.server;
     const body = JSON.stringify({ inputs: [GOOD] });
     const held = [post(`${server.url}/v2/models/driver/infer`, body), post(`${server.url}/v2/models/driver/infer`, body)];
     await h.reached(2);
     const { port } = new URL(server.url);
-    // Headers only: the answer comes before a byte of the body was sent.
-    const shed = raw(Number(port), postHead('/v2/models/driver/infer', { 'content-length': Buffer.byteLength(body) }));
+    // Headers only, declaring a body of 1 MB that never comes: the answer and the close come before any of it.
+    const shed = raw(Number(port), postHead('/v2/models/driver/infer', { 'content-length': 1 << 20 }));
+    const reply = await shed.reply;
+    expect(reply.status).toBe(503);
+    expect(reply.headers['retry-after']).toBe('1');
+    expect(reply.headers.connection).toBe('close');
+    expect(JSON.parse(reply.body)).toEqual({ error: 'overloaded: 2 inference requests in progress, the limit is 2; retry later' });
+    await reply.closed; // closed by the server: the client never sent a byte of the body
+    // The server stays live while it is full.
+    expect((await fetch(`${server.url}/v2/health/live`)).status).toBe(200);
+    h.release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    await expectCorrectAnswer(server.url);
+  });
+
+  it('--max-requests: a shed request with no body (Content-Length: 0) keeps its connection, which serves the next request', async () => {
+    const h = await holding({ maxRequests: 1 });
+    server = h.server;
+    const body = JSON.stringify({ inputs: [GOOD] });
+    const held = post(`${server.url}/v2/models/driver/infer`, body);
+    await h.reached(1);
+    const { port } = new URL(server.url);
+    const shed = raw(Number(port), postHead('/v2/models/driver/infer', { 'content-length': 0 }));
     const reply = await shed.reply;
     expect(reply.status).toBe(503);
     expect(reply.headers['retry-after']).toBe('1');
     expect(reply.headers.connection).not.toBe('close');
-    expect(JSON.parse(reply.body)).toEqual({ error: 'overloaded: 2 inference requests in progress, the limit is 2; retry later' });
     h.release();
-    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
-    // The same connection: the unsent body is sent (and skipped by the server), then the retry is answered.
+    expect((await held).status).toBe(200);
     const again = new Promise<string>((resolve) => {
       let text = '';
       shed.socket.on('data', (c: Buffer) => {
@@ -200,10 +219,9 @@ describe('admission: served when it fits, shed before the body is read when it d
         if (text.includes('"outputs"')) resolve(text);
       });
     });
-    shed.socket.write(body + postHead('/v2/models/driver/infer', { 'content-length': Buffer.byteLength(body) }) + body);
+    shed.socket.write(postHead('/v2/models/driver/infer', { 'content-length': Buffer.byteLength(body) }) + body);
     expect(await again).toMatch(/^HTTP\/1.1 200/);
     shed.socket.destroy();
-    await expectCorrectAnswer(server.url);
   });
 
   it('--max-buffered-bytes: declared bodies are reserved whole (at the limit admitted, one byte over shed); a chunked body crossing it is cut with 503 and a closed connection', async () => {
@@ -221,7 +239,9 @@ describe('admission: served when it fits, shed before the body is read when it d
     const over = await raw(Number(port), postHead('/v2/models/driver/infer', { 'content-length': 401 })).reply;
     expect(over.status).toBe(503);
     expect(over.headers['retry-after']).toBe('1');
+    expect(over.headers.connection).toBe('close');
     expect(JSON.parse(over.body)).toEqual({ error: 'overloaded: the request bodies being read hold 1000 bytes, the limit is 1000; retry later' });
+    await over.closed;
     // Chunked: admitted with nothing reserved, cut when its bytes pass the budget.
     const chunked = raw(Number(port), postHead('/v2/models/driver/infer', { 'transfer-encoding': 'chunked' }), '5\r\n{"id"\r\n');
     const cut = await chunked.reply;
