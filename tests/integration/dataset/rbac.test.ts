@@ -1,9 +1,9 @@
 /**
- * The Dataset controller with only the permissions of manifests/operator-rbac.yaml (a ServiceAccount token, no
+ * The Dataset controller with only the permissions of the Helm chart (charts/cairn; a ServiceAccount token, no
  * admin) profiles a Dataset, creating the Job's ServiceAccount, Role and RoleBinding; and that ServiceAccount may
  * get, update and patch its own ConfigMap and nothing else.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,29 +15,29 @@ import { writeServiceAccountKubeconfig } from '../../../src/testenv/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, kubectl, kubectlOk, testenv } from '../../harness/kube.js';
 import { memoryLogger } from '../runtime/support.js';
 import { installCrds } from '../gitsource/support.js';
+import { renderOperatorRbac } from '../chart/support.js';
 import { createDataset, createStorageSecret, datasetWhere, putObject } from './support.js';
 
-describe('Dataset controller with the RBAC of manifests/', () => {
+describe('Dataset controller with the RBAC of the Helm chart', () => {
   let ns = '';
   let dir = '';
+  let clusterName = '';
   let operator: RunningOperator | undefined;
 
   beforeAll(async () => {
     await installCrds();
     ns = await createNamespace('dataset-rbac');
     dir = mkdtempSync(join(tmpdir(), 'cairn-dataset-rbac-'));
-    // The manifest as it is, in this test's namespace; the cluster-wide names get the namespace as a suffix.
-    const rbac = readFileSync(join(testenv().root, 'manifests', 'operator-rbac.yaml'), 'utf8')
-      .replaceAll('cairn-system', ns)
-      .replace(/(kind: ClusterRole(?:Binding)?\nmetadata:\n {2}name: cairn-operator)\n/g, `$1-${ns}\n`)
-      .replace('kind: ClusterRole, name: cairn-operator}', `kind: ClusterRole, name: cairn-operator-${ns}}`);
-    await kubectlOk(['apply', '-f', '-'], { input: rbac });
+    // The chart's RBAC as it renders, in this test's namespace (cluster-scoped names carry the namespace).
+    const rbac = await renderOperatorRbac(ns);
+    clusterName = rbac.clusterName;
+    await kubectlOk(['apply', '-f', '-'], { input: rbac.yaml });
     await createStorageSecret(ns);
   });
   afterAll(async () => {
     await operator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await kubectlOk(['delete', 'clusterrole,clusterrolebinding', `cairn-operator-${ns}`, '--ignore-not-found']);
+    if (clusterName) await kubectlOk(['delete', 'clusterrole,clusterrolebinding', clusterName, '--ignore-not-found']);
     if (ns) await deleteNamespace(ns);
   });
 

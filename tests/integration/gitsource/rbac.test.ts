@@ -1,9 +1,9 @@
 /**
- * The operator with only the permissions of manifests/operator-rbac.yaml (a ServiceAccount token, no admin):
+ * The operator with only the permissions of the Helm chart (charts/cairn; a ServiceAccount token, no admin):
  * a GitSource syncs, with leader election, status, events and pruning. A permission missing from the
  * manifest fails here instead of in a production install.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +13,13 @@ import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { writeServiceAccountKubeconfig } from '../../../src/testenv/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../../harness/kube.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { renderOperatorRbac } from '../chart/support.js';
 import { gitSourceYaml, installCrds, makeRepo, modelVersionYaml, type TestRepo } from './support.js';
 
-describe('cairn operator with the RBAC of manifests/', () => {
+describe('cairn operator with the RBAC of the Helm chart', () => {
   let ns = '';
   let dir = '';
+  let clusterName = '';
   let repo: TestRepo | undefined;
   let operator: OperatorProcess | undefined;
   const admin = new HttpKubeClient(adminKubeConfig());
@@ -26,19 +28,17 @@ describe('cairn operator with the RBAC of manifests/', () => {
     await installCrds();
     ns = await createNamespace('rbac');
     dir = mkdtempSync(join(tmpdir(), 'cairn-rbac-'));
-    // The manifest as it is, in this test's namespace; the cluster-wide names get the namespace as a suffix.
-    const rbac = readFileSync(join(testenv().root, 'manifests', 'operator-rbac.yaml'), 'utf8')
-      .replaceAll('cairn-system', ns)
-      .replace(/(kind: ClusterRole(?:Binding)?\nmetadata:\n {2}name: cairn-operator)\n/g, `$1-${ns}\n`)
-      .replace('kind: ClusterRole, name: cairn-operator}', `kind: ClusterRole, name: cairn-operator-${ns}}`);
-    await kubectlOk(['apply', '-f', '-'], { input: rbac });
+    // The chart's RBAC as it renders, in this test's namespace (cluster-scoped names carry the namespace).
+    const rbac = await renderOperatorRbac(ns);
+    clusterName = rbac.clusterName;
+    await kubectlOk(['apply', '-f', '-'], { input: rbac.yaml });
   });
   afterAll(async () => {
     if (operator?.child.exitCode === null) operator.child.kill('SIGKILL');
     await operator?.exit;
     repo?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await kubectlOk(['delete', 'clusterrole,clusterrolebinding', `cairn-operator-${ns}`, '--ignore-not-found']);
+    if (clusterName) await kubectlOk(['delete', 'clusterrole,clusterrolebinding', clusterName, '--ignore-not-found']);
     if (ns) await deleteNamespace(ns);
   });
 
