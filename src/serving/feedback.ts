@@ -202,7 +202,7 @@ export class FeedbackMetrics {
     this.absolute = new Counter({ name: 'cairn_feedback_absolute_error_sum', help: 'Sum of absolute errors of the scored rows (regression).', labelNames, registers });
     this.correct = new Counter({ name: 'cairn_feedback_correct_total', help: 'Scored rows whose predicted class equals the label (classification).', labelNames, registers });
     for (const outcome of ['scored', 'unknown', 'expired', 'duplicate']) this.labels.labels(model, version, outcome).inc(0);
-    for (const counter of [this.rows, this.squared, this.absolute, this.correct]) counter.labels(model, version).inc(0);
+    this.rows.labels(model, version).inc(0);
     new Gauge({
       name: 'cairn_prediction_store_rows',
       help: 'Prediction rows held for feedback.',
@@ -214,14 +214,24 @@ export class FeedbackMetrics {
     });
   }
 
-  record(answer: FeedbackAnswer, sums: ErrorSums): void {
+  /**
+   * Creates the series of the model's task at 0, once it is known: the error sums for a regression, the correct
+   * rows for a classification. Only those exist, so a reader tells the task by which ones it finds.
+   */
+  start(task: Task): void {
+    const counters = task === 'regression' ? [this.squared, this.absolute] : [this.correct];
+    for (const counter of counters) counter.labels(this.model, this.version).inc(0);
+  }
+
+  record(answer: FeedbackAnswer, sums: ErrorSums, task: Task): void {
     const { model, version } = this;
     for (const outcome of ['scored', 'unknown', 'expired', 'duplicate'] as const) if (answer[outcome] > 0) this.labels.labels(model, version, outcome).inc(answer[outcome]);
     if (sums.rows === 0) return;
     this.rows.labels(model, version).inc(sums.rows);
-    this.squared.labels(model, version).inc(sums.squaredError);
-    this.absolute.labels(model, version).inc(sums.absoluteError);
-    this.correct.labels(model, version).inc(sums.correct);
+    if (task === 'regression') {
+      this.squared.labels(model, version).inc(sums.squaredError);
+      this.absolute.labels(model, version).inc(sums.absoluteError);
+    } else this.correct.labels(model, version).inc(sums.correct);
   }
 }
 
@@ -250,7 +260,10 @@ export function createLedger(registry: Registry, options: LedgerOptions): Predic
   const outputs = new WeakMap<ModelSignature, ScoredOutput | null>();
   const outputOf = (signature: ModelSignature): ScoredOutput | undefined => {
     let found = outputs.get(signature);
-    if (found === undefined) outputs.set(signature, (found = scoredOutput(signature) ?? null));
+    if (found === undefined) {
+      outputs.set(signature, (found = scoredOutput(signature) ?? null));
+      if (found) metrics.start(found.task);
+    }
     return found ?? undefined;
   };
   return {
@@ -273,7 +286,7 @@ export function createLedger(registry: Registry, options: LedgerOptions): Predic
       }
       const labels = parseFeedback(body);
       const { answer, sums } = scoreFeedback(store, labels, output);
-      metrics.record(answer, sums);
+      metrics.record(answer, sums, output.task);
       return answer;
     },
   };

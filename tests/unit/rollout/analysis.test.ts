@@ -77,3 +77,41 @@ describe('values and verdicts', () => {
     expect(judge(metrics, values, '2026-11-29T12:00:00.000Z')).toEqual({ at: '2026-11-29T12:00:00.000Z', ...expected });
   });
 });
+
+describe('live metrics from the feedback counters', () => {
+  const feedbackMetrics = (rows: number, squared: number, absolute: number, correct?: number) =>
+    [
+      podMetrics(50, 0, [['+Inf', 50]]),
+      `cairn_feedback_rows_total{model="eta",version="2"} ${rows}`,
+      `cairn_feedback_squared_error_sum{model="eta",version="2"} ${squared}`,
+      `cairn_feedback_absolute_error_sum{model="eta",version="2"} ${absolute}`,
+      ...(correct === undefined ? [] : [`cairn_feedback_correct_total{model="eta",version="2"} ${correct}`]),
+      `cairn_feedback_rows_total{model="eta",version="1"} 1000`,
+    ].join('\n');
+
+  test('read for the version; increases and replicas add up; a pod restart counts from zero', () => {
+    const a1 = servingCounters(parseExposition(feedbackMetrics(10, 40, 12)), 'eta', '2');
+    expect(a1.feedback).toEqual({ rows: 10, squaredError: 40, absoluteError: 12 });
+    const a2 = servingCounters(parseExposition(feedbackMetrics(30, 140, 42)), 'eta', '2');
+    const b1 = servingCounters(parseExposition(feedbackMetrics(500, 900, 700)), 'eta', '2');
+    const b2 = servingCounters(parseExposition(feedbackMetrics(20, 80, 30)), 'eta', '2'); // restarted
+    const interval = sum([increase(a1, a2), increase(b1, b2)]);
+    expect(interval.feedback).toEqual({ rows: 40, squaredError: 180, absoluteError: 60 });
+    // rmse = sqrt(180 / 40), mae = 60 / 40: by hand
+    expect(builtinValues(interval)).toMatchObject({ 'live-rmse': Math.sqrt(4.5), 'live-mae': 1.5, 'live-accuracy': undefined });
+  });
+
+  test('a classification has accuracy only; too few labels, or none, have no value', () => {
+    const c = servingCounters(parseExposition(feedbackMetrics(25, 0, 0, 20)), 'eta', '2');
+    expect(builtinValues(increase({ requests: 0, errors: 0, latency: [] }, c))).toMatchObject({ 'live-accuracy': 0.8, 'live-rmse': undefined, 'live-mae': undefined });
+    expect(builtinValues({ requests: 100, errors: 0, latency: [[INF, 100]], feedback: { rows: 19, squaredError: 1, absoluteError: 1 } })['live-rmse']).toBeUndefined();
+    expect(builtinValues({ requests: 100, errors: 0, latency: [[INF, 100]] })['live-rmse']).toBeUndefined();
+    // Thin request traffic does not hide labels that arrived (labels come late, for earlier requests).
+    expect(builtinValues({ requests: 0, errors: 0, latency: [], feedback: { rows: 20, squaredError: 80, absoluteError: 40 } })['live-rmse']).toBe(2);
+  });
+
+  test('a live metric without labels is Inconclusive, saying so', () => {
+    expect(judge([{ name: 'live-rmse', max: 3 }], { 'live-rmse': undefined }, 'now')).toEqual({ verdict: 'Inconclusive', at: 'now', detail: 'live-rmse: not enough labels to measure' });
+    expect(judge([{ name: 'live-rmse', max: 3 }], { 'live-rmse': 7.25 }, 'now')).toEqual({ verdict: 'Failed', at: 'now', detail: 'live-rmse = 7.25, above the max 3' });
+  });
+});
