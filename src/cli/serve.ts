@@ -68,6 +68,7 @@ Shadow:
   --mirror-url URL         copy requests to this server (base URL) after answering them
   --mirror-percent P       share of requests copied, 0..100 (default 100 when --mirror-url is set)
   --mirror-timeout-ms N    timeout of a copied request (default 5000)
+  --mirror-tolerance X     compare the shadow's answers with ours: numbers within X agree (default 0: exactly)
 `;
 
 /**
@@ -113,6 +114,7 @@ const options = {
   'mirror-url': { type: 'string' },
   'mirror-percent': { type: 'string' },
   'mirror-timeout-ms': { type: 'string', default: '5000' },
+  'mirror-tolerance': { type: 'string', default: '0' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -184,6 +186,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     allowNonFinite: values['allow-nan'] as boolean,
     mirrorPercent: mirrorUrl === undefined ? 0 : values['mirror-percent'] === undefined ? 100 : number(values, 'mirror-percent', 0, 100, false),
     mirrorTimeoutMs: number(values, 'mirror-timeout-ms', 1),
+    mirrorTolerance: number(values, 'mirror-tolerance', 0, 1e9, false),
     logSample: number(values, 'log-sample', 0, 1, false),
     feedbackMaxRows: number(values, 'feedback-max-rows', 0, 100_000_000),
     feedbackMaxAgeMs: number(values, 'feedback-max-age-s', 1, 30 * 86400, false) * 1000,

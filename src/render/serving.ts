@@ -48,7 +48,7 @@ export interface ServingVersionInput {
   profile?: { configMap: string; key: string; featureColumns?: readonly string[] };
 
   /** Copy a share of the requests this version answers to another version (Shadow). */
-  mirror?: { url: string; percent: number };
+  mirror?: { url: string; percent: number; /** Compare the shadow's answers within this absolute tolerance. */ tolerance?: number };
   placement?: { nodeSelector?: Readonly<Record<string, string>>; tolerations?: readonly Toleration[] };
   allowFileUrls?: boolean;
 }
@@ -109,6 +109,7 @@ function serveArgs(input: ServingVersionInput): string[] {
     for (const columns of input.profile.featureColumns ?? []) args.push('--feature-columns', columns);
   }
   if (input.mirror) args.push('--mirror-url', input.mirror.url, '--mirror-percent', String(input.mirror.percent));
+  if (input.mirror?.tolerance !== undefined && input.mirror.tolerance > 0) args.push('--mirror-tolerance', String(input.mirror.tolerance));
   return args;
 }
 

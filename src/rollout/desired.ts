@@ -7,11 +7,11 @@
  * Per router:
  * - replicas: once a canary has a weight the route Service selects every serving pod, and the pod counts of
  *   stable and canary make the split (replicaSplit); at 0% the canary runs one pod the route does not select
- *   (it warms up, and is seen available, before it gets traffic); otherwise it selects the stable version only, and a shadow copy is
- *   sent by the stable pods themselves (cairn serve --mirror-url);
+ *   (it warms up, and is seen available, before it gets traffic); otherwise it selects the stable version only;
  * - gatewayAPI / istio: each version runs its full replica count, the route Service selects stable (for
- *   clients inside the cluster that bypass the Gateway), and the HTTPRoute or VirtualService holds the weights
- *   and the mirror.
+ *   clients inside the cluster that bypass the Gateway), and the HTTPRoute or VirtualService holds the weights.
+ * A Shadow's copies are sent by the stable pods themselves (cairn serve --mirror-url), which compare the answers,
+ * whatever the router; only with `shadow.compare: false` does a mesh router's mirror copy instead.
  */
 import type { DeploymentSpec } from '../api/kinds/deployment.js';
 import type { KubeObject } from '../runtime/kube/object.js';
@@ -76,6 +76,16 @@ export function baseReplicas(spec: DeploymentSpec): number {
   return spec.serving?.autoscaling?.minReplicas ?? spec.serving?.replicas ?? 1;
 }
 
+/** A mesh router's mirror copies a Shadow only when asked not to compare (`shadow.compare: false`). */
+function mirroredByRoute(spec: DeploymentSpec): boolean {
+  return routerOf(spec) !== 'replicas' && spec.strategy?.shadow?.compare === false;
+}
+
+/** The stable pods send the Shadow's copies (and compare the answers): the version they mirror to, if any. */
+export function mirroredByPods(spec: DeploymentSpec, state: RolloutState): number | undefined {
+  return state.canary !== undefined && state.mirror > 0 && !mirroredByRoute(spec) ? state.canary : undefined;
+}
+
 export function desiredObjects(input: DesiredInput): Desired {
   const { deployment, state } = input;
   const spec = deployment.spec;
@@ -102,11 +112,16 @@ export function desiredObjects(input: DesiredInput): Desired {
   }
   if (input.retiring !== undefined && input.retiring !== stable && input.retiring !== canary) replicas.set(input.retiring, autoscaled ? undefined : base);
 
-  const mirrorByPods = router === 'replicas' && canary !== undefined && state.mirror > 0;
+  const shadow = spec.strategy?.shadow;
+  const mirrorByRoute = mirroredByRoute(spec);
+  const shadowVersion = mirroredByPods(spec, state);
   for (const [number, count] of replicas) {
     const artifact = input.artifacts.get(number);
     if (!artifact) continue;
-    const mirror = mirrorByPods && number === stable ? { url: serviceUrl(deployment, versionName(deployment, canary)), percent: state.mirror } : undefined;
+    const mirror =
+      shadowVersion !== undefined && number === stable
+        ? { url: serviceUrl(deployment, versionName(deployment, shadowVersion)), percent: state.mirror, ...(shadow?.tolerance !== undefined ? { tolerance: shadow.tolerance } : {}) }
+        : undefined;
     children.push(
       renderServingDeployment({
         deployment,
@@ -133,7 +148,7 @@ export function desiredObjects(input: DesiredInput): Desired {
     if (canary !== undefined && strategy === 'BlueGreen') children.push(renderPreviewService(deployment, canary) as unknown as KubeObject);
   }
 
-  const split: Split | undefined = stable === undefined ? undefined : { stable, ...(canary === undefined ? {} : { canary }), weight: canary === undefined ? 0 : state.weight, mirror: canary === undefined ? 0 : state.mirror };
+  const split: Split | undefined = stable === undefined ? undefined : { stable, ...(canary === undefined ? {} : { canary }), weight: canary === undefined ? 0 : state.weight, mirror: canary === undefined || !mirrorByRoute ? 0 : state.mirror };
   let route: Record<string, unknown> | undefined;
   if (split && router === 'gatewayAPI' && spec.traffic?.gatewayAPI) route = renderHttpRoute(deployment, spec.traffic.gatewayAPI, split);
   if (split && router === 'istio') route = renderVirtualService(deployment, split);

@@ -50,6 +50,8 @@ export interface ServeConfig {
   mirrorUrl?: string;
   mirrorPercent: number;
   mirrorTimeoutMs: number;
+  /** Absolute difference within which the shadow's numeric outputs agree with ours. */
+  mirrorTolerance?: number;
   logSample: number;
   /** Prediction rows kept for feedback (0: none, no ids, no feedback endpoint); default DEFAULT_FEEDBACK_MAX_ROWS. */
   feedbackMaxRows?: number;
@@ -110,6 +112,7 @@ export async function serve(config: ServeConfig, io: ServeIo): Promise<number> {
         url: config.mirrorUrl,
         percent: config.mirrorPercent,
         timeoutMs: config.mirrorTimeoutMs,
+        tolerance: config.mirrorTolerance ?? 0,
         maxInFlight: 64,
         model: config.name,
         version: config.version,

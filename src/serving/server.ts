@@ -15,7 +15,7 @@ import { handleFeedback } from './feedback-endpoint.js';
 import { BINARY_HEADER, binaryHeaderLength, parseInferBody } from './infer-body.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
 import type { PredictionLog, PredictionRecord } from './prediction-log.js';
-import type { Mirror } from './mirror.js';
+import type { Mirror, PrimaryOutputs } from './mirror.js';
 import { route, type Route } from './router.js';
 import type { ServedModel } from './served-model.js';
 import { v2Metadata } from './signature.js';
@@ -199,6 +199,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     let failure: HttpError | undefined;
     let ticket: Ticket | undefined;
     let rows = -1;
+    let answered: PrimaryOutputs | undefined;
     let predicted: Omit<PredictionRecord, 'latencyMs'> | undefined;
     try {
       const served = checkModel(r);
@@ -216,6 +217,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
+      if (options.mirror && protocol !== 'grpc') answered = { protocol, outputs, ...(parsed.outputs ? { requested: parsed.outputs } : {}) };
       const id = protocol === 'v2' && options.predictions ? options.predictions.remember(parsed.id, outputs, served.signature) : parsed.id;
       if (id !== undefined) parsed.id = id;
       if (options.predictionLog) predicted = { ...(id !== undefined ? { id } : {}), protocol, inputs: parsed.feeds, outputs };
@@ -253,7 +255,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     if (mirror && raw) {
       const copy = raw;
       const headers = headerLength === undefined ? undefined : { [BINARY_HEADER]: String(headerLength), 'content-type': BINARY_TYPE };
-      setImmediate(() => mirror.offer(canonicalPath(protocol), copy, headers));
+      setImmediate(() => mirror.offer(canonicalPath(protocol), copy, headers, answered));
     }
   }
 

@@ -95,7 +95,20 @@ export const DeploymentSpec = obj(
           blueGreen: optional(
             obj({ autoPromote: optional(bool('Promote the preview once it is Available and the analysis passed. Default false.')) }, 'Blue-green options.'),
           ),
-          shadow: optional(obj({ percent: int('Percent of requests mirrored to the new version.', { minimum: 1, maximum: 100 }) }, 'Shadow options.')),
+          shadow: optional(
+            obj(
+              {
+                percent: int('Percent of requests mirrored to the new version.', { minimum: 1, maximum: 100 }),
+                compare: optional(
+                  bool(
+                    "Compare the new version's answers with the stable one's and report the agreement in status.shadow. Default true: the stable pods send the copies themselves, whatever the router (a mesh's mirror discards the shadow's answers, so nothing could compare them). false: the router's mirror copies (HTTPRoute RequestMirror, istio mirror) and nothing is compared.",
+                  ),
+                ),
+                tolerance: optional(num('Absolute difference within which two numeric outputs agree. Default 0: exactly equal (classes and labels always must be).', { minimum: 0 })),
+              },
+              'Shadow options.',
+            ),
+          ),
           analysis: optional(
             obj(
               {
@@ -183,6 +196,20 @@ export const RolloutRecord = obj(
   'The state of the rollout step machine.',
 );
 
+/** How the shadow's answers compare with the stable one's (src/serving/shadow-compare.ts). */
+export const ShadowStatus = obj(
+  {
+    version: int('The version receiving the copies.', { minimum: 1 }),
+    compared: int("Copies whose answer was compared with the stable one's.", { minimum: 0 }),
+    agreed: int('Compared copies whose every output agreed within the tolerance.', { minimum: 0 }),
+    agreement: optional(str('agreed / compared, as a percent with one decimal ("99.5%").', { maxLength: 16 })),
+    meanAbsoluteDifference: optional(num('Mean |stable - shadow| over the numeric output elements compared.', { minimum: 0 })),
+    incomparable: optional(int('Answers that could not be lined up with the stable one (another shape, an error body).', { minimum: 0 })),
+    failed: optional(int('Copies the shadow answered with an error or not at all.', { minimum: 0 })),
+  },
+  "The shadow's agreement with the stable version, from the stable pods' counters (a pod restart loses its counts).",
+);
+
 export const DeploymentStatus = obj(
   {
     observedGeneration: optional(ObservedGeneration),
@@ -192,6 +219,7 @@ export const DeploymentStatus = obj(
     url: optional(str('In-cluster URL of the model.', { maxLength: 2048 })),
     message: optional(str('Why the rollout is where it is (e.g. which analysis failed).', { maxLength: 4096 })),
     rollout: optional(RolloutRecord),
+    shadow: optional(ShadowStatus),
     conditions: optional(Conditions),
   },
   'Observed state of the Deployment.',

@@ -17,15 +17,16 @@ import { anyOf, generationChanged, metadataChanged } from '../../runtime/predica
 import { isRenderError } from '../../render/errors.js';
 import { LABEL_MODEL_VERSION, servingSelector, versionName } from '../../render/serving.js';
 import { httpRouteWeight, virtualServiceWeight } from '../../render/traffic.js';
-import { baseReplicas, desiredObjects, routerOf, type Desired, type VersionArtifact } from '../../rollout/desired.js';
+import { baseReplicas, desiredObjects, mirroredByPods, routerOf, type Desired, type VersionArtifact } from '../../rollout/desired.js';
 import { decide, type Decision, type Observed, type RolloutState } from '../../rollout/machine.js';
 import { selectVersion, signatureProblems, type Candidate } from '../../rollout/selection.js';
+import { shadowStatus } from '../../rollout/shadow.js';
 import { stateFromStatus, statusFromState } from '../../rollout/state.js';
 import { childSelector, kindController, KitReason, stamped, upToDate, type Scope } from '../kit/index.js';
 import { baselineDataset, profileConfigMapName } from '../driftmonitor/baseline.js';
 import { DriftMonitorCondition } from '../driftmonitor/reasons.js';
 import { cairnResource } from '../resources.js';
-import { measure, Scrapes, type ServingPod } from './measure.js';
+import { measure, Scrapes, shadowAgreement, type ServingPod } from './measure.js';
 import { DeploymentCondition, deploymentConditions, DeploymentReason } from './reasons.js';
 
 export const deploymentResource = cairnResource('Deployment');
@@ -43,6 +44,8 @@ export const ABORT_ANNOTATION = 'cairn.dev/abort';
 export const DEFAULT_SERVING_IMAGE = 'ghcr.io/cairn-dev/cairn:0.1.0';
 /** How soon to look again after applying a route the cache does not watch. */
 const routeRecheckMs = 1_000;
+/** How often a Shadow's agreement is read again from the stable pods while it runs. */
+const shadowRefreshMs = 10_000;
 
 export interface DeploymentControllerOptions {
   cairnImage?: string;
@@ -286,6 +289,7 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       if (decision.requeueAfterMs !== undefined) scope.requeueAfter(decision.requeueAfterMs);
 
       writeStatus(scope, state, desired);
+      await reportShadow(scope, state);
       if (missing.length > 0) {
         scope.conditions.set(Available, { status: 'False', reason: DeploymentReason.ModelVersionMissing, message: `no ModelVersion of model ${d.spec.model} with version ${missing.join(', ')}` });
       }
@@ -295,6 +299,19 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
     function canaryAvailable(d: DeploymentObject, previous: RolloutState, selectedVersion: number | undefined): boolean {
       const candidate = previous.stable === undefined ? selectedVersion : previous.canary;
       return candidate !== undefined && available(d, candidate);
+    }
+
+    /** status.shadow while the stable pods mirror to a shadow: how its answers compare (docs/rollouts.md, "Shadow"). */
+    async function reportShadow(scope: Scope<DeploymentObject>, state: RolloutState): Promise<void> {
+      const d = scope.object;
+      const shadow = mirroredByPods(d.spec, state);
+      if (shadow === undefined || state.stable === undefined) {
+        delete scope.status.shadow;
+        return;
+      }
+      const counters = await shadowAgreement(servingPods(d, state.stable), d.spec.model, state.stable, { ...io, signal: AbortSignal.timeout(10_000) });
+      scope.status.shadow = shadowStatus(shadow, counters);
+      scope.requeueAfter(shadowRefreshMs);
     }
 
     function writeStatus(scope: Scope<DeploymentObject>, state: RolloutState, desired: Desired): void {

@@ -6,10 +6,11 @@
  * the step machine tolerates (docs/rollouts.md, "Analysis").
  */
 import type { DeploymentSpec } from '../../api/kinds/deployment.js';
-import { parseExposition } from '../../metrics/exposition.js';
-import { builtinValues, emptyCounters, increase, judge, servingCounters, sum, type MetricThreshold, type ServingCounters } from '../../rollout/analysis.js';
+import { parseExposition, type Sample } from '../../metrics/exposition.js';
+import { BUILTIN_METRICS, builtinValues, emptyCounters, increase, judge, servingCounters, sum, type MetricThreshold, type ServingCounters } from '../../rollout/analysis.js';
 import type { Measurement } from '../../rollout/machine.js';
 import { PrometheusError, queryPrometheus } from '../../rollout/prometheus.js';
+import { emptyShadowCounters, shadowCounters, sumShadowCounters, type ShadowCounters } from '../../rollout/shadow.js';
 import { SERVING_PORT } from '../../render/serving.js';
 
 type AnalysisMetric = NonNullable<NonNullable<DeploymentSpec['strategy']>['analysis']>['metrics'][number];
@@ -28,7 +29,7 @@ export interface MeasureIO {
 }
 
 const SCRAPE_TIMEOUT_MS = 3_000;
-const BUILTIN = new Set(['error-rate', 'latency-p99-ms']);
+const BUILTIN = new Set<string>(BUILTIN_METRICS);
 
 /** What a Prometheus query may say about the rollout: `{{name}}`, `{{namespace}}`, `{{stable}}`, `{{canary}}`. */
 export function expandQuery(query: string, vars: Readonly<Record<string, string>>): string {
@@ -81,16 +82,31 @@ export class Scrapes {
   }
 }
 
-async function scrapePod(pod: ServingPod, model: string, version: number, io: MeasureIO): Promise<ServingCounters | undefined> {
+/** A serving pod's /metrics, parsed; undefined when it does not answer. */
+async function podSamples(pod: ServingPod, io: MeasureIO): Promise<Sample[] | undefined> {
   try {
     const signals = [AbortSignal.timeout(SCRAPE_TIMEOUT_MS), ...(io.signal ? [io.signal] : [])];
     const answer = await io.fetch(`http://${pod.ip}:${SERVING_PORT}/metrics`, { signal: AbortSignal.any(signals) });
     if (!answer.ok) return undefined;
-    return servingCounters(parseExposition(await answer.text()), model, String(version));
+    return parseExposition(await answer.text());
   } catch {
-    // A pod that does not answer is not measured: too little traffic makes the measurement Inconclusive.
     return undefined;
   }
+}
+
+/** A pod that does not answer is not measured: too little traffic makes the measurement Inconclusive. */
+async function scrapePod(pod: ServingPod, model: string, version: number, io: MeasureIO): Promise<ServingCounters | undefined> {
+  const samples = await podSamples(pod, io);
+  return samples && servingCounters(samples, model, String(version));
+}
+
+/** The shadow comparison counters of the stable pods (those that send the copies), summed. */
+export async function shadowAgreement(pods: readonly ServingPod[], model: string, stable: number, io: MeasureIO): Promise<ShadowCounters> {
+  const each = await Promise.all(pods.map(async (pod) => {
+    const samples = await podSamples(pod, io);
+    return samples ? shadowCounters(samples, model, String(stable)) : emptyShadowCounters();
+  }));
+  return sumShadowCounters(each);
 }
 
 export interface MeasureInput {

@@ -4,7 +4,7 @@
  * - gatewayAPI: the HTTPRoute (real Gateway API CRDs) follows each canary step's weight, then the promotion;
  * - BlueGreen: the new version answers on the preview Service while the route keeps stable, until promoted;
  * - Shadow: requests through the route are answered by stable and copied to the new version (its pods count
- *   them), until an abort rolls it back.
+ *   them; the stable pods compare the answers and the status reports the agreement), until an abort rolls it back.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ABORT_ANNOTATION, deploymentResource, PROMOTE_ANNOTATION } from '../../../src/controllers/deployment/index.js';
@@ -122,11 +122,17 @@ describe('Deployment routers and strategies', () => {
       },
       { timeoutMs: 180_000 },
     );
+    // The stable pods compared each copy's answer with their own: the same model, so every one agrees.
+    const compared = await deploymentWhere(namespace, 'shade', 'the shadow agreement reported', (d) => (d.status?.shadow?.compared ?? 0) > 0);
+    expect(compared.status?.shadow).toMatchObject({ version: 2, agreement: '100.0%', meanAbsoluteDifference: 0 });
+    expect(compared.status?.shadow?.agreed).toBe(compared.status?.shadow?.compared);
+    expect(compared.status?.shadow?.incomparable).toBeUndefined();
 
     await annotate(namespace, 'shade', ABORT_ANNOTATION, 'stop');
     const aborted = await deploymentWhere(namespace, 'shade', 'rolled back', (d) => d.status?.phase === 'RolledBack');
     expect(condition(aborted, 'RolledBack')?.message).toContain('aborted by the cairn.dev/abort annotation');
     expect(aborted.status?.stable).toEqual({ version: 1, weight: 100 });
+    expect(aborted.status?.shadow).toBeUndefined();
     await eventually('the pods of version 2 removed', async () => ((await kube.get(builtin.deployment, 'shade-v2', namespace)) === undefined ? true : undefined));
   }, 900_000);
 });

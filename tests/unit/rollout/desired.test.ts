@@ -82,6 +82,33 @@ describe('desiredObjects', () => {
     expect(canaryArgs).not.toContain('--mirror-url');
   });
 
+  const argsOf = (i: DesiredInput, name: string) => objects(i).find((o) => o.metadata.name === name && o.kind === 'Deployment')!.spec.template!.spec.containers[0]!.args.join(' ');
+  type Mirrored = { spec: { rules?: Array<{ filters?: unknown[] }>; http?: Array<{ mirror?: unknown }> } };
+  const gateway: DeploymentSpec['traffic'] = { router: 'gatewayAPI', gatewayAPI: { parentRefs: [{ name: 'public' }] } };
+  test.each([
+    // router, shadow options -> the stable pods mirror (and compare), the route mirrors
+    ['replicas', {}, true, false],
+    ['replicas', { compare: false }, true, false],
+    ['gatewayAPI', {}, true, false],
+    ['gatewayAPI', { compare: false }, false, true],
+    ['istio', {}, true, false],
+    ['istio', { compare: false }, false, true],
+  ] as const)('Shadow under %s with %j: the stable pods mirror: %s; the route mirrors: %s', (router, options, byPods, byRoute) => {
+    const traffic: DeploymentSpec['traffic'] = router === 'gatewayAPI' ? gateway : { router };
+    const i = input({ strategy: { type: 'Shadow', shadow: { percent: 25, ...options } }, traffic }, { stable: 1, canary: 2, mirror: 25 });
+    expect(argsOf(i, 'eta-v1').includes('--mirror-url')).toBe(byPods);
+    const route = desiredObjects(i).route as Mirrored | undefined;
+    const routeMirrors = JSON.stringify(route?.spec ?? {}).includes('"mirror') || JSON.stringify(route?.spec ?? {}).includes('RequestMirror');
+    expect(routeMirrors).toBe(byRoute);
+  });
+
+  test("a Shadow's tolerance reaches the stable pods' mirror; none means exact (no flag)", () => {
+    const tolerant = input({ strategy: { type: 'Shadow', shadow: { percent: 10, tolerance: 0.05 } } }, { stable: 1, canary: 2, mirror: 10 });
+    expect(argsOf(tolerant, 'eta-v1')).toContain('--mirror-url http://eta-v2.ml.svc:80 --mirror-percent 10 --mirror-tolerance 0.05');
+    const exact = input({ strategy: { type: 'Shadow', shadow: { percent: 10 } } }, { stable: 1, canary: 2, mirror: 10 });
+    expect(argsOf(exact, 'eta-v1')).not.toContain('--mirror-tolerance');
+  });
+
   test('a retiring version keeps its pods, behind the route Service, until the new stable one is available', () => {
     const i = input({}, { stable: 2 }, { retiring: 1 });
     expect(replicasOf(i, 'eta-v1')).toBe(2);

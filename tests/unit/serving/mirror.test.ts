@@ -203,3 +203,27 @@ describe('shadow agreement', () => {
     await shadow.close();
   });
 });
+
+describe('shadow agreement between two real servers', () => {
+  it('the same model behind the mirror agrees on every protocol (V2, V2 with outputs asked, V1 rows and columns), with no difference', async () => {
+    const same = await startServer('driver_elasticnet', { name: 'driver', version: '2' });
+    const registry = new Registry();
+    mirror = createMirror({ url: same.url, percent: 100, timeoutMs: 5000, maxInFlight: 1, model: 'driver', version: '1', registry, logger: captureLogger().logger, random: () => 0 });
+    primary = await startServer('driver_elasticnet', { name: 'driver', mirror });
+    const count = async (result: string) => sample(await registry.metrics(), 'cairn_shadow_comparisons_total', { result }) ?? 0;
+    const requests = [
+      ['/v2/models/driver/infer', body(0.1)],
+      ['/v2/models/driver/infer', { inputs: [{ name: 'input', shape: [2, 3], datatype: 'FP32', data: [0.2, 0.5, 280, 0.9, 0.1, 12] }], outputs: [{ name: 'variable' }] }],
+      ['/v1/models/driver:predict', { instances: [[0.3, 0.5, 280]] }],
+      ['/v1/models/driver:predict', { inputs: { input: [[0.4, 0.5, 280]] } }],
+    ] as const;
+    for (const [i, [path, payload]] of requests.entries()) {
+      expect((await post(`${primary.url}${path}`, payload)).status).toBe(200);
+      await expect.poll(async () => (await count('agree')) + (await count('disagree')) + (await count('incomparable')), { timeout: 5000 }).toBe(i + 1);
+    }
+    expect([await count('agree'), await count('disagree'), await count('incomparable')]).toEqual([4, 0, 0]);
+    expect(sample(await registry.metrics(), 'cairn_shadow_abs_difference_total', { model: 'driver' })).toBe(0);
+    await mirror.close();
+    await same.close();
+  });
+});
