@@ -19,3 +19,4 @@ export { parseBaselineProfile } from './baseline-profile.js';
 export { criteriaOf, DEFAULT_CATEGORICAL_CHECK, DEFAULT_NUMERIC_CHECK, planChecks, thresholdIsPValue, type CheckSpec, type ColumnCheck } from './checks.js';
 export { evaluateWindow, resultOf, type ColumnProblem, type ColumnResult, type WindowVerdict } from './evaluate.js';
 export { countIntoBins } from './bin-counts.js';
+export { livePerformance, type LivePerformance } from './performance.js';

@@ -8,6 +8,7 @@
  */
 import type { Sample } from '../metrics/exposition.js';
 import { DriftInputError } from './errors.js';
+import { performanceKey } from './performance.js';
 
 const SEP = '\u001f';
 export type SeriesKind = 'feature' | 'category' | 'prediction';
@@ -19,8 +20,8 @@ const key = (kind: SeriesKind, column: string, cell: string): string => `${kind}
 const bucketKinds: Record<string, SeriesKind> = { cairn_feature_values_bucket: 'feature', cairn_prediction_values_bucket: 'prediction' };
 
 /**
- * One pod's drift counters of `model` (every model when undefined), and the start of its process (ms) when it
- * exports process_start_time_seconds.
+ * One pod's drift counters of `model` (every model when undefined) with its feedback sums (performance.ts), and
+ * the start of its process (ms) when it exports process_start_time_seconds.
  */
 export function driftCounters(samples: readonly Sample[], model?: string): { counters: Map<string, number>; processStartedAt?: number } {
   const counters = new Map<string, number>();
@@ -36,6 +37,8 @@ export function driftCounters(samples: readonly Sample[], model?: string): { cou
     } else if (s.name === 'cairn_feature_category_total') {
       const { feature, category } = s.labels;
       if (feature !== undefined && category !== undefined && Number.isFinite(s.value)) add(key('category', feature, category), s.value);
+    } else if (performanceKey(s) !== undefined) {
+      add(performanceKey(s)!, s.value);
     } else if (s.name === 'process_start_time_seconds' && Number.isFinite(s.value)) {
       processStartedAt = s.value * 1000;
     }

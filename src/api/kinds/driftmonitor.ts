@@ -66,6 +66,16 @@ export const FeatureResult = obj(
   'Result for one feature.',
 );
 
+export const LivePerformance = obj(
+  {
+    labelledRows: int('Prediction rows scored against a label that arrived in the window (POST /v2/models/{name}/feedback).', { minimum: 0, format: 'int64' }),
+    rmse: optional(num('Root mean squared error of those rows (regression models).', { minimum: 0 })),
+    mae: optional(num('Mean absolute error of those rows (regression models).', { minimum: 0 })),
+    accuracy: optional(num('Share of those rows predicted right (classification models).', { minimum: 0, maximum: 1 })),
+  },
+  'Live performance from delayed labels, over the window, all serving pods of the Deployment together.',
+);
+
 export const DriftMonitorStatus = obj(
   {
     observedGeneration: optional(ObservedGeneration),
@@ -73,6 +83,7 @@ export const DriftMonitorStatus = obj(
     samples: optional(int('Samples in the last window.', { minimum: 0, format: 'int64' })),
     drifted: optional(bool('Whether any checked feature or the output drifted.')),
     features: optional(list(FeatureResult, 'Per-feature results of the last evaluation.', { maxItems: 513 })),
+    performance: optional(LivePerformance),
     conditions: optional(Conditions),
   },
   'Observed state of the DriftMonitor.',

@@ -10,7 +10,7 @@
  */
 import type { DriftMonitor } from '../../api/kinds/driftmonitor.js';
 import { parseDuration } from '../../api/duration.js';
-import { advanceWindow, DriftInputError, emptyWindow, evaluateWindow, parseBaselineProfile, planChecks, type ColumnCheck, type WindowState } from '../../drift/index.js';
+import { advanceWindow, DriftInputError, emptyWindow, evaluateWindow, livePerformance, parseBaselineProfile, planChecks, type ColumnCheck, type WindowState } from '../../drift/index.js';
 import { servingSelector } from '../../render/serving.js';
 import type { ControllerDeps, ControllerFactory } from '../../runtime/controller.js';
 import { StalledError, TransientError, WaitingError } from '../../runtime/errors.js';
@@ -24,7 +24,7 @@ import { endEpisode, episodeStep, recordPause, recordRetrain, rerunPatch, rerunV
 import { baselineDataset, profileConfigMapName, stableModelVersion, type DeploymentObject, type ModelVersionObject } from './baseline.js';
 import { DriftMonitorReason, driftMonitorConditions } from './reasons.js';
 import { scrapeable, scrapePods, type ServingPod } from './scrape.js';
-import { recordVerdict, summarise } from './status.js';
+import { recordPerformance, recordVerdict, summarise } from './status.js';
 
 export const driftMonitorResource = cairnResource('DriftMonitor');
 
@@ -145,6 +145,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       const verdict = evaluateWindow(checks, advanced.counts, minSamples);
       const noPods = scraped.scrapes.length === 0 && verdict.samples === 0 ? `No serving pod of Deployment ${deployment.metadata.name} answered; no verdict` : undefined;
       recordVerdict(scope.status, scope.conditions, verdict, { at: new Date(now).toISOString(), minSamples, window: windowText, ...(noPods ? { noPods } : {}) });
+      recordPerformance(scope.status, livePerformance(advanced.counts));
       if (verdict.kind === 'scored') {
         setGauges(monitor, remembered, verdict.results);
         if (verdict.problems.length > 0) {

@@ -3,7 +3,7 @@
  * the status draft and the condition set, so each outcome is a table case in tests/unit/drift/monitor-status.test.ts.
  */
 import type { DriftMonitorStatus } from '../../api/kinds/driftmonitor.js';
-import type { ColumnResult, WindowVerdict } from '../../drift/index.js';
+import type { ColumnResult, LivePerformance, WindowVerdict } from '../../drift/index.js';
 import type { ConditionSet } from '../kit/index.js';
 import { DriftMonitorCondition, DriftMonitorReason } from './reasons.js';
 
@@ -58,4 +58,21 @@ export function summarise(status: DriftMonitorStatus, conditions: ConditionSet):
   const drifted = conditions.get(DriftMonitorCondition.Drifted);
   if (drifted?.reason === DriftMonitorReason.NotEnoughSamples) conditions.succeed(DriftMonitorReason.NotEnoughSamples, drifted.message);
   else if (status.features) conditions.succeed(DriftMonitorReason.Evaluated, `Evaluated ${status.features.length} checks over ${status.samples ?? 0} samples`);
+}
+
+/**
+ * status.performance: the window's live performance from the labels posted to the serving pods' feedback
+ * endpoint, whatever the drift verdict (labels do not wait for minSamples); removed when none arrived in it.
+ */
+export function recordPerformance(status: DriftMonitorStatus, performance: LivePerformance | undefined): void {
+  if (!performance) {
+    delete status.performance;
+    return;
+  }
+  status.performance = {
+    labelledRows: performance.labelledRows,
+    ...(performance.rmse !== undefined ? { rmse: shown(performance.rmse) } : {}),
+    ...(performance.mae !== undefined ? { mae: shown(performance.mae) } : {}),
+    ...(performance.accuracy !== undefined ? { accuracy: shown(performance.accuracy) } : {}),
+  };
 }
