@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cairnResource } from '../../../src/controllers/resources.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
+import { httpRequest } from '../../harness/http.js';
 import { createNamespace, deleteNamespace, eventually, kubectlOk } from '../../harness/kube.js';
 import { ensureModels } from '../../unit/serving/models.js';
 import { createStorageSecret, csvData, putObject, stubTrainerScript, trialLogDir } from '../experiment/support.js';
@@ -86,7 +87,7 @@ describe('the operator installed by the Helm chart, under the chart RBAC', () =>
     const operatorPod = await eventually(
       'the chart operator pod Ready (its informers listed and watch with the chart RBAC)',
       async () => {
-        const pods = await kube.list<KubeObject & { spec: { serviceAccountName?: string }; status?: { conditions?: Array<{ type: string; status: string }>; containerStatuses?: unknown[] } }>(builtin.pod, { namespace: ns, labelSelector: 'app.kubernetes.io/component=operator' });
+        const pods = await kube.list<KubeObject & { spec: { serviceAccountName?: string }; status?: { podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: unknown[] } }>(builtin.pod, { namespace: ns, labelSelector: 'app.kubernetes.io/component=operator' });
         const pod = pods.items.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
         if (!pod) throw new Error(`pods: ${JSON.stringify(pods.items.map((p) => p.status))}`);
         return pod;
@@ -144,6 +145,13 @@ describe('the operator installed by the Helm chart, under the chart RBAC', () =>
     } as KubeObject);
     const monitor = await cairnWhere('DriftMonitor', ns, 'serve-drift', 'a verdict in status', (o) => (o.status?.conditions?.length ?? 0) > 0);
     expect(monitor.status?.conditions?.map((c) => c.type)).toContain('Ready');
+
+    // Events about every kind went through (an Event the API refuses is only counted, as result "failed").
+    const events = await kube.list<KubeObject & { regarding?: { kind?: string } }>(builtin.event, { namespace: ns });
+    expect([...new Set(events.items.map((e) => e.regarding?.kind))]).toEqual(expect.arrayContaining(['GitSource', 'Dataset', 'Experiment', 'ModelVersion', 'Deployment', 'DriftMonitor']));
+    const metrics = await httpRequest(`http://${operatorPod.status?.podIP}:8080/metrics`, { timeoutMs: 5_000 });
+    const failedEvents = metrics.body.split('\n').filter((l) => l.startsWith('cairn_events_total{') && l.includes('result="failed"') && !/ 0$/.test(l));
+    expect(failedEvents).toEqual([]);
 
     // Nothing was refused along the way.
     const log = await kubectlOk(['-n', ns, 'logs', operatorPod.metadata?.name ?? '']);
