@@ -276,7 +276,7 @@ function runEcho(): void {
 }
 
 /** Closed-loop load (or open-loop at `rate` req/s over all connections). */
-async function load(port: number, path: string, connections: number, body?: string, rate?: number): Promise<AutocannonResult> {
+async function load(port: number, path: string, connections: number, body?: string, rate?: number, seconds = DURATION_S): Promise<AutocannonResult> {
   const opts = {
     url: `http://127.0.0.1:${port}${path}`,
     connections,
@@ -285,7 +285,7 @@ async function load(port: number, path: string, connections: number, body?: stri
     ...(body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {}),
   };
   await autocannon({ ...opts, duration: 1 });
-  const result = await autocannon({ ...opts, duration: DURATION_S });
+  const result = await autocannon({ ...opts, duration: seconds });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
 }
@@ -360,6 +360,38 @@ async function startShipped(model: string): Promise<Shipped> {
       return { code, ms: performance.now() - t };
     },
   };
+}
+
+/**
+ * The batching gain: a server with batching on and one with it off, at c=64 in alternating rounds, so that both
+ * see the same moments of a shared machine; with the batch sizes the batched one ran.
+ */
+async function batchingGain(results: Record<string, unknown>, onPort: number, offPort: number, v2Body: string, v2Path: string): Promise<void> {
+  const rounds = { on: [] as AutocannonResult[], off: [] as AutocannonResult[] };
+  const batchesBefore = await batchSizes(onPort);
+  for (let i = 0; i < 3; i++) {
+    rounds.on.push(await load(onPort, v2Path, 64, v2Body, undefined, DURATION_S / 2));
+    rounds.off.push(await load(offPort, v2Path, 64, v2Body, undefined, DURATION_S / 2));
+  }
+  const batchesAfter = await batchSizes(onPort);
+  const rowsPerRun = (batchesAfter.rows - batchesBefore.rows) / Math.max(1, batchesAfter.runs - batchesBefore.runs);
+  const mean = (list: AutocannonResult[], f: (r: AutocannonResult) => number) => list.reduce((a, r) => a + f(r), 0) / list.length;
+  const onRps = mean(rounds.on, (r) => r.requests.average);
+  const offRps = mean(rounds.off, (r) => r.requests.average);
+  const gain = onRps / offRps;
+  const p99Ratio = mean(rounds.on, (r) => r.latency.p99) / Math.max(mean(rounds.off, (r) => r.latency.p99), 1e-9);
+  line('c=64 in 3 alternating rounds: batching on / off', `${rps(onRps)} / ${rps(offRps)}`, `${rowsPerRun.toFixed(1)} rows per run with batching on`);
+  line('batching at c=64: throughput gain / p99 ratio', `${gain.toFixed(2)}x / ${p99Ratio.toFixed(2)}x`);
+  goal('batching throughput gain at c=64', `${gain.toFixed(2)}x`, '>= 2x', gain >= 2);
+  goal('batching p99 ratio at c=64', `${p99Ratio.toFixed(2)}x`, '<= 1.2x', p99Ratio <= 1.2);
+  results.gain = { onRps, offRps, gain, p99Ratio, rowsPerRun };
+}
+
+/** Runs and rows so far, from the server's cairn_inference_batch_size histogram. */
+async function batchSizes(port: number): Promise<{ runs: number; rows: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { runs: value('cairn_inference_batch_size_count'), rows: value('cairn_inference_batch_size_sum') };
 }
 
 // ------------------------------------------------------------------------------------ gRPC vs HTTP (issue 12)
@@ -652,6 +684,16 @@ async function main(): Promise<void> {
     finish(started, cpu, results);
     return;
   }
+  if (only === 'batching') {
+    // `--only batching`: the batching gain alone.
+    const on = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64 });
+    const off = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 1 });
+    console.log('Batching on (maxBatchSize 64) and off (1), ElasticNet inline, 1-row V2 requests');
+    await batchingGain(results, on.port, off.port, v2Body, v2Path);
+    await Promise.all([on.stop(), off.stop()]);
+    finish(started, cpu, results);
+    return;
+  }
 
   // 1. raw session.run, in this process
   const raw = await rawRun('driver_elasticnet', () => ({ input: new ort.Tensor('float32', Float32Array.from([0.5, 0.9, 280]), [1, 3]) }), 20_000);
@@ -719,9 +761,9 @@ async function main(): Promise<void> {
   goal('inference / trivial throughput (c=64)', `${ratio.toFixed(2)}x`, '>= 0.7x (issue 12; 0.5x in issue 5)', ratio >= 0.7);
   goal(`event-loop lag p99 under load (${fixedRate} req/s)`, `${fixedLag.lagP99Ms.toFixed(2)} ms`, '<= 2 ms', fixedLag.lagP99Ms <= 2);
   results.node = { e2e, v1: v1C1, trivialC1, echoC1, literal, serverAdded, batched, trivial: trivial.requests.average, idleLag, saturatedLag, trivialLag, fixedLag, fixedP99: fixed.latency.p99 };
-  await server.stop();
 
   // 3. batching off
+  const batchedServer = server;
   server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 1 });
   const unbatched: Record<number, AutocannonResult> = {};
   console.log('\nServer without batching (maxBatchSize 1)');
@@ -729,12 +771,9 @@ async function main(): Promise<void> {
     unbatched[c] = await load(server.port, v2Path, c, v2Body);
     line(`V2 infer throughput c=${c}`, rps(unbatched[c].requests.average), `p50 ${unbatched[c].latency.p50} ms, p99 ${unbatched[c].latency.p99} ms`);
   }
+  await batchingGain(results, batchedServer.port, server.port, v2Body, v2Path);
   await server.stop();
-  const gain = batched[64]!.requests.average / unbatched[64]!.requests.average;
-  const p99Ratio = batched[64]!.latency.p99 / Math.max(unbatched[64]!.latency.p99, 1e-9);
-  line('batching at c=64: throughput gain / p99 ratio', `${gain.toFixed(2)}x / ${p99Ratio.toFixed(2)}x`);
-  goal('batching throughput gain at c=64', `${gain.toFixed(2)}x`, '>= 2x', gain >= 2);
-  goal('batching p99 ratio at c=64', `${p99Ratio.toFixed(2)}x`, '<= 1.2x', p99Ratio <= 1.2);
+  await batchedServer.stop();
   results.unbatched = unbatched;
 
   // 4. the HTTP layer: fastify with the same hot path

@@ -5,10 +5,17 @@
  * per request. maxDelayMs 0 (the default) never waits: a request runs at once when the executor has a free slot,
  * and the requests that arrive while it is busy are merged into the next run. A batch that fails is retried
  * request by request, so one bad request cannot fail the others.
+ *
+ * An executor that runs synchronously (inline, on the main thread) is never busy when a request arrives, so
+ * "at once" would run every request alone: the requests that one pass of the event loop reads from its sockets
+ * arrive one by one. For such an executor the batcher runs in the loop's check phase (setImmediate), right after
+ * the sockets were read: every request read in that pass is in the queue and they merge. It then runs batches
+ * back to back for up to INLINE_SLICE_MS, and leaves the rest for the next pass, so the sockets (and health
+ * probes) wait one slice at most and a request of many batches does not wait a loop pass per batch.
  */
 import { allocData, type TensorData, type TensorMap } from './datatypes.js';
 import { HttpError } from './errors.js';
-import type { Executor } from './executor.js';
+import { INLINE_SLICE_MS, type Executor } from './executor.js';
 
 export interface BatcherOptions {
   /** Most rows in one run; 1 disables merging. */
@@ -124,6 +131,8 @@ export class Batcher {
   private waitingRequests = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** A slice of synchronous runs is scheduled (setImmediate). */
+  private sliceScheduled = false;
   private readonly now: () => number;
 
   constructor(
@@ -190,7 +199,9 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.executor.concurrency) return;
+    if (this.queue.length === 0) return;
+    if (this.executor.runSync) return this.scheduleSlice();
+    if (this.inFlight >= this.executor.concurrency) return;
     const wait = this.options.maxDelayMs > 0 ? this.waitFor() : 0;
     if (wait <= 0) {
       if (this.timer) clearTimeout(this.timer);
@@ -203,6 +214,44 @@ export class Batcher {
       }, wait);
     }
   }
+
+  /** A synchronous executor: the next slice after the loop read its sockets, or once maxDelayMs passed. */
+  private scheduleSlice(): void {
+    if (this.sliceScheduled) return;
+    const wait = this.options.maxDelayMs > 0 ? this.waitFor() : 0;
+    if (wait <= 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.sliceScheduled = true;
+      setImmediate(this.runSlice);
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.scheduleSlice();
+      }, wait);
+    }
+  }
+
+  private readonly runSlice = (): void => {
+    this.sliceScheduled = false;
+    const runSync = this.executor.runSync!.bind(this.executor);
+    const start = this.now();
+    while (this.queue.length > 0 && this.now() - start <= INLINE_SLICE_MS) {
+      if (this.options.maxDelayMs > 0 && this.waitFor() > 0) break;
+      const batch = this.take();
+      if (batch.length === 0) continue;
+      const { feeds, total } = this.prepare(batch);
+      let outputs: TensorMap;
+      try {
+        outputs = runSync(feeds);
+      } catch (err) {
+        this.failed(batch, err as Error);
+        continue;
+      }
+      this.settle(batch, total, outputs);
+    }
+    this.schedule();
+  };
 
   /** Milliseconds the head of the queue may still wait for companions (0 once its batch is full). */
   private waitFor(): number {
@@ -277,38 +326,49 @@ export class Batcher {
     this.queue.unshift(...alone);
   }
 
-  private dispatch(batch: Item[]): void {
-    this.inFlight++;
-    const names = this.options.inputNames;
+  /** The merged feeds of a batch and its rows; counts the run. */
+  private prepare(batch: Item[]): { feeds: TensorMap; total: number } {
     const total = batch.reduce((n, item) => n + Math.max(item.rows, 1), 0);
     this.options.onBatch?.(batch.length === 1 && batch[0]!.rows < 0 ? 1 : total);
-    const feeds = batch.length === 1 ? batch[0]!.feeds : concatRows(batch.map((item) => item.feeds), names);
+    const feeds = batch.length === 1 ? batch[0]!.feeds : concatRows(batch.map((item) => item.feeds), this.options.inputNames);
+    return { feeds, total };
+  }
+
+  /** Hands each request of a run its rows of the outputs (a batch whose outputs do not split runs again alone). */
+  private settle(batch: Item[], total: number, outputs: TensorMap): void {
+    if (batch.length === 1) {
+      batch[0]!.resolve(outputs);
+      return;
+    }
+    let slices: TensorMap[];
+    try {
+      let start = 0;
+      slices = batch.map((item) => {
+        const slice = sliceRows(outputs, total, start, item.rows);
+        start += item.rows;
+        return slice;
+      });
+    } catch {
+      this.retryAlone(batch);
+      return;
+    }
+    batch.forEach((item, i) => item.resolve(slices[i]!));
+  }
+
+  /** A failed run: a request alone gets the error; a merged batch runs again request by request. */
+  private failed(batch: Item[], err: Error): void {
+    if (batch.length === 1) batch[0]!.reject(err);
+    else this.retryAlone(batch);
+  }
+
+  private dispatch(batch: Item[]): void {
+    this.inFlight++;
+    const { feeds, total } = this.prepare(batch);
     this.executor
       .run(feeds)
       .then(
-        (outputs) => {
-          if (batch.length === 1) {
-            batch[0]!.resolve(outputs);
-            return;
-          }
-          let slices: TensorMap[];
-          try {
-            let start = 0;
-            slices = batch.map((item) => {
-              const slice = sliceRows(outputs, total, start, item.rows);
-              start += item.rows;
-              return slice;
-            });
-          } catch {
-            this.retryAlone(batch);
-            return;
-          }
-          batch.forEach((item, i) => item.resolve(slices[i]!));
-        },
-        (err: Error) => {
-          if (batch.length === 1) batch[0]!.reject(err);
-          else this.retryAlone(batch);
-        },
+        (outputs) => this.settle(batch, total, outputs),
+        (err: Error) => this.failed(batch, err),
       )
       .catch((err: Error) => {
         for (const item of batch) item.reject(err);

@@ -13,43 +13,34 @@ export interface Executor {
   /** How many batches may run at once. */
   readonly concurrency: number;
   run(feeds: TensorMap): Promise<TensorMap>;
+  /**
+   * Runs on the calling thread and returns (the inline executor). The batcher then decides when runs happen
+   * itself: in slices of INLINE_SLICE_MS after the loop served its sockets (batcher.ts).
+   */
+  runSync?(feeds: TensorMap): TensorMap;
   /** False while it cannot run anything (every worker dead and none can start): the pod is then not ready. */
   available?(): boolean;
   close(): Promise<void>;
 }
 
-/** Longest the inline executor runs batches back to back before it lets the event loop serve sockets. */
+/** Longest the batcher runs inline batches back to back before it lets the event loop serve sockets. */
 export const INLINE_SLICE_MS = 4;
 
 /**
- * Runs on the main thread, several batches per loop turn: a run's answer resolves at once, so the batcher
- * starts the next batch in the same turn (through microtasks), until INLINE_SLICE_MS have passed; the next run
- * then waits for the next turn (setImmediate), after the sockets were served. Model time thus keeps its share
- * of the loop however many sockets are busy (clients retrying 503s), and a health probe waits one slice at most.
+ * Runs on the main thread, synchronously (onnxruntime-node's native session, ort-session.ts): the batcher calls
+ * runSync in its slices; run() is the same as a promise.
  */
 export class InlineExecutor implements Executor {
   readonly kind = 'inline';
   readonly concurrency = 1;
-  private sliceStart = -Infinity;
 
-  constructor(
-    private readonly session: SyncSession,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  constructor(private readonly session: SyncSession) {}
 
-  run(feeds: TensorMap): Promise<TensorMap> {
-    if (this.now() - this.sliceStart > INLINE_SLICE_MS) {
-      return new Promise((resolve, reject) =>
-        setImmediate(() => {
-          this.sliceStart = this.now();
-          this.runNow(feeds).then(resolve, reject);
-        }),
-      );
-    }
-    return this.runNow(feeds);
+  runSync(feeds: TensorMap): TensorMap {
+    return this.session.run(feeds);
   }
 
-  private runNow(feeds: TensorMap): Promise<TensorMap> {
+  run(feeds: TensorMap): Promise<TensorMap> {
     try {
       return Promise.resolve(this.session.run(feeds));
     } catch (err) {

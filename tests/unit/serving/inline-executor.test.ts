@@ -1,53 +1,113 @@
 /**
- * The inline executor's time slices (executor.ts): batches run back to back in one event-loop turn while the
- * slice lasts, then the next run waits for a turn (the sockets are served in between). A fake clock and a
- * session that records its runs; a setImmediate callback tells whether a loop turn passed.
+ * Inline execution (executor.ts, batcher.ts): the inline executor runs synchronously, and the batcher runs its
+ * batches in the loop's check phase, so that every request read in one pass of the loop merges, back to back
+ * while a slice lasts, then leaves the rest for the next pass (the sockets are served in between). A fake clock
+ * and a session that records its runs; a setImmediate callback tells whether a loop pass went by.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Batcher, type BatcherOptions } from '../../../src/serving/batcher.js';
 import type { TensorMap } from '../../../src/serving/datatypes.js';
 import { INLINE_SLICE_MS, InlineExecutor } from '../../../src/serving/executor.js';
 import type { SyncSession } from '../../../src/serving/ort-session.js';
 
-const feeds: TensorMap = { x: { type: 'float32', dims: [1, 1], data: Float32Array.from([1]) } };
+const row = (v: number): TensorMap => ({ x: { type: 'float32', dims: [1, 1], data: Float32Array.from([v]) } });
 
-function fakeSession(fail = false): SyncSession & { runs: number } {
+/** A session that doubles its input and records the rows of each run; `onRun` lets a test move the clock. */
+function fakeSession(onRun: (rows: number) => void = () => undefined): SyncSession & { runs: number[] } {
   const session = {
-    runs: 0,
+    runs: [] as number[],
     run(input: TensorMap): TensorMap {
-      session.runs++;
-      if (fail) throw new Error('the model failed');
-      return input;
+      const x = input.x!;
+      session.runs.push(x.dims[0]!);
+      onRun(x.dims[0]!);
+      if ((x.data as Float32Array).some((v) => v < 0)) throw new Error('the model failed');
+      return { y: { type: 'float32', dims: [...x.dims], data: Float32Array.from(x.data as Float32Array, (v) => 2 * v) } };
     },
     release(): void {},
   };
-  return session as unknown as SyncSession & { runs: number };
+  return session as unknown as SyncSession & { runs: number[] };
 }
 
+const options = (patch: Partial<BatcherOptions> = {}): BatcherOptions => ({
+  maxBatchSize: 4,
+  maxDelayMs: 0,
+  maxQueue: 100,
+  batchable: true,
+  inputNames: ['x'],
+  ...patch,
+});
+
+const values = (outputs: TensorMap) => Array.from(outputs.y!.data as Float32Array);
+
 describe('InlineExecutor', () => {
-  it('runs batches back to back within a slice, then yields a loop turn before the next', async () => {
-    let now = 0;
+  it('runs synchronously; run() is the same as a promise, rejecting when the model throws', async () => {
+    const executor = new InlineExecutor(fakeSession());
+    expect(values(executor.runSync(row(2)))).toEqual([4]);
+    expect(values(await executor.run(row(3)))).toEqual([6]);
+    expect(() => executor.runSync(row(-1))).toThrow('the model failed');
+    await expect(executor.run(row(-1))).rejects.toThrow('the model failed');
+  });
+});
+
+describe('the batcher with an inline executor', () => {
+  it('runs nothing while the loop reads its sockets, then merges every request read in that pass into one run', async () => {
     const session = fakeSession();
-    const executor = new InlineExecutor(session, () => now);
-    await executor.run(feeds); // the first run of a slice waits for a turn
-    let turned = false;
-    setImmediate(() => (turned = true));
-    now += INLINE_SLICE_MS; // still within the slice (not past it)
-    expect(await executor.run(feeds)).toBe(feeds);
-    await executor.run(feeds);
-    expect(turned).toBe(false);
-    expect(session.runs).toBe(3);
-    now += 1; // past the slice
-    await executor.run(feeds);
-    expect(turned).toBe(true);
-    expect(session.runs).toBe(4);
+    const batcher = new Batcher(new InlineExecutor(session), options());
+    const replies = [1, 2, 3].map((v) => batcher.infer({ feeds: row(v), rows: 1 }));
+    expect(session.runs).toEqual([]); // not one run per request as they arrive
+    expect((await Promise.all(replies)).map(values)).toEqual([[2], [4], [6]]);
+    expect(session.runs).toEqual([3]);
   });
 
-  it('a run that throws rejects, inside or outside a slice', async () => {
+  it('runs batches back to back while the slice lasts, then yields a loop pass before the next', async () => {
     let now = 0;
-    const executor = new InlineExecutor(fakeSession(true), () => now);
-    await expect(executor.run(feeds)).rejects.toThrow('the model failed');
-    await expect(executor.run(feeds)).rejects.toThrow('the model failed');
-    now += INLINE_SLICE_MS + 1;
-    await expect(executor.run(feeds)).rejects.toThrow('the model failed');
+    // Each run takes 1 ms of the fake clock: a slice holds INLINE_SLICE_MS + 1 runs (it ends once past the slice).
+    const session = fakeSession(() => (now += 1));
+    const batcher = new Batcher(new InlineExecutor(session), options({ maxBatchSize: 1, now: () => now }));
+    const count = INLINE_SLICE_MS + 3;
+    let passes = 0;
+    const runsAtPass: number[] = [];
+    const countPasses = () => {
+      runsAtPass.push(session.runs.length);
+      if (++passes < 10) setImmediate(countPasses);
+    };
+    const replies = Array.from({ length: count }, (_, i) => batcher.infer({ feeds: row(i), rows: 1 }));
+    setImmediate(countPasses); // queued after the batcher's first slice
+    expect((await Promise.all(replies)).map(values)).toEqual(Array.from({ length: count }, (_, i) => [2 * i]));
+    // The first slice ran INLINE_SLICE_MS + 1 runs before the first pass mark, the rest only after it.
+    expect(runsAtPass[0]).toBe(INLINE_SLICE_MS + 1);
+    expect(session.runs).toHaveLength(count);
+  });
+
+  it('a merged run that fails runs again request by request: only the bad request fails', async () => {
+    const session = fakeSession();
+    const batcher = new Batcher(new InlineExecutor(session), options());
+    const replies = [1, -1, 3].map((v) => batcher.infer({ feeds: row(v), rows: 1 }).then(values, (err: Error) => err.message));
+    expect(await Promise.all(replies)).toEqual([[2], 'the model failed', [6]]);
+    expect(session.runs).toEqual([3, 1, 1, 1]);
+  });
+
+  it('with maxDelayMs, a request waits for companions until its batch is full or the delay passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let now = 0;
+      const session = fakeSession();
+      const batcher = new Batcher(new InlineExecutor(session), options({ maxBatchSize: 2, maxDelayMs: 60_000, now: () => now }));
+      const first = batcher.infer({ feeds: row(1), rows: 1 });
+      await new Promise((r) => setImmediate(r));
+      expect(session.runs).toEqual([]);
+      const second = batcher.infer({ feeds: row(2), rows: 1 }); // the batch is full: it runs without waiting
+      expect([values(await first), values(await second)]).toEqual([[2], [4]]);
+      expect(session.runs).toEqual([2]);
+      const alone = batcher.infer({ feeds: row(3), rows: 1 });
+      await new Promise((r) => setImmediate(r));
+      expect(session.runs).toEqual([2]);
+      now += 60_000;
+      vi.advanceTimersByTime(60_000);
+      expect(values(await alone)).toEqual([6]);
+      expect(session.runs).toEqual([2, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
