@@ -60,7 +60,7 @@ log "examples/driver-stats/ in namespace $NS"
 kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
 # The claims the examples name (pvc://ml-data/..., pvc://ml-artifacts/...), on kind's default StorageClass, and the
 # driver data copied onto ml-data by a pod that mounts it.
-kubectl -n "$NS" apply -f - <<'YAML'
+kubectl -n "$NS" apply -f - <<YAML
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: ml-data}
@@ -78,7 +78,7 @@ spec:
   securityContext: {runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532}
   containers:
     - name: loader
-      image: ghcr.io/cairn-dev/cairn:e2e
+      image: $IMAGE
       imagePullPolicy: Never
       command: [sleep, "3600"]
       volumeMounts: [{name: data, mountPath: /data}, {name: artifacts, mountPath: /artifacts}]
