@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   dev: async () => (await import('./dev.js')).devCommand,
   model: async () => (await import('./model.js')).modelCommand,
   rollout: async () => (await import('./rollout.js')).rolloutCommand,
+  console: async () => (await import('./console.js')).consoleCommand,
 };
 
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
@@ -28,6 +29,7 @@ const summaries: Record<string, string> = {
   dev: 'Start a local cluster (control plane, local node, S3 server) with the operator in it; Ctrl-C removes it',
   model: 'inspect: verify an ONNX model (sha256, ONNX Runtime) and print its signature (inputs, outputs)',
   rollout: 'promote, abort or show the rollout of a Deployment (steps, weights, analysis)',
+  console: 'Serve a live web page on localhost: lineage, experiments, rollouts and drift (promote and abort)',
 };
 
 export function usage(): string {
