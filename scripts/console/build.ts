@@ -1,5 +1,5 @@
 /**
- * `npm run build` step: writes the console page's script to dist/console/web/app.js, the file an installed
+ * `npm run build:console` (after `npm run build`): writes the console page's script to dist/console/web/app.js, the file an installed
  * build serves (src/console/bundle.ts), since an installed build has neither the sources nor esbuild.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * The page's script: web/console/main.ts and ECharts bundled into one file by esbuild, so the page needs
  * nothing from the internet. In a checkout it is bundled when the console starts (about a second); an
- * installed build serves the file `npm run build` wrote (scripts/console/build.ts) beside this module.
+ * installed build serves the file `npm run build:console` wrote (scripts/console/build.ts) beside this module.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
