@@ -15,6 +15,9 @@
  * - Shadow: a percentage of requests is mirrored to the new version (its answers are compared, never returned);
  *   a promote switches it in; failed analysis rolls back.
  * - Immediate: the new version is switched in as soon as its pods are available.
+ * - Progress deadline: a new version whose pods stay unavailable for longer than `progressDeadline` (default
+ *   10m, Argo Rollouts' default too), from the start of the rollout or from when they stopped being available,
+ *   is rolled back: a canary that can never start must not hold the Deployment in Progressing for ever.
  * - A hold (a DriftMonitor's pauseRollout) keeps a rollout at its step, measured, until it is lifted.
  * - Promote (`cairn.dev/promote`) finishes a rollout at once; abort (`cairn.dev/abort`) rolls it back. Each is
  *   acted on once per distinct annotation value, which the state records.
@@ -50,6 +53,8 @@ export interface RolloutState {
   /** Percent of requests mirrored to the canary (Shadow). */
   mirror: number;
   analysis: AnalysisTally;
+  /** RFC 3339 time since when the canary's pods have been unavailable (the progress deadline counts from it). */
+  unavailableSince?: string;
   /** The version last rolled back: not tried again while it is still the selection. */
   rolledBack?: number;
   /** The promote and abort annotation values already acted on. */
@@ -99,6 +104,7 @@ export interface Decision {
 }
 
 export const DEFAULT_ANALYSIS_INTERVAL_MS = 30_000;
+export const DEFAULT_PROGRESS_DEADLINE = '10m';
 
 export function initialState(): RolloutState {
   return { phase: 'Healthy', step: 0, weight: 0, mirror: 0, analysis: emptyTally(), message: '' };
@@ -154,7 +160,7 @@ export function decide(strategy: Strategy | undefined, previous: RolloutState, o
   if (selected !== state.canary) {
     // A new selection (re)starts the rollout from its first step.
     events.push({ reason: 'RolloutStarted', message: `rolling out version ${selected} over stable version ${state.stable} (${typeOf(strategy)})` });
-    state = { ...state, canary: selected, step: 0, stepStartedAt: now, weight: 0, mirror: 0, analysis: emptyTally(), phase: 'Progressing', message: '', rolledBack: undefined };
+    state = { ...state, canary: selected, step: 0, stepStartedAt: now, weight: 0, mirror: 0, analysis: emptyTally(), phase: 'Progressing', message: '', rolledBack: undefined, unavailableSince: undefined };
   }
 
   if (abort) return rollBack(state, events, 'aborted by the cairn.dev/abort annotation', done);
@@ -184,9 +190,14 @@ export function decide(strategy: Strategy | undefined, previous: RolloutState, o
   }
 
   if (!observed.canaryAvailable) {
-    state = { ...state, phase: 'Progressing', message: `waiting for the pods of version ${state.canary}` };
-    return done();
+    const deadline = strategy?.progressDeadline ?? DEFAULT_PROGRESS_DEADLINE;
+    const since = state.unavailableSince ?? now;
+    const left = Date.parse(since) + parseDuration(deadline) - observed.now.getTime();
+    if (left <= 0) return rollBack(state, events, `its pods were not available within the progress deadline of ${deadline} (since ${since})`, done);
+    state = { ...state, unavailableSince: since, phase: 'Progressing', message: `waiting for the pods of version ${state.canary} (rolled back if not available by ${new Date(Date.parse(since) + parseDuration(deadline)).toISOString()})` };
+    return done({ requeueAfterMs: left });
   }
+  state.unavailableSince = undefined;
 
   const interval = analysis ? parseDuration(analysis.interval ?? '30s') : DEFAULT_ANALYSIS_INTERVAL_MS;
   const measuring = (s: RolloutState, analysisStep: boolean): boolean => analysis !== undefined && (analysisStep || s.weight > 0 || s.mirror > 0 || typeOf(strategy) === 'BlueGreen');
@@ -311,11 +322,11 @@ function canarySteps(
 
 /** Everything on `version`, no rollout in progress. */
 function settle(state: RolloutState, version: number, message: string): RolloutState {
-  return { ...state, phase: 'Healthy', stable: version, canary: undefined, step: 0, stepStartedAt: undefined, weight: 0, mirror: 0, analysis: emptyTally(), message };
+  return { ...state, phase: 'Healthy', stable: version, canary: undefined, step: 0, stepStartedAt: undefined, weight: 0, mirror: 0, analysis: emptyTally(), unavailableSince: undefined, message };
 }
 
 function rollBack(state: RolloutState, events: Decision['events'], why: string, done: () => Decision): Decision {
   events.push({ reason: 'RolledBack', message: `version ${state.canary} rolled back, all traffic on stable version ${state.stable}: ${why}`, warning: true });
-  Object.assign(state, { phase: 'RolledBack', rolledBack: state.canary, canary: undefined, step: 0, stepStartedAt: undefined, weight: 0, mirror: 0, message: `version ${state.canary} rolled back: ${why}` });
+  Object.assign(state, { phase: 'RolledBack', rolledBack: state.canary, canary: undefined, step: 0, stepStartedAt: undefined, weight: 0, mirror: 0, unavailableSince: undefined, message: `version ${state.canary} rolled back: ${why}` });
   return done();
 }

@@ -20,6 +20,7 @@ export function stateFromStatus(status: StatusFields | undefined): RolloutState 
     weight: status.canary?.weight ?? 0,
     mirror: record.mirror ?? 0,
     stepStartedAt: record.stepStartedAt,
+    unavailableSince: record.unavailableSince,
     analysis: { passed: 0, failed: 0, inconclusive: 0, ...record.analysis },
     rolledBack: record.rolledBack,
     promoteHandled: record.promoteHandled,
@@ -35,6 +36,7 @@ export function statusFromState(state: RolloutState): StatusFields {
     Object.entries({
       stepStartedAt: state.stepStartedAt,
       mirror: state.mirror > 0 ? state.mirror : undefined,
+      unavailableSince: state.unavailableSince,
       analysis,
       rolledBack: state.rolledBack,
       promoteHandled: state.promoteHandled,

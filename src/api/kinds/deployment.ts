@@ -109,6 +109,9 @@ export const DeploymentSpec = obj(
               'Shadow options.',
             ),
           ),
+          progressDeadline: optional(
+            duration('How long the new version\'s pods may stay unavailable during a rollout (from its start, or from when they stopped being available) before it is rolled back. Default 10m.'),
+          ),
           analysis: optional(
             obj(
               {
@@ -177,6 +180,7 @@ export const RolloutRecord = obj(
   {
     stepStartedAt: optional(str('When the current step began (RFC 3339); a pause counts from it.', { format: 'date-time' })),
     mirror: optional(int('Percent of requests mirrored to the canary (Shadow).', { minimum: 0, maximum: 100 })),
+    unavailableSince: optional(str("Since when the new version's pods have been unavailable (RFC 3339); the progress deadline counts from it.", { format: 'date-time' })),
     analysis: optional(
       obj(
         {

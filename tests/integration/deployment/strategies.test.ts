@@ -4,16 +4,18 @@
  * - gatewayAPI: the HTTPRoute (real Gateway API CRDs) follows each canary step's weight, then the promotion;
  * - BlueGreen: the new version answers on the preview Service while the route keeps stable, until promoted;
  * - Shadow: requests through the route are answered by stable and copied to the new version (its pods count
- *   them; the stable pods compare the answers and the status reports the agreement), until an abort rolls it back.
+ *   them; the stable pods compare the answers and the status reports the agreement), until an abort rolls it back;
+ * - the progress deadline: a new version whose pods can never start is rolled back once it runs out.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ABORT_ANNOTATION, deploymentResource, PROMOTE_ANNOTATION } from '../../../src/controllers/deployment/index.js';
+import { modelVersionResource } from '../../../src/controllers/modelversion/index.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { httpRequest } from '../../harness/http.js';
 import { createNamespace, deleteNamespace, eventually } from '../../harness/kube.js';
 import { ensureModels } from '../../unit/serving/models.js';
-import { createStorageSecret } from '../dataset/support.js';
+import { createStorageSecret, putObject } from '../dataset/support.js';
 import { installCrds } from '../gitsource/support.js';
 import { installGatewayApiCrds } from '../serving-objects/gateway-api.js';
 import { condition, createDeployment, deploymentWhere, exampleModel, inferThroughRoute, kube, registerModel, startServingOperator, type Operator } from './support.js';
@@ -135,4 +137,25 @@ describe('Deployment routers and strategies', () => {
     expect(aborted.status?.shadow).toBeUndefined();
     await eventually('the pods of version 2 removed', async () => ((await kube.get(builtin.deployment, 'shade-v2', namespace)) === undefined ? true : undefined));
   }, 900_000);
+
+  test('a new version whose pods never become available is rolled back at the progress deadline', async () => {
+    await registerModel(namespace, 'stuck', 1, exampleModel());
+    await registerModel(namespace, 'stuck', 2, exampleModel());
+    await createDeployment(namespace, 'stuck', { model: 'stuck', version: { pinned: 1 }, serving: { replicas: 1 }, strategy: { type: 'Canary', canary: { steps: [{ setWeight: 50 }] }, progressDeadline: '20s' } });
+    await deploymentWhere(namespace, 'stuck', 'version 1 stable', (d) => d.status?.stable?.version === 1 && condition(d, 'Available')?.status === 'True');
+    await eventually('ModelVersion stuck-2 verified and Ready', async () => {
+      const mv = await kube.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(modelVersionResource, 'stuck-2', namespace);
+      return mv?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+    });
+    // Version 2 was verified; now its file changes under it, so its pods' fetch fails the sha256 check for ever.
+    await putObject(`${namespace}/stuck/2/model.onnx`, Buffer.from('not the model that was verified'));
+    await kube.patch(deploymentResource, 'stuck', namespace, { spec: { version: { pinned: 2 } } }, { type: 'merge' });
+    const waiting = await deploymentWhere(namespace, 'stuck', 'waiting for version 2', (d) => d.status?.canary?.version === 2);
+    expect(waiting.status?.message).toMatch(/^waiting for the pods of version 2 \(rolled back if not available by /);
+    const rolledBack = await deploymentWhere(namespace, 'stuck', 'rolled back at the deadline', (d) => d.status?.phase === 'RolledBack');
+    expect(condition(rolledBack, 'RolledBack')?.message).toContain('its pods were not available within the progress deadline of 20s');
+    expect(rolledBack.status?.stable).toEqual({ version: 1, weight: 100 });
+    expect(condition(rolledBack, 'Available')?.status).toBe('True');
+    await eventually('the pods of version 2 removed', async () => ((await kube.get(builtin.deployment, 'stuck-v2', namespace)) === undefined ? true : undefined));
+  }, 600_000);
 });

@@ -37,6 +37,7 @@ export type DeploymentObject = KubeObject & {
     url?: string;
     message?: string;
     rollout?: Record<string, unknown>;
+    shadow?: { version: number; compared: number; agreed: number; agreement?: string; meanAbsoluteDifference?: number; incomparable?: number; failed?: number };
     conditions?: Condition[];
   };
 };

@@ -143,12 +143,47 @@ describe('Canary', () => {
 
   test('pods not available hold the rollout where it is', () => {
     let d = step(canary, serving(), { selected: 2, canaryAvailable: false, t: 0 });
-    expect(d.state).toMatchObject({ canary: 2, step: 0, weight: 0, message: 'waiting for the pods of version 2' });
+    expect(d.state).toMatchObject({ canary: 2, step: 0, weight: 0, unavailableSince: iso(0), message: 'waiting for the pods of version 2 (rolled back if not available by 2026-11-29T12:10:00.000Z)' });
     d = step(canary, d.state, { selected: 2, t: 100 });
+    expect(d.state.unavailableSince).toBeUndefined();
     // The analysis clock starts with the first traffic, not with the pods' start-up: no measurement is due yet.
     expect(d.state).toMatchObject({ step: 0, weight: 20, stepStartedAt: iso(100) });
     expect(d.measure).toBe(false);
     expect(d.requeueAfterMs).toBe(30_000);
+  });
+
+  test.each([
+    // seconds unavailable -> rolled back (default deadline 10m)
+    [599, false],
+    [600, true],
+  ])('a canary whose pods stay unavailable for %i s from the rollout start: rolled back %s', (seconds, rolledBack) => {
+    const started = step(canary, serving(), { selected: 2, canaryAvailable: false, t: 0 });
+    expect(started.requeueAfterMs).toBe(600_000);
+    const later = step(canary, started.state, { selected: 2, canaryAvailable: false, t: seconds });
+    if (!rolledBack) {
+      expect(later.state).toMatchObject({ phase: 'Progressing', canary: 2, unavailableSince: iso(0) });
+      expect(later.requeueAfterMs).toBe(1000);
+      return;
+    }
+    expect(later.state).toMatchObject({ phase: 'RolledBack', stable: 1, canary: undefined, rolledBack: 2, unavailableSince: undefined });
+    expect(later.state.message).toBe(`version 2 rolled back: its pods were not available within the progress deadline of 10m (since ${iso(0)})`);
+    expect(later.events).toEqual([{ reason: 'RolledBack', message: expect.stringContaining('progress deadline of 10m'), warning: true }]);
+  });
+
+  test('the deadline counts from when the pods stopped being available mid-rollout, and spec.strategy.progressDeadline sets it', () => {
+    const strict: Strategy = { ...canary, progressDeadline: '30s' };
+    let d = step(strict, serving(), { selected: 2, t: 0 });
+    d = step(strict, d.state, { selected: 2, t: 1 }); // at 20%, into the pause
+    expect(d.state).toMatchObject({ step: 1, weight: 20 });
+    d = step(strict, d.state, { selected: 2, canaryAvailable: false, t: 100 }); // a pod crashed
+    expect(d.state).toMatchObject({ phase: 'Progressing', step: 1, weight: 20, unavailableSince: iso(100) });
+    expect(d.requeueAfterMs).toBe(30_000);
+    d = step(strict, d.state, { selected: 2, t: 110 }); // back, the clock is cleared
+    expect(d.state.unavailableSince).toBeUndefined();
+    d = step(strict, d.state, { selected: 2, canaryAvailable: false, t: 120 });
+    expect(d.state.unavailableSince).toBe(iso(120));
+    d = step(strict, d.state, { selected: 2, canaryAvailable: false, t: 150 });
+    expect(d.state).toMatchObject({ phase: 'RolledBack', stable: 1, weight: 0, rolledBack: 2 });
   });
 
   test('an operator restart resumes at the same step: the state alone decides (replaying a decision changes nothing)', () => {
