@@ -33,6 +33,11 @@ export function rolloutStatusLines(deployment: { metadata?: { name?: string; nam
     `Stable:      ${status?.stable ? `version ${status.stable.version} (${status.stable.weight}%)` : '-'}`,
     `Canary:      ${status?.canary ? `version ${status.canary.version} (${status.canary.weight}%${status.rollout?.mirror ? `, ${status.rollout.mirror}% mirrored` : ''})` : '-'}`,
   ];
+  const shadow = status?.shadow;
+  if (shadow) {
+    const extra = [shadow.meanAbsoluteDifference !== undefined ? `mean |difference| ${shadow.meanAbsoluteDifference}` : '', shadow.incomparable ? `${shadow.incomparable} incomparable` : '', shadow.failed ? `${shadow.failed} failed` : ''].filter(Boolean);
+    lines.push(`Shadow:      version ${shadow.version}: ${shadow.agreed} of ${shadow.compared} answers agree${shadow.agreement ? ` (${shadow.agreement})` : ''}${extra.length ? `; ${extra.join(', ')}` : ''}`);
+  }
   const analysis = status?.rollout?.analysis;
   if (analysis) {
     lines.push(`Analysis:    ${analysis.passed} passed, ${analysis.failed} failed, ${analysis.inconclusive} inconclusive${analysis.lastAt ? ` (last at ${analysis.lastAt})` : ''}`);

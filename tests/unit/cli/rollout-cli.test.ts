@@ -66,4 +66,12 @@ describe('runRollout', () => {
     expect(lines).toContain('  ✔  1. setWeight 20%');
     expect(lines).toContain('  ►  2. pause (until promoted)');
   });
+
+  it("status shows a Shadow's agreement", async () => {
+    const w = await world({ phase: 'Paused', stable: { version: 1, weight: 100 }, canary: { version: 2, weight: 0, step: 0 }, rollout: { mirror: 50 }, shadow: { version: 2, compared: 200, agreed: 199, agreement: '99.5%', meanAbsoluteDifference: 0.0125, incomparable: 3 } });
+    expect(await runRollout({ action: 'status', name: 'eta', namespace: 'ml', watch: true }, w.io)).toBe(0);
+    const lines = text(w.out).split('\n');
+    expect(lines).toContain('Canary:      version 2 (0%, 50% mirrored)');
+    expect(lines).toContain('Shadow:      version 2: 199 of 200 answers agree (99.5%); mean |difference| 0.0125, 3 incomparable');
+  });
 });
