@@ -3,11 +3,13 @@
  * the default values and for each mode is accepted by the real API server (server-side dry run: schemas, defaults,
  * RBAC rules); bad values fail with helm's message; manifests/ is what `npm run manifests` writes.
  */
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderManifests } from '../../../scripts/manifests-render.js';
+import { renderDirs } from '../../../src/cli/render.js';
 import { createNamespace, deleteNamespace, kubectl, testenv } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
 import { chartDir, helm, helmOk, setFlags } from './support.js';
@@ -83,6 +85,23 @@ describe('charts/cairn', () => {
     const result = await helm(['template', 'cairn', chartDir(), ...setFlags(values)]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(message);
+  });
+
+  it("cairn render's objects for examples/ are accepted by the API server (server-side dry run)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-render-'));
+    try {
+      // The examples plus the ModelVersion the Experiment would register, so the Deployment renders its serving objects.
+      writeFileSync(join(dir, 'eta-1.yaml'), 'apiVersion: cairn.dev/v1alpha1\nkind: ModelVersion\nmetadata: {name: eta-1}\nspec:\n  model: eta\n  version: 1\n  artifact: {uri: "pvc://ml-artifacts/eta/eta-elasticnet/1/eta-elasticnet-1-t0/model.onnx", sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae}\n');
+      const result = await renderDirs({ dirs: [join(testenv().root, 'examples', 'driver-stats'), dir], namespace: ns, image: 'ghcr.io/cairn-dev/cairn:0.1.0', allowFileUrls: false, output: 'yaml' });
+      expect(result.stderr).toBe('');
+      const objects = docs(result.stdout);
+      expect(objects.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'Job', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']));
+      const dry = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=render-test', '-f', '-'], { input: objects.map((o) => JSON.stringify(o)).join('\n') });
+      expect(dry.stderr).toBe('');
+      expect(dry.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('manifests/ is what `npm run manifests` renders from the chart, and the chart carries crds/', async () => {

@@ -11,9 +11,11 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderDirs } from '../../../src/cli/render.js';
 import { cairnResource } from '../../../src/controllers/resources.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
@@ -136,6 +138,28 @@ describe('the operator installed by the Helm chart, under the chart RBAC', () =>
     await createDeployment(ns, 'serve', { model: 'serve', version: { policy: 'latestReady' }, serving: { replicas: 1 } });
     await deploymentWhere(ns, 'serve', 'version 1 available', (d) => d.status?.stable?.version === 1 && condition(d, 'Available')?.status === 'True', 300_000);
 
+    // cairn render shows what the operator created: the same renderers, from the same specs, give the same children.
+    const previewDir = mkdtempSync(join(tmpdir(), 'cairn-chart-render-'));
+    try {
+      for (const [kind, name] of [['Dataset', 'trips'], ['ModelVersion', 'serve-1'], ['Deployment', 'serve']] as const) {
+        const live = await kube.get<KubeObject & { spec: unknown }>(cairnResource(kind), name, ns);
+        writeFileSync(join(previewDir, `${name}.yaml`), JSON.stringify({ apiVersion: live?.apiVersion, kind, metadata: { name }, spec: live?.spec }));
+      }
+      const preview = await renderDirs({ dirs: [previewDir], namespace: ns, image: 'ghcr.io/cairn-dev/cairn:0.1.0', allowFileUrls: true, output: 'json' });
+      expect(preview.stderr).toBe('');
+      const previewed = (JSON.parse(preview.stdout) as { sections: Array<{ objects: Array<KubeObject & Record<string, unknown>> }> }).sections.flatMap((s) => s.objects);
+      const pick = (kind: string, name?: string) => previewed.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name))!;
+      const role = await kube.get<KubeObject & { rules: unknown }>({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true }, 'trips-profile', ns);
+      expect(role?.rules).toEqual(pick('Role', 'trips-profile').rules);
+      type PodTemplate = { spec: { template: { spec: { containers: Array<{ name: string; image: string; args?: string[] }>; initContainers?: Array<{ name: string; image: string; args?: string[] }> } } } };
+      const containers = (d: PodTemplate | undefined) => [...(d?.spec.template.spec.initContainers ?? []), ...(d?.spec.template.spec.containers ?? [])].map((c) => ({ name: c.name, image: c.image, args: c.args }));
+      const servingPreview = pick('Deployment') as unknown as KubeObject & PodTemplate;
+      const servingLive = await kube.get<KubeObject & PodTemplate>(builtin.deployment, servingPreview.metadata?.name ?? '', ns);
+      expect(containers(servingLive)).toEqual(containers(servingPreview));
+    } finally {
+      rmSync(previewDir, { recursive: true, force: true });
+    }
+
     // DriftMonitor: the controller reads the serving pods and writes its verdict on the Deployment against the Dataset.
     await kube.create(cairnResource('DriftMonitor'), {
       apiVersion: 'cairn.dev/v1alpha1',
@@ -147,8 +171,14 @@ describe('the operator installed by the Helm chart, under the chart RBAC', () =>
     expect(monitor.status?.conditions?.map((c) => c.type)).toContain('Ready');
 
     // Events about every kind went through (an Event the API refuses is only counted, as result "failed").
-    const events = await kube.list<KubeObject & { regarding?: { kind?: string } }>(builtin.event, { namespace: ns });
-    expect([...new Set(events.items.map((e) => e.regarding?.kind))]).toEqual(expect.arrayContaining(['GitSource', 'Dataset', 'Experiment', 'ModelVersion', 'Deployment', 'DriftMonitor']));
+    // (An Event is recorded a moment after the status it reports: wait for it.)
+    await eventually('Events about each of the six kinds', async () => {
+      const events = await kube.list<KubeObject & { regarding?: { kind?: string } }>(builtin.event, { namespace: ns });
+      const kinds = new Set(events.items.map((e) => e.regarding?.kind));
+      const missing = ['GitSource', 'Dataset', 'Experiment', 'ModelVersion', 'Deployment', 'DriftMonitor'].filter((k) => !kinds.has(k));
+      if (missing.length > 0) throw new Error(`no Event about ${missing.join(', ')}`);
+      return true;
+    });
     const metrics = await httpRequest(`http://${operatorPod.status?.podIP}:8080/metrics`, { timeoutMs: 5_000 });
     const failedEvents = metrics.body.split('\n').filter((l) => l.startsWith('cairn_events_total{') && l.includes('result="failed"') && !/ 0$/.test(l));
     expect(failedEvents).toEqual([]);
