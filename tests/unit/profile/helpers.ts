@@ -24,13 +24,5 @@ export function jsonl(rows: Record<string, unknown>[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
-/** A seeded generator for reproducible test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator for reproducible test data (the drift simulations' mulberry32). */
+export { mulberry32 as rng } from '../../../src/drift/simulated-null.js';
