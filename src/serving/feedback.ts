@@ -39,7 +39,8 @@ export function predictedValues(value: TensorValue | undefined, task: Task): Pre
   const { dims, data } = value;
   if (!(dims.length === 1 || (dims.length === 2 && dims[1] === 1))) return undefined;
   if (task === 'regression') {
-    const out = new Float64Array(data.length);
+    // A plain array: kept for up to an hour, and cheaper for the garbage collector than a small typed array.
+    const out: number[] = new Array<number>(data.length);
     for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
     return out;
   }
@@ -273,9 +274,9 @@ export function createLedger(registry: Registry, options: LedgerOptions): Predic
       if (!output) return id;
       const values = predictedValues(tensors[output.name], output.task);
       if (!values) return id;
-      const assigned = id ?? store.nextId();
-      store.put(assigned, values);
-      return assigned;
+      if (id === undefined) return store.putNew(values);
+      store.put(id, values);
+      return id;
     },
     feedback(body, signature) {
       if (!store.enabled) throw new HttpError(404, `feedback: predictions are not kept (--feedback-max-rows 0); this server takes no feedback`);

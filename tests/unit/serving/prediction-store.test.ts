@@ -87,3 +87,28 @@ describe('PredictionStore', () => {
     expect(s.get('a').kind).toBe('unknown');
   });
 });
+
+describe('PredictionStore under churn', () => {
+  it('keeps its bounds and finds the newest predictions after many evictions and reused ids', () => {
+    const clock = { t: 0 };
+    const s = new PredictionStore({ maxRows: 1000, maxAgeMs: 10_000 }, () => clock.t, 'beef');
+    const ids: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      clock.t = i;
+      ids.push(s.putNew(Float64Array.from([i, i]))!);
+      s.put(`client-${i % 7}`, Float64Array.from([i])); // seven ids used again and again
+      expect(s.rows).toBeLessThanOrEqual(1000);
+    }
+    expect(s.get(ids.at(-1)!)).toMatchObject({ kind: 'found', prediction: { values: Float64Array.from([19_999, 19_999]) } });
+    expect(s.get(ids[0]!).kind).toBe('expired');
+    expect(s.get('client-3')).toMatchObject({ kind: 'found' });
+    expect(s.rows).toBe(s.size * 2 - 7);
+  });
+
+  it('putNew does not keep what put would not', () => {
+    const s = new PredictionStore({ maxRows: 2, maxAgeMs: 1000 }, () => 0, 'beef');
+    expect(s.putNew(Float64Array.from([1, 2, 3]))).toBeUndefined();
+    expect(s.putNew(Float64Array.from([]))).toBeUndefined();
+    expect(s.putNew(Float64Array.from([1]))).toBe('beef-0');
+  });
+});
