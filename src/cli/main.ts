@@ -7,6 +7,7 @@ import type { Command } from './command.js';
 
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
+  render: async () => (await import('./render.js')).renderCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
   operator: async () => (await import('./operator.js')).operatorCommand,
   profile: async () => (await import('./profile.js')).profileCommand,
@@ -21,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
 /** One line per command, for `cairn --help`. Kept here so help never imports the commands. */
 const summaries: Record<string, string> = {
   validate: 'Validate the cairn.dev YAML of a Git checkout (file:line errors; for CI)',
+  render: 'Print the Kubernetes objects the operator would create for the cairn.dev YAML of a folder (a review, offline)',
   serve: 'Serve an ONNX model over HTTP (KServe V2 / Triton and TF Serving V1 protocols, metrics)',
   operator: 'Run the controllers, the Git sync and the webhook receiver against a cluster',
   profile: 'Check a data file against a Dataset schema and compute its profile (the drift baseline)',
