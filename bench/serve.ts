@@ -31,9 +31,13 @@ const DURATION_S = 4;
 const LAG_RESOLUTION_MS = 1;
 
 interface ServerSpec {
-  model: 'driver_elasticnet' | 'heavy_mlp';
+  /** A model of tests/models, or the name of the model at `modelPath`. */
+  model: string;
+  /** The model file, when it is not tests/models/<model>.onnx. */
+  modelPath?: string;
   http: 'node' | 'fastify';
-  execution: 'inline' | 'worker';
+  /** auto: as `cairn serve` decides by default (inline when a full batch runs within 1 ms). */
+  execution: 'inline' | 'worker' | 'auto';
   maxBatchSize: number;
   /** Inference requests admitted at once (--max-queue); default 100,000 (never reached). */
   maxQueue?: number;
@@ -61,7 +65,7 @@ async function runServer(spec: ServerSpec): Promise<void> {
   const { buildServer } = await import('../src/serving/server.js');
   const logger = pino({ level: 'warn' });
   const registry = new Registry();
-  const bytes = new Uint8Array(readFileSync(`${root}tests/models/${spec.model}.onnx`));
+  const bytes = new Uint8Array(readFileSync(spec.modelPath ?? `${root}tests/models/${spec.model}.onnx`));
   const loaded = await loadModel(bytes, { execution: spec.execution, workers: 1, intraOpThreads: 1, maxBatchSize: spec.maxBatchSize, inlineMaxRunMs: 1, logger });
   const metrics = createRequestMetrics(registry, spec.model, '1');
   const tap = createFeatureTap(registry, { model: spec.model, version: '1', signature: loaded.signature });
@@ -99,7 +103,7 @@ async function runServer(spec: ServerSpec): Promise<void> {
       process.send!(stats);
     }
   });
-  process.send!({ port, grpcPort });
+  process.send!({ port, grpcPort, execution: loaded.executor.kind });
 }
 
 /** The same hot path (parse, validate, batch, run, encode, metrics) behind fastify, to compare HTTP layers. */
@@ -145,6 +149,8 @@ interface Server {
   port: number;
   /** The gRPC port when the spec asked for one, else 0. */
   grpcPort: number;
+  /** Where the server runs inference (what auto chose). */
+  execution: string;
   pid: number;
   stats(): Promise<ChildStats>;
   reset(): void;
@@ -159,13 +165,14 @@ async function startServer(spec: ServerSpec | 'echo'): Promise<Server> {
     execArgv: ['--import', tsx],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const { port, grpcPort } = await new Promise<{ port: number; grpcPort?: number }>((resolve, reject) => {
-    child.once('message', (m: { port: number; grpcPort?: number }) => resolve(m));
+  const { port, grpcPort, execution } = await new Promise<{ port: number; grpcPort?: number; execution?: string }>((resolve, reject) => {
+    child.once('message', (m: { port: number; grpcPort?: number; execution?: string }) => resolve(m));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   return {
     port,
     grpcPort: grpcPort ?? 0,
+    execution: execution ?? '',
     pid: child.pid!,
     reset: () => child.send('reset'),
     stats: () => new Promise((resolve) => {
@@ -276,7 +283,7 @@ function runEcho(): void {
 }
 
 /** Closed-loop load (or open-loop at `rate` req/s over all connections). */
-async function load(port: number, path: string, connections: number, body?: string, rate?: number, seconds = DURATION_S): Promise<AutocannonResult> {
+async function load(port: number, path: string, connections: number, body?: string, rate?: number, seconds = DURATION_S, warmupS = 1): Promise<AutocannonResult> {
   const opts = {
     url: `http://127.0.0.1:${port}${path}`,
     connections,
@@ -284,7 +291,7 @@ async function load(port: number, path: string, connections: number, body?: stri
     ...(rate ? { overallRate: rate } : {}),
     ...(body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {}),
   };
-  await autocannon({ ...opts, duration: 1 });
+  if (warmupS > 0) await autocannon({ ...opts, duration: warmupS });
   const result = await autocannon({ ...opts, duration: seconds });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
@@ -392,6 +399,135 @@ async function batchSizes(port: number): Promise<{ runs: number; rows: number }>
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { runs: value('cairn_inference_batch_size_count'), rows: value('cairn_inference_batch_size_sum') };
+}
+
+// ------------------------------------------------------------------- beside a naive server (issue 12, point 9)
+
+/** bench/naive/server.ts in a child process, serving `modelPath`. */
+async function startNaive(modelPath: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = fork(`${root}bench/naive/server.ts`, [modelPath], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`the naive server exited with ${code}`)));
+  });
+  return {
+    port,
+    pid: child.pid!,
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** The 64 -> 256 -> 256 -> 1 MLP of the comparison, made by bench/naive/mlp.py (cached in .cache/). */
+async function mlpModel(): Promise<string> {
+  const dir = `${root}.cache/bench-models`;
+  const file = `${dir}/mlp_64_256_256_1.onnx`;
+  try {
+    readFileSync(file);
+    return file;
+  } catch {
+    const { ensurePythonEnv } = await import('../src/testenv/python-env.js');
+    const { python } = await ensurePythonEnv({ root, requirements: ['scripts/models/requirements.txt'] });
+    execFileSync(python, [`${root}bench/naive/mlp.py`, dir], { stdio: 'inherit' });
+    return file;
+  }
+}
+
+interface Cell {
+  model: string;
+  rows: number;
+  connections: number;
+  cairn: number;
+  naive: number;
+  cairnP50: number;
+  naiveP50: number;
+  /** Server CPU µs per answered request (user + system, all threads): what a loaded machine does not distort. */
+  cairnCpuUs?: number;
+  naiveCpuUs?: number;
+}
+
+/**
+ * `cairn serve` (default options: batching on, auto execution) beside the naive server, on a small model and
+ * the 64-256-256-1 MLP, 1-row and 32-row V2 requests, c = 1, 16, 64: both servers run at once and are loaded
+ * in alternating rounds, so that both see the same moments of a shared machine. Goal: >= 1.0x in every cell.
+ */
+async function naiveComparison(results: Record<string, unknown>): Promise<void> {
+  console.log('\nBeside a naive server (bench/naive/server.ts: node:http, JSON.parse, session.run, JSON.stringify), both running at once');
+  const models = [
+    { name: 'driver_elasticnet', path: `${root}tests/models/driver_elasticnet.onnx`, input: 'input', width: 3 },
+    { name: 'mlp_64_256_256_1', path: await mlpModel(), input: 'x', width: 64 },
+  ];
+  const cells: Cell[] = [];
+  for (const m of models) {
+    const cairn = await startServer({ model: m.name, modelPath: m.path, http: 'node', execution: 'auto', maxBatchSize: 64 });
+    const naive = await startNaive(m.path);
+    console.log(`  ${m.name}: cairn serve runs it ${cairn.execution}`);
+    const show = (cell: Cell, how: string) =>
+      line(
+        `${m.name}, ${cell.rows} row${cell.rows > 1 ? 's' : ''}, c=${cell.connections}: cairn / naive`,
+        `${rps(cell.cairn)} / ${rps(cell.naive)}`,
+        `${(cell.cairn / cell.naive).toFixed(2)}x; p50 ${cell.cairnP50.toFixed(2)} / ${cell.naiveP50.toFixed(2)} ms (${how})`,
+      );
+    const path = `/v2/models/${m.name}/infer`;
+    for (const rows of [1, 32]) {
+      const data = Array.from({ length: rows * m.width }, (_, i) => ((i * 7919) % 1000) / 1000);
+      const body = JSON.stringify({ inputs: [{ name: m.input, shape: [rows, m.width], datatype: 'FP32', data }] });
+      const request = httpRequest(path, body);
+      // c=1: interleaved raw-socket round trips (µs resolution; both servers see the same moments).
+      const probes = { cairn: await probe(cairn.port, request, true), naive: await probe(naive.port, request, true) };
+      const c1 = await interleaved(probes, 4000, 1000);
+      for (const p of Object.values(probes)) p.close();
+      const meanUs = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const cells1: Cell = {
+        model: m.name,
+        rows,
+        connections: 1,
+        cairn: 1e6 / meanUs(c1.cairn!),
+        naive: 1e6 / meanUs(c1.naive!),
+        cairnP50: percentile(sorted(c1.cairn!), 50) / 1000,
+        naiveP50: percentile(sorted(c1.naive!), 50) / 1000,
+      };
+      cells.push(cells1);
+      show(cells1, 'µs round trips');
+      // c=16 and 64: autocannon, 3 alternating rounds after a warm-up of each.
+      for (const connections of [16, 64]) {
+        const on = { cairn: [] as AutocannonResult[], naive: [] as AutocannonResult[] };
+        const cpu = { cairn: 0, naive: 0 };
+        await load(cairn.port, path, connections, body, undefined, 1, 0);
+        await load(naive.port, path, connections, body, undefined, 1, 0);
+        for (let round = 0; round < 3; round++) {
+          for (const [name, server] of [['cairn', cairn], ['naive', naive]] as const) {
+            const before = cpuSeconds(server.pid);
+            on[name].push(await load(server.port, path, connections, body, undefined, 1.5, 0));
+            cpu[name] += cpuSeconds(server.pid) - before;
+          }
+        }
+        const answered = (list: AutocannonResult[]) => list.reduce((a, r) => a + r['2xx'], 0);
+        const mean = (list: AutocannonResult[], f: (r: AutocannonResult) => number) => list.reduce((a, r) => a + f(r), 0) / list.length;
+        const cell: Cell = {
+          model: m.name,
+          rows,
+          connections,
+          cairn: mean(on.cairn, (r) => r.requests.average),
+          naive: mean(on.naive, (r) => r.requests.average),
+          cairnP50: mean(on.cairn, (r) => r.latency.p50),
+          naiveP50: mean(on.naive, (r) => r.latency.p50),
+          cairnCpuUs: (cpu.cairn * 1e6) / answered(on.cairn),
+          naiveCpuUs: (cpu.naive * 1e6) / answered(on.naive),
+        };
+        cells.push(cell);
+        show(cell, `autocannon; server CPU per request ${cell.cairnCpuUs!.toFixed(0)} / ${cell.naiveCpuUs!.toFixed(0)} µs`);
+      }
+    }
+    await Promise.all([cairn.stop(), naive.stop()]);
+  }
+  const worst = cells.reduce((a, c) => (c.cairn / c.naive < a.cairn / a.naive ? c : a));
+  const worstRatio = worst.cairn / worst.naive;
+  goal('vs the naive server, the worst of 12 cells', `${worstRatio.toFixed(2)}x`, `>= 1.0x (${worst.model}, ${worst.rows} rows, c=${worst.connections})`, worstRatio >= 1);
+  results.naive = cells;
 }
 
 // ------------------------------------------------------------------------------------ gRPC vs HTTP (issue 12)
@@ -684,6 +820,12 @@ async function main(): Promise<void> {
     finish(started, cpu, results);
     return;
   }
+  if (only === 'naive') {
+    // `--only naive`: beside the naive server alone.
+    await naiveComparison(results);
+    finish(started, cpu, results);
+    return;
+  }
   if (only === 'batching') {
     // `--only batching`: the batching gain alone.
     const on = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64 });
@@ -832,6 +974,7 @@ async function main(): Promise<void> {
   results.shipped = { readyMs: shipped.readyMs, c1: shippedC1, rps: shippedLoad.requests.average, p99: shippedLoad.latency.p99, atReady, afterLoad, stop: shippedStop };
 
   await grpcVsHttp(results, v2Body, v2Path);
+  await naiveComparison(results);
   await underAbuse(results);
 
   console.log('\nAnchors (docs/benchmarks.md, Serving)');
