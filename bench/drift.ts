@@ -10,9 +10,12 @@
  *    numeric method at the monitor's thresholds, beside a bare `PSI >= 0.1` on the same windows. Goal: <= 1%.
  * 3. Windows to detect a 0.25-sigma mean shift at window 1,000: successive windows of N(0.25, 1) against the
  *    N(0, 1) baseline until one is called drifted, repeated 200 times; beside the bare `PSI >= 0.1`. Goal: within 2.
+ * 4. Serving throughput with feature histograms, the prediction store and sampled prediction logs on, beside the
+ *    same server with them off (bench/drift-serving.ts). Goal: >= 0.9x.
  *
  * Seeded: the same figures of 2 and 3 on every run; the times of 1 are this machine's.
  */
+import { servingThroughput } from './drift-serving.js';
 import { countIntoBins, criteriaOf, DEFAULT_NUMERIC_CHECK, psiStatistic, scoreNumeric, type CheckSpec } from '../src/drift/index.js';
 import { mulberry32 } from '../src/drift/simulated-null.js';
 
@@ -152,3 +155,4 @@ console.log(`bench:drift on ${process.version}, ${new Date().toISOString()}`);
 scoring();
 falseAlarms();
 detection();
+await servingThroughput();
