@@ -1,14 +1,17 @@
 /** helm against the test environment: the chart in charts/cairn, installed, templated and linted with the pinned helm. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testenv } from '../../harness/kube.js';
 
 export const chartDir = (): string => join(testenv().root, 'charts', 'cairn');
 
-/** helm's own folders for this process (no repository config, no cache shared with a developer's helm). */
-const helmHome = mkdtempSync(join(tmpdir(), 'cairn-helm-'));
+/**
+ * helm's own folders (no repository config, no cache shared with a developer's helm), in the test environment's
+ * run directory, which goes with it.
+ */
+let home: string | undefined;
+const helmHome = (): string => (home ??= mkdtempSync(join(testenv().dir, 'helm-')));
 
 export interface HelmResult {
   code: number;
@@ -26,11 +29,11 @@ export function helm(args: string[]): Promise<HelmResult> {
       {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: helmHome,
+          HOME: helmHome(),
           KUBECONFIG: env.kubeconfigPath,
-          HELM_CACHE_HOME: join(helmHome, 'cache'),
-          HELM_CONFIG_HOME: join(helmHome, 'config'),
-          HELM_DATA_HOME: join(helmHome, 'data'),
+          HELM_CACHE_HOME: join(helmHome(), 'cache'),
+          HELM_CONFIG_HOME: join(helmHome(), 'config'),
+          HELM_DATA_HOME: join(helmHome(), 'data'),
         },
         maxBuffer: 64 * 1024 * 1024,
       },
