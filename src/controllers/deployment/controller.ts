@@ -194,17 +194,33 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       return undefined;
     }
 
-    /** The HTTPRoute or VirtualService: read live (no informer, so the operator runs without those CRDs). */
-    async function applyRoute(d: DeploymentObject, route: Record<string, unknown>): Promise<{ weightOf: (canary: number) => number | undefined; applied: boolean }> {
-      const resource = route.kind === 'HTTPRoute' ? builtin.httpRoute : virtualServiceResource;
+    const routeResource = (kind: unknown): ResourceType => (kind === 'HTTPRoute' ? builtin.httpRoute : virtualServiceResource);
+    const routeFailed = (kind: unknown, d: DeploymentObject, err: unknown) => new TransientError(DeploymentReason.RouteFailed, `${String(kind)} ${d.metadata.name}: ${describeError(err)}`, { cause: err });
+
+    /**
+     * The canary's weight in the live HTTPRoute or VirtualService, read one by one (no informer, so the operator
+     * runs without those CRDs): what the router gives now, before the machine decides. A missing route gives none.
+     */
+    async function liveRouteWeight(d: DeploymentObject, kind: 'HTTPRoute' | 'VirtualService'): Promise<(canary: number) => number | undefined> {
+      try {
+        const live = await deps.kube.get<KubeObject>(routeResource(kind), d.metadata.name, d.metadata.namespace);
+        return (canary) => (kind === 'HTTPRoute' ? httpRouteWeight(live, d, canary) : virtualServiceWeight(live, d, canary));
+      } catch (err) {
+        throw routeFailed(kind, d, err);
+      }
+    }
+
+    /** Applies the route the new state asks for, when the live one differs; true when it was written. */
+    async function applyRoute(d: DeploymentObject, route: Record<string, unknown>): Promise<boolean> {
+      const resource = routeResource(route.kind);
       const desired = stamped(route as KubeObject);
       try {
-        let live = await deps.kube.get<KubeObject>(resource, d.metadata.name, d.metadata.namespace);
-        const applied = !upToDate(desired, live);
-        if (applied) live = await deps.kube.apply(resource, desired, { fieldManager: deps.settings.fieldManager, force: true });
-        return { weightOf: (canary) => (route.kind === 'HTTPRoute' ? httpRouteWeight(live, d, canary) : virtualServiceWeight(live, d, canary)), applied };
+        const live = await deps.kube.get<KubeObject>(resource, d.metadata.name, d.metadata.namespace);
+        if (upToDate(desired, live)) return false;
+        await deps.kube.apply(resource, desired, { fieldManager: deps.settings.fieldManager, force: true });
+        return true;
       } catch (err) {
-        throw new TransientError(DeploymentReason.RouteFailed, `${String(route.kind)} ${d.metadata.name}: ${describeError(err)}`, { cause: err });
+        throw routeFailed(route.kind, d, err);
       }
     }
 
@@ -230,10 +246,8 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       const strategy = d.spec.strategy;
 
       let routeWeight: ((canary: number) => number | undefined) | undefined;
-      if (routerOf(d.spec) !== 'replicas' && previous.stable !== undefined) {
-        const before = render({ deployment: d, state: previous, artifacts: artifactsOf(all, [previous.stable, previous.canary]), cairnImage });
-        if (before.route) routeWeight = (await applyRoute(d, before.route)).weightOf;
-      }
+      const router = routerOf(d.spec);
+      if (router !== 'replicas' && previous.stable !== undefined) routeWeight = await liveRouteWeight(d, router === 'gatewayAPI' ? 'HTTPRoute' : 'VirtualService');
       const selectedVersion = selected(scope, all, previous.stable);
       const hold = driftHold(d);
       const observed: Observed = {
@@ -284,7 +298,7 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
         const e = outcome.errors[0]!;
         throw new TransientError(DeploymentReason.ApplyFailed, `Could not ${e.action} ${e.kind} ${e.name}: ${e.message}`);
       }
-      if (desired.route && (await applyRoute(d, desired.route)).applied) scope.requeueAfter(routeRecheckMs);
+      if (desired.route && (await applyRoute(d, desired.route))) scope.requeueAfter(routeRecheckMs);
       if (retiring !== undefined) scope.requeueAfter(routeRecheckMs);
       if (decision.requeueAfterMs !== undefined) scope.requeueAfter(decision.requeueAfterMs);
 

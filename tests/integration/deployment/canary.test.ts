@@ -35,7 +35,11 @@ import {
   type Operator,
 } from './support.js';
 
-/** Sends requests through the route until `until` resolves; returns the versions that answered and the codes. */
+/**
+ * Sends requests through the route, from 4 clients at once, until `until` resolves; returns the versions that
+ * answered and the codes. Several clients: under load one client's requests can be too few per analysis
+ * interval (fewer than 20 make a measurement Inconclusive, and the rollout would wait for ever).
+ */
 async function trafficUntil<T>(namespace: string, name: string, until: Promise<T>): Promise<{ result: T; versions: Set<string>; codes: Map<number, number> }> {
   const versions = new Set<string>();
   const codes = new Map<number, number>();
@@ -43,7 +47,7 @@ async function trafficUntil<T>(namespace: string, name: string, until: Promise<T
   const settled = until.finally(() => {
     done = true;
   });
-  const loop = (async () => {
+  const client = async () => {
     while (!done) {
       try {
         const answer = await inferThroughRoute(namespace, name);
@@ -54,9 +58,10 @@ async function trafficUntil<T>(namespace: string, name: string, until: Promise<T
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-  })();
+  };
+  const clients = Promise.all([client(), client(), client(), client()]);
   const result = await settled;
-  await loop;
+  await clients;
   return { result, versions, codes };
 }
 
