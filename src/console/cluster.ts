@@ -13,8 +13,14 @@ import { Informer } from '../runtime/informer.js';
 import type { KubeClient } from '../runtime/kube/client.js';
 import { KubeApiError } from '../runtime/kube/errors.js';
 import type { KubeObject } from '../runtime/kube/object.js';
+import { builtin, type ResourceType } from '../runtime/kube/resource.js';
+import { trialTableKey } from '../render/trial-table.js';
+import { parseTable } from '../training/table.js';
 import { driftPointOf, sameWeights, weightPointOf } from './history.js';
-import { applyEvent, CONSOLE_KINDS, emptyState, keyOfObject, type ConsoleEvent, type ConsoleKind, type ConsoleObject, type ConsoleState } from './model.js';
+import { applyEvent, CONSOLE_KINDS, emptyState, keyOfObject, type Access, type ConsoleEvent, type ConsoleKind, type ConsoleObject, type ConsoleState, type TrialRow } from './model.js';
+
+/** The ConfigMaps that hold Experiments' trial tables (src/render/trial-table.ts). */
+const TRIAL_TABLE_SELECTOR = 'app.kubernetes.io/component=trial-table,app.kubernetes.io/managed-by=cairn';
 
 export interface ClusterViewOptions {
   kube: KubeClient;
@@ -51,6 +57,7 @@ export class ClusterView {
 
   start(): void {
     for (const kind of CONSOLE_KINDS) void this.watchKind(kind);
+    void this.watchTrialTables();
   }
 
   /** Resolves once every kind is either synced or known to be forbidden. */
@@ -76,47 +83,80 @@ export class ClusterView {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Asks once whether the user may list the kind; starts its informer if so. */
-  private async watchKind(kind: ConsoleKind): Promise<void> {
-    const resource = cairnResource(kind);
+  private watchKind(kind: ConsoleKind): Promise<void> {
+    return this.watch(
+      cairnResource(kind),
+      undefined,
+      (access, message) => this.emit({ type: 'access', kind, access, ...(message ? { message } : {}) }),
+      (deleted, object) => {
+        if (deleted) return this.emit({ type: 'delete', kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '' });
+        this.emit({ type: 'upsert', kind, object });
+        this.record(kind, object);
+      },
+    );
+  }
+
+  /** The Experiments' full trial tables (ConfigMaps `<experiment>-trials`): status keeps only the recent trials. */
+  private watchTrialTables(): Promise<void> {
+    return this.watch(
+      builtin.configMap,
+      TRIAL_TABLE_SELECTOR,
+      (access, message) => this.emit({ type: 'trials-access', access, ...(message ? { message } : {}) }),
+      (deleted, object) => {
+        const cm = object as ConsoleObject & { data?: Record<string, string>; metadata?: { ownerReferences?: Array<{ kind: string; name: string }> } };
+        const experiment = cm.metadata?.ownerReferences?.find((r) => r.kind === 'Experiment')?.name ?? cm.metadata?.labels?.['cairn.dev/owner-name'];
+        if (!experiment) return;
+        const key = `${cm.metadata?.namespace ?? ''}/${experiment}`;
+        if (deleted) return this.emit({ type: 'trials', key, table: null });
+        const run = Number(cm.data?.run ?? cm.metadata?.labels?.['cairn.dev/run']);
+        const records = [...parseTable(cm.data?.[trialTableKey]).values()] as TrialRow[];
+        this.emit({ type: 'trials', key, table: { run: Number.isFinite(run) ? run : 0, records } });
+      },
+    );
+  }
+
+  /**
+   * Asks once whether the user may list the resource; starts its informer if so. A 403 is reported as
+   * `forbidden` and asked again after `recheckMs`; any other failure as `error` while the informer retries.
+   */
+  private async watch(
+    resource: ResourceType,
+    labelSelector: string | undefined,
+    setAccess: (access: Access, message?: string) => void,
+    onChange: (deleted: boolean, object: ConsoleObject) => void,
+  ): Promise<void> {
+    const scope = { ...(this.o.namespace ? { namespace: this.o.namespace } : {}), ...(labelSelector ? { labelSelector } : {}) };
     try {
-      await this.o.kube.list(resource, this.o.namespace ? { namespace: this.o.namespace } : {});
+      await this.o.kube.list(resource, scope);
     } catch (err) {
       if (this.stopped) return;
       if (err instanceof KubeApiError && err.status === 403) {
-        this.o.log.info({ kind }, 'Found the kind not permitted to list; the console shows it as such');
-        this.emit({ type: 'access', kind, access: 'forbidden', message: err.message });
+        this.o.log.info({ resource: resource.plural }, 'Found the resource not permitted to list; the console shows it as such');
+        setAccess('forbidden', err.message);
         const timer = this.o.clock.setTimer(this.o.recheckMs ?? 30_000, () => {
           this.timers.delete(timer);
-          if (!this.stopped) void this.watchKind(kind);
+          if (!this.stopped) void this.watch(resource, labelSelector, setAccess, onChange);
         });
         this.timers.add(timer);
         return;
       }
       // Anything else (API server down): the informer retries with backoff; the page says why meanwhile.
-      this.emit({ type: 'access', kind, access: 'error', message: describeError(err) });
+      setAccess('error', describeError(err));
     }
     if (this.stopped) return;
     const informer = new Informer<KubeObject>({
       kube: this.o.kube,
       resource,
       ...(this.o.namespace ? { namespaces: [this.o.namespace] } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
       clock: this.o.clock,
       log: this.o.log,
     });
-    informer.on((event) => {
-      const object = event.object as unknown as ConsoleObject;
-      if (event.type === 'delete') {
-        this.emit({ type: 'delete', kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '' });
-        return;
-      }
-      this.emit({ type: 'upsert', kind, object });
-      this.record(kind, object);
-    });
+    informer.on((event) => onChange(event.type === 'delete', event.object as unknown as ConsoleObject));
     this.informers.push(informer);
     informer.start();
     await informer.waitForSync();
-    if (!this.stopped) this.emit({ type: 'access', kind, access: 'permitted' });
+    if (!this.stopped) setAccess('permitted');
   }
 
   /** Grows the histories from one observed object. */

@@ -60,6 +60,24 @@ export interface DriftPoint {
   features: Array<{ name: string; method?: string; score: number; threshold: number; drifted: boolean }>;
 }
 
+/** One trial of a run: a record of the run's trial table, or an entry of status.trials (still running). */
+export interface TrialRow {
+  index?: number;
+  name: string;
+  parameters?: Record<string, string | number>;
+  phase?: string;
+  metrics?: Record<string, number>;
+  passed?: boolean;
+  reason?: string;
+  message?: string;
+}
+
+/** An Experiment's full trial table (the ConfigMap `<experiment>-trials`, status.trialsConfigMap). */
+export interface TrialTable {
+  run: number;
+  records: TrialRow[];
+}
+
 export interface ConsoleState {
   /** No promote or abort: the console was started with --read-only. */
   readOnly: boolean;
@@ -70,6 +88,10 @@ export interface ConsoleState {
   weights: Record<string, WeightPoint[]>;
   /** Per DriftMonitor `namespace/name`. */
   drift: Record<string, DriftPoint[]>;
+  /** Per Experiment `namespace/name`: its full trial table, when the user may read ConfigMaps. */
+  trialTables: Record<string, TrialTable>;
+  /** Whether the trial tables (ConfigMaps) may be read. */
+  trialTablesAccess: Access;
 }
 
 export type ConsoleEvent =
@@ -78,14 +100,16 @@ export type ConsoleEvent =
   | { type: 'delete'; kind: ConsoleKind; namespace: string; name: string }
   | { type: 'access'; kind: ConsoleKind; access: Access; message?: string }
   | { type: 'weight'; key: string; point: WeightPoint }
-  | { type: 'drift'; key: string; point: DriftPoint };
+  | { type: 'drift'; key: string; point: DriftPoint }
+  | { type: 'trials'; key: string; table: TrialTable | null }
+  | { type: 'trials-access'; access: Access; message?: string };
 
 export const keyOfObject = (o: ConsoleObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 export function emptyState(readOnly: boolean, namespace?: string): ConsoleState {
   const kinds = {} as Record<ConsoleKind, KindState>;
   for (const k of CONSOLE_KINDS) kinds[k] = { access: 'loading', items: [] };
-  return { readOnly, ...(namespace ? { namespace } : {}), kinds, weights: {}, drift: {} };
+  return { readOnly, ...(namespace ? { namespace } : {}), kinds, weights: {}, drift: {}, trialTables: {}, trialTablesAccess: 'loading' };
 }
 
 /** How many points of history the console keeps per object (oldest dropped first). */
@@ -122,6 +146,14 @@ export function applyEvent(state: ConsoleState, event: ConsoleEvent): ConsoleSta
       return { ...state, weights: { ...state.weights, [event.key]: appendCapped(state.weights[event.key], event.point) } };
     case 'drift':
       return { ...state, drift: { ...state.drift, [event.key]: appendCapped(state.drift[event.key], event.point) } };
+    case 'trials': {
+      const trialTables = { ...state.trialTables };
+      if (event.table) trialTables[event.key] = event.table;
+      else delete trialTables[event.key];
+      return { ...state, trialTables };
+    }
+    case 'trials-access':
+      return { ...state, trialTablesAccess: event.access };
   }
 }
 

@@ -20,6 +20,7 @@ th { background: #eef1f5; font-weight: 600; cursor: default; } th.sortable { cur
 .muted { color: var(--muted); }
 .status-True { color: var(--ok); } .status-False { color: var(--bad); } .status-Unknown { color: var(--warn); }
 .forbidden { color: var(--warn); font-style: italic; }
+tr.best td { background: #eefaf3; }
 .error { color: var(--bad); }
 .step { padding: .25rem .5rem; border-left: 3px solid var(--line); margin: .15rem 0; }
 .step.done { border-color: var(--ok); color: var(--muted); } .step.current { border-color: var(--accent); font-weight: 600; background: #eef3ff; }

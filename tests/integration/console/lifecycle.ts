@@ -5,8 +5,10 @@
  * no controller runs, so what the page shows is exactly what these objects say.
  */
 import { cairnResource } from '../../../src/controllers/resources.js';
+import type { TrialRow } from '../../../src/console/model.js';
 import type { KubeClient } from '../../../src/runtime/kube/client.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
+import { builtin } from '../../../src/runtime/kube/resource.js';
 
 const T0 = '2026-11-29T10:00:00Z';
 const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string) => ({ type, status, reason, message, lastTransitionTime: T0 });
@@ -19,22 +21,25 @@ function object(kind: string, name: string, namespace: string, spec: Record<stri
   return { apiVersion: 'cairn.dev/v1alpha1', kind, metadata: { name, namespace, labels }, spec, status };
 }
 
-export function trialsOf(count: number) {
+/** The trials of run 1: every 97th (from t2) failed, the others pass when mae < 2.5; the best is t0 (mae 1.8). */
+export function trialsOf(count: number): Array<TrialRow & { index: number }> {
   return Array.from({ length: count }, (_, i) => {
-    const failed = i === 2;
-    const mae = 1.8 + ((i * 37) % 10) / 10;
+    const failed = i % 97 === 2;
+    const mae = Math.round((1.8 + ((i * 37) % 10) / 10) * 10) / 10;
     return {
+      index: i,
       name: `fare-gbm-1-t${i}`,
-      parameters: { learning_rate: String(0.01 * (i + 1)), max_depth: String([3, 5, 8][i % 3]) },
+      parameters: { learning_rate: String(Math.round(1000 * 0.001 * (1 + (i % 30))) / 1000), max_depth: String([3, 5, 8][i % 3]) },
       phase: failed ? 'Failed' : 'Succeeded',
-      ...(failed ? { message: 'OOMKilled: the trainer ran out of memory' } : { metrics: { mae, r2: 0.8 - i / 100 }, passed: mae < 2.5 }),
-      job: `fare-gbm-1-t${i}`,
+      ...(failed ? { reason: 'OOMKilled', message: 'OOMKilled: the trainer ran out of memory' } : { metrics: { mae, r2: Math.round((0.8 - (i % 10) / 100) * 100) / 100 }, passed: mae < 2.5 }),
     };
   });
 }
 
-export function lifecycle(namespace: string): Obj[] {
-  const trials = trialsOf(6);
+export function lifecycle(namespace: string, trialCount = 6): Obj[] {
+  const all = trialsOf(trialCount);
+  // status.trials: the 50 most recent and the best (docs/api.md); the table has them all.
+  const trials = [...new Set([all[0]!, ...all.slice(-50)])].map(({ index: _index, reason: _reason, ...t }) => ({ ...t, job: t.name }));
   return [
     object('GitSource', 'ml-config', namespace, { url: 'https://git.example.com/platform/ml-config.git', ref: { branch: 'main' }, interval: '1m' }, {
       revision: REVISION,
@@ -49,7 +54,7 @@ export function lifecycle(namespace: string): Obj[] {
       datasetRef: { name: 'rides' },
       trainer: { image: 'cairn-example-trainer' },
       parameters: { learning_rate: { min: 0.001, max: 0.3, scale: 'log' }, max_depth: { values: [3, 5, 8] } },
-      search: { algorithm: 'random', maxTrials: 6, seed: 42 },
+      search: { algorithm: 'random', maxTrials: trialCount, seed: 42 },
       objective: { metric: 'mae', goal: 'minimize' },
       successCriteria: [{ metric: 'mae', op: '<', value: 2.5 }],
       artifacts: { uri: 's3://ml-artifacts/fare' },
@@ -59,13 +64,14 @@ export function lifecycle(namespace: string): Obj[] {
       runGeneration: 1,
       datasetVersion: DATASET_VERSION,
       phase: 'Succeeded',
-      progress: '6/6',
-      trialCounts: { total: 6, pending: 0, running: 0, succeeded: 5, failed: 1, passed: trials.filter((t) => 'passed' in t && t.passed).length },
+      progress: `${trialCount}/${trialCount}`,
+      trialCounts: { total: trialCount, pending: 0, running: 0, succeeded: all.filter((t) => t.phase === 'Succeeded').length, failed: all.filter((t) => t.phase === 'Failed').length, passed: all.filter((t) => t.passed).length },
+      trialsConfigMap: 'fare-gbm-trials',
       trials,
       bestTrial: 'fare-gbm-1-t0',
       bestMetric: 1.8,
       modelVersion: 'fare-3',
-      conditions: [cond('Ready', 'True', 'Registered', 'Registered ModelVersion fare-3 from trial fare-gbm-1-t0 (mae 1.8)'), cond('Succeeded', 'True', 'Registered', 'run 1: 6/6 trials done')],
+      conditions: [cond('Ready', 'True', 'Registered', 'Registered ModelVersion fare-3 from trial fare-gbm-1-t0 (mae 1.8)'), cond('Succeeded', 'True', 'Registered', `run 1: ${trialCount}/${trialCount} trials done`)],
     }),
     ...[2, 3].map((version) =>
       object('ModelVersion', `fare-${version}`, namespace, {
@@ -107,13 +113,32 @@ export function lifecycle(namespace: string): Obj[] {
   ];
 }
 
-/** Creates the objects, then writes their status through the status subresource. */
-export async function createLifecycle(kube: KubeClient, namespace: string): Promise<void> {
-  for (const { status, ...obj } of lifecycle(namespace)) {
+/**
+ * Creates the objects, then writes their status through the status subresource, and the Experiment's trial
+ * table (the ConfigMap the Experiment controller keeps, owned by the Experiment).
+ */
+export async function createLifecycle(kube: KubeClient, namespace: string, trialCount = 6): Promise<void> {
+  for (const { status, ...obj } of lifecycle(namespace, trialCount)) {
     const res = cairnResource(obj.kind!);
-    await kube.create(res, obj as Obj);
+    const created = await kube.create(res, obj as Obj);
     if (status) await writeStatus(kube, { ...obj, status } as Obj);
+    if (obj.kind === 'Experiment') await kube.create(builtin.configMap, trialTable(created, trialCount));
   }
+}
+
+function trialTable(experiment: KubeObject, trialCount: number): KubeObject & { data: Record<string, string> } {
+  const { name, namespace, uid } = experiment.metadata!;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: `${name}-trials`,
+      namespace,
+      labels: { 'app.kubernetes.io/component': 'trial-table', 'app.kubernetes.io/managed-by': 'cairn', 'app.kubernetes.io/instance': name!, 'cairn.dev/owner-name': name!, 'cairn.dev/run': '1' },
+      ownerReferences: [{ apiVersion: 'cairn.dev/v1alpha1', kind: 'Experiment', name: name!, uid: uid!, controller: true }],
+    },
+    data: { run: '1', 'trials.jsonl': trialsOf(trialCount).map((t) => JSON.stringify(t)).join('\n') },
+  };
 }
 
 export async function writeStatus(kube: KubeClient, obj: Obj): Promise<void> {

@@ -35,7 +35,8 @@ describe('cairn console in Chromium', () => {
     ns = await createNamespace('console-pages');
     dir = mkdtempSync(join(tmpdir(), 'cairn-console-'));
     admin = new HttpKubeClient(adminKubeConfig());
-    await createLifecycle(admin, ns);
+    // A run of 1,000 trials: the Experiment page draws its whole trial table.
+    await createLifecycle(admin, ns, 1000);
     consoleProc = await startConsoleProcess(['--kubeconfig', testenv().kubeconfigPath, '-n', ns]);
     await settledState(consoleProc.url);
   });
@@ -65,7 +66,7 @@ describe('cairn console in Chromium', () => {
     expect(await textOf(node('GitSource', 'ml-config'))).toContain('main@3f2a9c4e5d6b');
     expect(await textOf(node('Dataset', 'rides'))).toContain('version 9f86d081884c, 12000 rows');
     expect(await textOf(node('Experiment', 'fare-gbm'))).toContain('run 1, Succeeded');
-    expect(await textOf(node('Trials', 'fare-gbm'))).toMatch(/6\/6 trials, \d passed, 1 failed/);
+    expect(await textOf(node('Trials', 'fare-gbm'))).toMatch(/^1000\/1000 trials, \d+ passed, 11 failed$/m);
     expect(await textOf(node('ModelVersion', 'fare-3'))).toContain('fare v3');
     expect(await textOf(node('ModelVersion', 'fare-3'))).toContain('Ready True: Model fare version 3');
     expect(await textOf(node('Deployment', 'fare'))).toContain('Paused, stable v2 80%, canary v3 20%');
@@ -121,6 +122,61 @@ describe('cairn console in Chromium', () => {
     expect(history).toMatch(/Healthy\s+v3 \(100%\)/);
     expect(history).toMatch(/Paused\s+v2 \(80%\)\s+v3 \(20%\)/);
     await screenshot(page, 'deployment-promoted');
+    expect(errors).toEqual([]);
+  });
+
+  it('Experiment: 1,000 trials in a sortable, filterable table, parallel coordinates, scatter plots with the gate, failed trials', async () => {
+    await open(consoleProc!.url, `#/experiment/${ns}/fare-gbm`);
+    await page.locator('[data-testid=run]', { hasText: '1' }).waitFor();
+    expect(await textOf('[data-testid=phase]')).toBe('Succeeded');
+    expect(await textOf('[data-testid=progress]')).toBe('1000/1000');
+    expect(await textOf('[data-testid=best]')).toBe('fare-gbm-1-t0: 1.8');
+    expect(await textOf('[data-testid=model-version]')).toBe('fare-3');
+    // The whole table comes from the trial table ConfigMap (status holds 51 of them).
+    await page.locator('[data-testid=trials] tbody tr').nth(999).waitFor();
+    expect(await page.locator('[data-testid=trials] tbody tr').count()).toBe(1000);
+    const firstRow = () => page.locator('[data-testid=trials] tbody tr').first().getAttribute('data-trial');
+    expect(await firstRow()).toBe('fare-gbm-1-t0');
+    // Sorted by mae, largest first: t7 has the largest (2.7), and the failed trials (no mae) stay last.
+    await page.locator('th[data-column="metric:mae"]').click();
+    await page.locator('th[data-column="metric:mae"]').click();
+    expect(await firstRow()).toBe('fare-gbm-1-t7');
+    expect(await page.locator('[data-testid=trials] tbody tr').last().getAttribute('data-trial')).toBe('fare-gbm-1-t972');
+    await page.locator('[data-testid=trial-filter]').fill('OOMKilled');
+    await page.getByText('11 of 1000 trial(s)').waitFor();
+    expect(await page.locator('[data-testid=trials] tbody tr').count()).toBe(11);
+    await page.locator('[data-testid=trial-filter]').fill('');
+    const failed = await page.locator('[data-testid=failed-trials] tbody tr').allInnerTexts();
+    expect(failed).toHaveLength(11);
+    expect(failed[0]).toMatch(/^fare-gbm-1-t2\s+OOMKilled\s+OOMKilled: the trainer ran out of memory$/);
+    for (const chart of ['parallel-chart', 'scatter-learning_rate', 'scatter-max_depth']) await page.locator(`[data-testid=${chart}] canvas`).first().waitFor();
+    await screenshot(page, 'experiment');
+    expect(errors).toEqual([]);
+  });
+
+  it('Drift: per feature the score against its threshold, and the score over time, live', async () => {
+    await open(consoleProc!.url, `#/drift/${ns}/fare-drift`);
+    await page.locator('[data-testid=drifted]', { hasText: 'yes' }).waitFor();
+    expect(await textOf('[data-testid=samples]')).toBe('1800');
+    expect(await page.locator('[data-testid=drift-features] tbody tr').allInnerTexts()).toEqual(['distance_km\tpsi\t0.31\t0.2\tdrifted', 'city\tchi2\t0.42\t0.01\tok']);
+    // The next evaluation: no drift any more. The page follows, and the history has both.
+    const monitor = lifecycle(ns).find((o) => o.kind === 'DriftMonitor')!;
+    await writeStatus(admin, {
+      ...monitor,
+      status: {
+        ...monitor.status,
+        lastEvaluation: '2026-11-29T10:05:00Z',
+        samples: 2100,
+        drifted: false,
+        features: [{ name: 'distance_km', method: 'psi', score: 0.12, threshold: 0.2, drifted: false }, { name: 'city', method: 'chi2', score: 0.5, threshold: 0.01, drifted: false }],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'NoDrift', message: 'no feature drifted', lastTransitionTime: '2026-11-29T10:05:00Z' }],
+      },
+    });
+    await page.locator('[data-testid=drifted]', { hasText: 'no' }).waitFor();
+    expect(await textOf('[data-testid=samples]')).toBe('2100');
+    await page.getByText('2 evaluation(s) seen since the console started').waitFor();
+    await page.locator('[data-testid=drift-chart-distance_km] canvas').first().waitFor();
+    await screenshot(page, 'drift');
     expect(errors).toEqual([]);
   });
 

@@ -1,7 +1,14 @@
-/** Experiments: the list, and one Experiment's run (its trials table and plots arrive in the next step). */
-import { conditionOf } from '../../../src/console/model.js';
+/**
+ * Experiments: the list, and one Experiment's current run: its trials table (sortable by any column,
+ * filterable), a parallel-coordinates plot of the parameters against the objective, the objective against
+ * each numeric parameter with the gate drawn as a line, and the failed trials with their reason. The trials
+ * come from the run's trial table (ConfigMap, every finished trial) and status.trials (the recent ones).
+ */
+import { conditionOf, type ConsoleObject, type ConsoleState, type TrialRow } from '../../../src/console/model.js';
+import { draw } from '../charts.js';
 import { fill, h, table } from '../dom.js';
 import { absent, conditionsTable, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
+import { compareBy, isNumeric, matches, metricNames, parameterNames, reasonOf, runTrials, type Criterion } from './trials.js';
 
 export function experimentListPage(): Page {
   const body = h('div');
@@ -22,15 +29,160 @@ export function experimentListPage(): Page {
   };
 }
 
-export function experimentPage(namespace: string, name: string): Page {
-  const body = h('div');
-  const root = h('section', {}, h('h1', {}, `Experiment ${namespace}/${name}`), body);
+const PASSED = '#1b7f4b';
+const NOT_PASSED = '#b54708';
+
+function parallelOption(trials: TrialRow[], parameters: string[], objective: string) {
+  const done = trials.filter((t) => t.metrics?.[objective] !== undefined);
+  const axes = parameters.map((p, i) =>
+    isNumeric(done, p) ? { dim: i, name: p, type: 'value' as const, scale: true } : { dim: i, name: p, type: 'category' as const, data: [...new Set(done.map((t) => String(t.parameters?.[p] ?? '')))].sort() },
+  );
+  axes.push({ dim: parameters.length, name: objective, type: 'value' as const, scale: true });
+  const row = (t: TrialRow) => [...parameters.map((p) => (isNumeric(done, p) ? Number(t.parameters?.[p]) : String(t.parameters?.[p] ?? ''))), t.metrics![objective]!];
   return {
-    root,
-    update(state) {
-      const e = find(state, 'Experiment', namespace, name);
-      if (!e) return fill(body, absent(state, 'Experiment', namespace, name));
-      fill(body, h('h2', {}, 'Conditions'), conditionsTable(e.status?.conditions));
-    },
+    animation: false,
+    parallelAxis: axes,
+    parallel: { left: 60, right: 80, top: 40, bottom: 30 },
+    legend: { top: 0 },
+    series: [
+      { name: 'passed', type: 'parallel' as const, lineStyle: { color: PASSED, width: 1.5, opacity: 0.7 }, data: done.filter((t) => t.passed).map(row) },
+      { name: 'not passed', type: 'parallel' as const, lineStyle: { color: NOT_PASSED, width: 1, opacity: 0.5 }, data: done.filter((t) => !t.passed).map(row) },
+    ],
   };
+}
+
+function scatterOption(trials: TrialRow[], parameter: string, objective: string, gate: Criterion[]) {
+  const point = (t: TrialRow) => [Number(t.parameters?.[parameter]), t.metrics![objective]!, t.name];
+  const done = trials.filter((t) => t.metrics?.[objective] !== undefined && t.parameters?.[parameter] !== undefined);
+  return {
+    animation: false,
+    title: { text: `${objective} vs ${parameter}`, textStyle: { fontSize: 13 } },
+    tooltip: { formatter: (p: unknown) => { const v = (p as { value: [number, number, string] }).value; return `${v[2]}: ${parameter}=${v[0]}, ${objective}=${v[1]}`; } },
+    grid: { left: 56, right: 24, top: 40, bottom: 36 },
+    xAxis: { type: 'value' as const, name: parameter, scale: true },
+    yAxis: { type: 'value' as const, name: objective, scale: true },
+    series: [
+      {
+        name: 'passed',
+        type: 'scatter' as const,
+        itemStyle: { color: PASSED },
+        data: done.filter((t) => t.passed).map(point),
+        // The gate on the objective, drawn where a trial stops passing.
+        markLine: { symbol: 'none', lineStyle: { color: '#b42318', type: 'dashed' as const }, label: { formatter: (p: unknown) => (p as { name: string }).name }, data: gate.map((c) => ({ yAxis: c.value, name: `gate: ${c.metric} ${c.op} ${c.value}` })) },
+      },
+      { name: 'not passed', type: 'scatter' as const, itemStyle: { color: NOT_PASSED }, data: done.filter((t) => !t.passed).map(point) },
+    ],
+  };
+}
+
+export function experimentPage(namespace: string, name: string): Page {
+  const header = h('div');
+  const filter = h('input', { type: 'search', placeholder: 'filter: name, phase, reason, alpha=0.1…', 'data-testid': 'trial-filter' });
+  const count = h('span', { class: 'muted' });
+  const tableBox = h('div', { style: 'max-height: 480px; overflow: auto' });
+  const parallel = h('div', { class: 'chart', 'data-testid': 'parallel-chart' });
+  const scatters = h('div', { class: 'grid', style: 'grid-template-columns: repeat(auto-fill, minmax(420px, 1fr))' });
+  const failed = h('div');
+  const conditions = h('div');
+  const tableNote = h('p', { class: 'muted' });
+  const details = h('div', {}, h('h2', {}, 'Parameters against the objective'), parallel, h('h2', {}, 'The objective per parameter, with the gate'), scatters, h('h2', {}, 'Trials'), tableNote, h('div', { class: 'actions' }, filter, count), tableBox, h('h2', {}, 'Failed trials'), failed, h('h2', {}, 'Conditions'), conditions);
+  const root = h('section', {}, h('h1', {}, `Experiment ${namespace}/${name}`), header, details);
+  let sort = { column: '#', descending: false };
+  let last: ConsoleState | undefined;
+  let scatterKeys = '';
+  filter.addEventListener('input', () => last && render(last));
+
+  function trialsTable(e: ConsoleObject, trials: TrialRow[]): HTMLElement {
+    const parameters = parameterNames(trials);
+    const metrics = metricNames(trials);
+    const columns = ['#', 'name', 'phase', ...parameters.map((p) => `param:${p}`), ...metrics.map((m) => `metric:${m}`), 'passed', 'message'];
+    const shown = trials.filter((t) => matches(t, filter.value)).sort(compareBy(sort.column, sort.descending));
+    fill(count, `${shown.length} of ${trials.length} trial(s)`);
+    const best = text(e.status?.bestTrial);
+    const head = h(
+      'tr',
+      {},
+      columns.map((c) =>
+        h(
+          'th',
+          {
+            class: c === 'message' ? '' : 'sortable',
+            'data-column': c,
+            onclick: () => {
+              if (c === 'message') return;
+              sort = { column: c, descending: sort.column === c ? !sort.descending : false };
+              if (last) render(last);
+            },
+          },
+          c.replace(/^(param|metric):/, ''),
+          sort.column === c ? (sort.descending ? ' ▼' : ' ▲') : '',
+        ),
+      ),
+    );
+    const rows = shown.map((t) =>
+      h(
+        'tr',
+        { 'data-trial': t.name, class: t.name === best ? 'best' : '' },
+        h('td', {}, text(t.index)),
+        h('td', {}, t.name, t.name === best ? h('strong', {}, ' (best)') : null),
+        h('td', { class: t.phase === 'Failed' ? 'error' : '' }, text(t.phase)),
+        parameters.map((p) => h('td', {}, text(t.parameters?.[p]))),
+        metrics.map((m) => h('td', {}, t.metrics?.[m] === undefined ? '' : String(t.metrics[m]))),
+        h('td', { class: t.passed ? 'status-True' : t.passed === false ? 'status-False' : '' }, t.passed === undefined ? '' : t.passed ? 'yes' : 'no'),
+        h('td', {}, text(t.message)),
+      ),
+    );
+    return h('table', { 'data-testid': 'trials' }, h('thead', {}, head), h('tbody', {}, rows));
+  }
+
+  function render(state: ConsoleState): void {
+    last = state;
+    const e = find(state, 'Experiment', namespace, name);
+    details.hidden = !e;
+    if (!e) return fill(header, absent(state, 'Experiment', namespace, name));
+    const s = e.status ?? {};
+    const objective = (e.spec?.objective ?? {}) as { metric?: string; goal?: string };
+    const key = `${namespace}/${name}`;
+    const trials = runTrials(e, state.trialTables[key]);
+    fill(
+      header,
+      h(
+        'div',
+        { class: 'card grid' },
+        h('div', {}, h('div', { class: 'muted' }, 'run'), h('strong', { 'data-testid': 'run' }, text(s.run) || '—')),
+        h('div', {}, h('div', { class: 'muted' }, 'phase'), h('span', { 'data-testid': 'phase' }, text(s.phase) || 'not run yet')),
+        h('div', {}, h('div', { class: 'muted' }, 'trials done'), h('span', { 'data-testid': 'progress' }, text(s.progress))),
+        h('div', {}, h('div', { class: 'muted' }, 'objective'), `${text(objective.goal)} ${text(objective.metric)}`),
+        h('div', {}, h('div', { class: 'muted' }, 'best'), h('span', { 'data-testid': 'best' }, s.bestTrial ? `${text(s.bestTrial)}: ${text(s.bestMetric)}` : '—')),
+        h('div', {}, h('div', { class: 'muted' }, 'registered'), s.modelVersion ? h('a', { href: `#/object/ModelVersion/${namespace}/${text(s.modelVersion)}`, 'data-testid': 'model-version' }, text(s.modelVersion)) : '—'),
+        h('div', {}, h('div', { class: 'muted' }, 'dataset version'), text(s.datasetVersion).replace(/^sha256:/, '').slice(0, 12)),
+      ),
+    );
+    const trialTable = state.trialTables[key];
+    fill(
+      tableNote,
+      state.trialTablesAccess === 'forbidden'
+        ? h('span', { class: 'forbidden' }, 'The full trial table (ConfigMap) is not permitted to your credentials: showing the trials in status (the 50 most recent and the best).')
+        : trialTable && trialTable.run === s.run
+          ? `${trialTable.records.length} finished trial(s) from ${text(s.trialsConfigMap) || 'the trial table'}, with the recent ones from status.`
+          : 'The trials in status (the 50 most recent and the best); the full table appears once the run has one.',
+    );
+    fill(tableBox, trialsTable(e, trials));
+    const parameters = parameterNames(trials);
+    const metric = objective.metric ?? '';
+    draw(parallel, parallelOption(trials, parameters, metric));
+    const gate = (Array.isArray(e.spec?.successCriteria) ? (e.spec.successCriteria as Criterion[]) : []).filter((c) => c.metric === metric);
+    const numeric = parameters.filter((p) => isNumeric(trials, p));
+    // The scatter charts are made again only when the parameters change; otherwise redrawn in place.
+    if (scatterKeys !== numeric.join(',')) {
+      scatterKeys = numeric.join(',');
+      fill(scatters, numeric.map((p) => h('div', { class: 'chart', 'data-testid': `scatter-${p}` })));
+    }
+    numeric.forEach((p, i) => draw(scatters.children[i] as HTMLElement, scatterOption(trials, p, metric, gate)));
+    const failures = trials.filter((t) => t.phase === 'Failed');
+    fill(failed, failures.length ? table(['trial', 'reason', 'message'], failures.map((t) => [t.name, reasonOf(t), text(t.message)]), { 'data-testid': 'failed-trials' }) : h('p', { class: 'muted' }, 'No trial failed.'));
+    fill(conditions, conditionsTable(e.status?.conditions));
+  }
+
+  return { root, update: render };
 }
