@@ -16,7 +16,10 @@ export const CanaryStep = obj(
 
 export const AnalysisMetric = obj(
   {
-    name: str('Metric: error-rate, latency-p99-ms (built in, from the serving runtime) or prometheus (any PromQL).', { pattern: patterns.identifier, maxLength: 128 }),
+    name: str(
+      'Metric: error-rate, latency-p99-ms, live-rmse, live-mae, live-accuracy (built in, from the serving runtime; the live-* ones from labels posted to its feedback endpoint) or prometheus (any PromQL).',
+      { pattern: patterns.identifier, maxLength: 128 },
+    ),
     query: optional(str('PromQL query (prometheus metrics only).', { maxLength: 4096 })),
     address: optional(str('Prometheus address (prometheus metrics only).', { pattern: '^https?://[^\\s]+$', maxLength: 2048 })),
     max: optional(num('The analysis fails when the value is above this.')),
