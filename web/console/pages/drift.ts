@@ -37,9 +37,10 @@ function scoresOption(points: DriftPoint[], feature: string) {
     animation: false,
     title: { text: `${feature}${last?.method ? ` (${last.method}${isPValue(last.method) ? ', p-value: drifted below' : ', drifted at or above'})` : ''}`, textStyle: { fontSize: 13 } },
     tooltip: { trigger: 'axis' as const },
-    grid: { left: 56, right: 24, top: 40, bottom: 36 },
+    grid: { left: 56, right: 90, top: 40, bottom: 36 },
     xAxis: { type: 'time' as const },
-    yAxis: { type: 'value' as const, scale: true },
+    // The threshold stays in view even when every score is far from it.
+    yAxis: { type: 'value' as const, scale: true, min: (v: { min: number }) => Math.min(v.min, last?.threshold ?? v.min), max: (v: { max: number }) => Math.max(v.max, last?.threshold ?? v.max) },
     series: [
       {
         name: 'score',

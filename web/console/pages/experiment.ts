@@ -58,9 +58,10 @@ function scatterOption(trials: TrialRow[], parameter: string, objective: string,
     animation: false,
     title: { text: `${objective} vs ${parameter}`, textStyle: { fontSize: 13 } },
     tooltip: { formatter: (p: unknown) => { const v = (p as { value: [number, number, string] }).value; return `${v[2]}: ${parameter}=${v[0]}, ${objective}=${v[1]}`; } },
-    grid: { left: 56, right: 24, top: 40, bottom: 36 },
+    grid: { left: 56, right: 110, top: 40, bottom: 36 },
     xAxis: { type: 'value' as const, name: parameter, scale: true },
-    yAxis: { type: 'value' as const, name: objective, scale: true },
+    // The gate stays in view even when every trial is on one side of it.
+    yAxis: { type: 'value' as const, name: objective, scale: true, min: (v: { min: number }) => Math.min(v.min, ...gate.map((c) => c.value)), max: (v: { max: number }) => Math.max(v.max, ...gate.map((c) => c.value)) },
     series: [
       {
         name: 'passed',
@@ -90,6 +91,8 @@ export function experimentPage(namespace: string, name: string): Page {
   let sort = { column: '#', descending: false };
   let last: ConsoleState | undefined;
   let scatterKeys = '';
+  /** What the last render drew from: a watch event about another object redraws nothing here. */
+  let drawn: { e?: ConsoleObject; table?: unknown; access?: string; filter?: string; sort?: unknown } = {};
   filter.addEventListener('input', () => last && render(last));
 
   function trialsTable(e: ConsoleObject, trials: TrialRow[]): HTMLElement {
@@ -140,9 +143,12 @@ export function experimentPage(namespace: string, name: string): Page {
     const e = find(state, 'Experiment', namespace, name);
     details.hidden = !e;
     if (!e) return fill(header, absent(state, 'Experiment', namespace, name));
+    const key = `${namespace}/${name}`;
+    const inputs = { e, table: state.trialTables[key], access: state.trialTablesAccess, filter: filter.value, sort };
+    if (Object.entries(inputs).every(([k, v]) => drawn[k as keyof typeof drawn] === v)) return;
+    drawn = inputs;
     const s = e.status ?? {};
     const objective = (e.spec?.objective ?? {}) as { metric?: string; goal?: string };
-    const key = `${namespace}/${name}`;
     const trials = runTrials(e, state.trialTables[key]);
     fill(
       header,
