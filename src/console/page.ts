@@ -29,7 +29,7 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 button:disabled { opacity: .45; cursor: not-allowed; }
 .actions { display: flex; gap: .6rem; align-items: center; margin: .6rem 0; }
 .lineage-stage { min-width: 180px; }
-.node { display: block; background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 4px; padding: .4rem .6rem; margin: .3rem 0; color: inherit; text-decoration: none; }
+.node { display: block; overflow-wrap: anywhere; background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 4px; padding: .4rem .6rem; margin: .3rem 0; color: inherit; text-decoration: none; }
 .node.ready-True { border-left-color: var(--ok); } .node.ready-False { border-left-color: var(--bad); } .node.ready-Unknown { border-left-color: var(--warn); }
 .node.forbidden { border-left-color: var(--warn); }
 input[type=search] { font: inherit; padding: .3rem .5rem; border: 1px solid var(--line); border-radius: 4px; width: 18rem; }

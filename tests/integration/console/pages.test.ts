@@ -29,8 +29,11 @@ describe('cairn console in Chromium', () => {
   let page: Page;
   let errors: string[];
 
+  // Its own hook with a longer bound: on a fresh machine this installs Debian's chromium first (apt-get).
   beforeAll(async () => {
     browser = await launchChromium();
+  }, 900_000);
+  beforeAll(async () => {
     await installCrds();
     ns = await createNamespace('console-pages');
     dir = mkdtempSync(join(tmpdir(), 'cairn-console-'));

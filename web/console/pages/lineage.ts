@@ -34,7 +34,7 @@ export function lineagePage(): Page {
         const column = STAGES.indexOf(n.stage);
         const row = rows.get(n.stage) ?? 0;
         rows.set(n.stage, row + 1);
-        return { n, x: column * 220, y: row * 80 };
+        return { n, x: column * 230, y: row * 80 };
       });
       const instance = draw(chart, {
         animation: false,
@@ -45,9 +45,9 @@ export function lineagePage(): Page {
             layout: 'none',
             roam: true,
             symbol: 'roundRect',
-            symbolSize: [150, 40],
+            symbolSize: [170, 44],
             edgeSymbol: ['none', 'arrow'],
-            label: { show: true, color: '#fff', fontSize: 11, formatter: (p: unknown) => (p as { data: { label2: string } }).data.label2 },
+            label: { show: true, color: '#fff', fontSize: 11, width: 160, overflow: 'truncate', formatter: (p: unknown) => (p as { data: { label2: string } }).data.label2 },
             edgeLabel: { show: true, fontSize: 10, formatter: (p: unknown) => (p as { data: { text?: string } }).data.text ?? '' },
             data: placed.map(({ n, x, y }) => ({
               id: n.id,
@@ -59,7 +59,9 @@ export function lineagePage(): Page {
               href: n.href,
               itemStyle: { color: nodeColour(n) },
             })),
-            links: graph.edges.map((e) => ({ source: e.from, target: e.to, text: e.label })),
+            // A GitSource applies objects of every stage; past the first stages its edges are drawn faint, so the
+            // training-to-serving path stays readable.
+            links: graph.edges.map((e) => ({ source: e.from, target: e.to, text: e.label, ...(e.from.startsWith('GitSource:') && !/^(Dataset|Experiment):/.test(e.to) ? { lineStyle: { opacity: 0.15, type: 'dashed' as const } } : {}) })),
             lineStyle: { color: '#98a2b3', width: 1.5 },
           },
         ],
