@@ -16,7 +16,7 @@ import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin, type ResourceType } from '../runtime/kube/resource.js';
 import { trialTableKey } from '../render/trial-table.js';
 import { parseTable } from '../training/table.js';
-import { driftPointOf, sameWeights, weightPointOf } from './history.js';
+import { driftPointOf, eventRowOf, sameWeights, weightPointOf, type CoreEvent } from './history.js';
 import { applyEvent, CONSOLE_KINDS, emptyState, keyOfObject, type Access, type ConsoleEvent, type ConsoleKind, type ConsoleObject, type ConsoleState, type TrialRow } from './model.js';
 
 /** The ConfigMaps that hold Experiments' trial tables (src/render/trial-table.ts). */
@@ -58,6 +58,7 @@ export class ClusterView {
   start(): void {
     for (const kind of CONSOLE_KINDS) void this.watchKind(kind);
     void this.watchTrialTables();
+    void this.watchEvents();
   }
 
   /** Resolves once every kind is either synced or known to be forbidden. */
@@ -111,6 +112,23 @@ export class ClusterView {
         const run = Number(cm.data?.run ?? cm.metadata?.labels?.['cairn.dev/run']);
         const records = [...parseTable(cm.data?.[trialTableKey]).values()] as TrialRow[];
         this.emit({ type: 'trials', key, table: { run: Number.isFinite(run) ? run : 0, records } });
+      },
+    );
+  }
+
+  /**
+   * Events about cairn.dev objects (promotions, rollbacks, failed analyses, drift): the history status does not
+   * keep. The informer has no field selector, so Events about other objects are skipped here.
+   */
+  private watchEvents(): Promise<void> {
+    return this.watch(
+      builtin.coreEvent,
+      undefined,
+      (access, message) => this.emit({ type: 'events-access', access, ...(message ? { message } : {}) }),
+      (deleted, object) => {
+        if (deleted) return; // an Event expiring (TTL) does not erase what happened
+        const row = eventRowOf(object as unknown as CoreEvent);
+        if (row) this.emit({ type: 'event', key: row.key, event: row.event });
       },
     );
   }

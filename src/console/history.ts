@@ -3,7 +3,7 @@
  * traffic split over time (status.stable / status.canary) and a DriftMonitor's scores per evaluation
  * (status.features at status.lastEvaluation). They start when the console starts and live in its memory only.
  */
-import type { ConsoleObject, DriftPoint, WeightPoint } from './model.js';
+import type { ConsoleObject, DriftPoint, EventRow, WeightPoint } from './model.js';
 
 interface Track {
   version?: unknown;
@@ -52,5 +52,30 @@ export function driftPointOf(monitor: ConsoleObject): DriftPoint | undefined {
       if (typeof f.name !== 'string' || score === undefined || threshold === undefined) return [];
       return [{ name: f.name, ...(typeof f.method === 'string' ? { method: f.method } : {}), score, threshold, drifted: f.drifted === true }];
     }),
+  };
+}
+
+/** A core v1 Event as the API server serves it (an events.k8s.io Event's `regarding` is its `involvedObject`). */
+export interface CoreEvent {
+  metadata?: { name?: string; creationTimestamp?: string };
+  involvedObject?: { apiVersion?: string; kind?: string; namespace?: string; name?: string };
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  eventTime?: string;
+  lastTimestamp?: string;
+  firstTimestamp?: string;
+  series?: { count?: number; lastObservedTime?: string };
+}
+
+/** The Event as a row of its object's history (`Kind:namespace/name`); undefined for Events about other objects. */
+export function eventRowOf(e: CoreEvent): { key: string; event: EventRow } | undefined {
+  const about = e.involvedObject;
+  if (!about?.apiVersion?.startsWith('cairn.dev/') || !about.kind || !about.name || !e.metadata?.name) return undefined;
+  const at = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '';
+  return {
+    key: `${about.kind}:${about.namespace ?? ''}/${about.name}`,
+    event: { name: e.metadata.name, at, type: e.type ?? 'Normal', reason: e.reason ?? '', message: e.message ?? '', count: e.series?.count ?? e.count ?? 1 },
   };
 }

@@ -72,6 +72,20 @@ export interface TrialRow {
   message?: string;
 }
 
+/** A Kubernetes Event about a cairn.dev object (Promoted, AnalysisFailed, RolloutCanceled, DriftDetected...). */
+export interface EventRow {
+  /** The Event's name: one row per Event, updated as its count grows. */
+  name: string;
+  at: string;
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+}
+
+/** How many Events the console keeps per object (the newest). */
+export const EVENTS_LIMIT = 200;
+
 /** An Experiment's full trial table (the ConfigMap `<experiment>-trials`, status.trialsConfigMap). */
 export interface TrialTable {
   run: number;
@@ -92,6 +106,9 @@ export interface ConsoleState {
   trialTables: Record<string, TrialTable>;
   /** Whether the trial tables (ConfigMaps) may be read. */
   trialTablesAccess: Access;
+  /** Per object `Kind:namespace/name`: its Events, oldest first. */
+  events: Record<string, EventRow[]>;
+  eventsAccess: Access;
 }
 
 export type ConsoleEvent =
@@ -102,14 +119,16 @@ export type ConsoleEvent =
   | { type: 'weight'; key: string; point: WeightPoint }
   | { type: 'drift'; key: string; point: DriftPoint }
   | { type: 'trials'; key: string; table: TrialTable | null }
-  | { type: 'trials-access'; access: Access; message?: string };
+  | { type: 'trials-access'; access: Access; message?: string }
+  | { type: 'event'; key: string; event: EventRow }
+  | { type: 'events-access'; access: Access; message?: string };
 
 export const keyOfObject = (o: ConsoleObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 export function emptyState(readOnly: boolean, namespace?: string): ConsoleState {
   const kinds = {} as Record<ConsoleKind, KindState>;
   for (const k of CONSOLE_KINDS) kinds[k] = { access: 'loading', items: [] };
-  return { readOnly, ...(namespace ? { namespace } : {}), kinds, weights: {}, drift: {}, trialTables: {}, trialTablesAccess: 'loading' };
+  return { readOnly, ...(namespace ? { namespace } : {}), kinds, weights: {}, drift: {}, trialTables: {}, trialTablesAccess: 'loading', events: {}, eventsAccess: 'loading' };
 }
 
 /** How many points of history the console keeps per object (oldest dropped first). */
@@ -154,6 +173,14 @@ export function applyEvent(state: ConsoleState, event: ConsoleEvent): ConsoleSta
     }
     case 'trials-access':
       return { ...state, trialTablesAccess: event.access };
+    case 'event': {
+      const rows = (state.events[event.key] ?? []).filter((r) => r.name !== event.event.name);
+      rows.push(event.event);
+      rows.sort((a, b) => a.at.localeCompare(b.at));
+      return { ...state, events: { ...state.events, [event.key]: rows.length > EVENTS_LIMIT ? rows.slice(rows.length - EVENTS_LIMIT) : rows } };
+    }
+    case 'events-access':
+      return { ...state, eventsAccess: event.access };
   }
 }
 

@@ -15,7 +15,7 @@ import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
 import { writeServiceAccountKubeconfig } from '../../../src/testenv/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
-import { createLifecycle, lifecycle, writeStatus } from './lifecycle.js';
+import { createLifecycle, lifecycle, recordEvent, writeStatus } from './lifecycle.js';
 import { getState, holds, post, readEvents, settledState, startConsoleProcess, type ConsoleProcess } from './support.js';
 
 describe('cairn console: JSON and events', () => {
@@ -90,6 +90,20 @@ describe('cairn console: JSON and events', () => {
     }
   });
 
+  it('keeps the Events about cairn.dev objects (the history status does not hold), and skips the others', async () => {
+    await recordEvent(admin, { kind: 'Deployment', name: 'fare', namespace: ns }, 'Warning', 'AnalysisFailed', 'error-rate 0.031 > max 0.01', '2026-11-29T10:01:00Z');
+    await recordEvent(admin, { kind: 'Deployment', name: 'fare', namespace: ns }, 'Normal', 'Promoted', 'Promoted version 3', '2026-11-29T10:02:00Z');
+    await recordEvent(admin, { kind: 'Pod', name: 'fare-abc', namespace: ns, apiVersion: 'v1' }, 'Normal', 'Pulled', 'pulled', '2026-11-29T10:03:00Z');
+    const events = await eventually('the console has the Deployment\'s two Events', async () => {
+      const state = await getState(consoleProc!.url);
+      const rows = state.events[`Deployment:${ns}/fare`] ?? [];
+      if (rows.length < 2) throw new Error(`${rows.length} Event(s) so far; access ${state.eventsAccess}`);
+      return state.events;
+    });
+    expect(events[`Deployment:${ns}/fare`]!.map((e) => `${e.type} ${e.reason}: ${e.message}`)).toEqual(['Warning AnalysisFailed: error-rate 0.031 > max 0.01', 'Normal Promoted: Promoted version 3']);
+    expect(Object.keys(events).filter((k) => k.startsWith('Pod:'))).toEqual([]);
+  });
+
   it('promotes and aborts with the annotations of cairn rollout, and refuses bad requests', async () => {
     const url = consoleProc!.url;
     const promoted = await post(url, `api/namespaces/${ns}/deployments/fare/promote`);
@@ -141,6 +155,8 @@ describe('cairn console: JSON and events', () => {
     expect(state.kinds.DriftMonitor.access).toBe('forbidden');
     expect(state.kinds.Deployment.access).toBe('permitted');
     expect(state.kinds.Deployment.items.map((d) => d.metadata?.name)).toEqual(['fare']);
+    expect(state.eventsAccess).toBe('forbidden');
+    expect(state.trialTablesAccess).toBe('forbidden');
     // It may read the Deployment but not patch it.
     const fare = lifecycle(ns).find((o) => o.kind === 'Deployment')!;
     await writeStatus(admin, fare);

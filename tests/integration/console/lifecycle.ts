@@ -144,3 +144,20 @@ function trialTable(experiment: KubeObject, trialCount: number): KubeObject & { 
 export async function writeStatus(kube: KubeClient, obj: Obj): Promise<void> {
   await kube.applyStatus(cairnResource(obj.kind!), { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace }, status: obj.status } as Obj, { fieldManager: 'cairn', force: true });
 }
+
+/** An Event about a cairn.dev object, as the operator records it (events.k8s.io/v1, src/runtime/events.ts). */
+export async function recordEvent(kube: KubeClient, regarding: { kind: string; name: string; namespace: string; apiVersion?: string }, type: 'Normal' | 'Warning', reason: string, note: string, at: string): Promise<void> {
+  await kube.create(builtin.event, {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name: `${regarding.name}.${reason.toLowerCase()}${Date.parse(at)}`, namespace: regarding.namespace },
+    eventTime: at.replace(/(\.\d+)?Z$/, '.000000Z'),
+    reportingController: 'cairn.dev/operator',
+    reportingInstance: 'cairn-test',
+    action: reason,
+    reason,
+    note,
+    type,
+    regarding: { apiVersion: regarding.apiVersion ?? 'cairn.dev/v1alpha1', ...regarding },
+  } as KubeObject);
+}

@@ -16,7 +16,7 @@ import { writeServiceAccountKubeconfig } from '../../../src/testenv/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
 import { collectPageErrors, launchChromium, screenshot } from './browser.js';
-import { createLifecycle, lifecycle, writeStatus } from './lifecycle.js';
+import { createLifecycle, lifecycle, recordEvent, writeStatus } from './lifecycle.js';
 import { holds, settledState, startConsoleProcess, type ConsoleProcess } from './support.js';
 
 describe('cairn console in Chromium', () => {
@@ -81,8 +81,11 @@ describe('cairn console in Chromium', () => {
   });
 
   it('Deployment: steps, weights, analysis and conditions; promote from the page sets cairn.dev/promote; status changes arrive live', async () => {
+    await recordEvent(admin, { kind: 'Deployment', name: 'fare', namespace: ns }, 'Normal', 'WeightSet', 'canary 3 at 20%', '2026-11-29T10:00:30Z');
     await open(consoleProc!.url, `#/deployment/${ns}/fare`);
     await page.locator('[data-testid=phase]', { hasText: 'Paused' }).waitFor();
+    await page.locator('[data-testid=events]', { hasText: 'WeightSet' }).waitFor();
+    expect(await textOf('[data-testid=events] tbody tr')).toMatch(/Normal\s+WeightSet\s+canary 3 at 20%\s+1/);
     expect(await textOf('[data-testid=stable]')).toBe('v2 at 80%');
     expect(await textOf('[data-testid=canary]')).toBe('v3 at 20%');
     expect(await textOf('[data-testid=message]')).toBe('Waiting for a promote at step 2 (pause)');

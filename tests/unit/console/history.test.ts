@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driftPointOf, sameWeights, weightPointOf } from '../../../src/console/history.js';
+import { driftPointOf, eventRowOf, sameWeights, weightPointOf } from '../../../src/console/history.js';
 import { applyEvent, emptyState, HISTORY_LIMIT } from '../../../src/console/model.js';
 
 const at = '2026-11-29T10:00:00.000Z';
@@ -48,5 +48,16 @@ describe('applyEvent', () => {
     expect(state.kinds.Deployment).toEqual({ access: 'forbidden', message: 'no', items: [] });
     state = applyEvent(applyEvent(emptyState(false), { type: 'upsert', kind: 'Deployment', object }), { type: 'delete', kind: 'Deployment', namespace: 'ml', name: 'fare' });
     expect(state.kinds.Deployment.items).toEqual([]);
+  });
+});
+
+describe('eventRowOf', () => {
+  const about = { apiVersion: 'cairn.dev/v1alpha1', kind: 'Deployment', namespace: 'ml', name: 'fare' };
+  it.each([
+    ['an events.k8s.io Event seen as core v1', { metadata: { name: 'fare.1' }, involvedObject: about, type: 'Warning', reason: 'AnalysisFailed', message: 'error-rate 0.03 > 0.01', eventTime: at }, { key: 'Deployment:ml/fare', event: { name: 'fare.1', at, type: 'Warning', reason: 'AnalysisFailed', message: 'error-rate 0.03 > 0.01', count: 1 } }],
+    ['a series: its last observation and count', { metadata: { name: 'fare.2' }, involvedObject: about, reason: 'WeightSet', eventTime: at, series: { count: 4, lastObservedTime: 'later' } }, { key: 'Deployment:ml/fare', event: { name: 'fare.2', at: 'later', type: 'Normal', reason: 'WeightSet', message: '', count: 4 } }],
+    ['about a Pod', { metadata: { name: 'p.1' }, involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'ml', name: 'p' }, reason: 'Pulled' }, undefined],
+  ])('%s', (_name, event, expected) => {
+    expect(eventRowOf(event)).toEqual(expected);
   });
 });

@@ -7,7 +7,7 @@
 import { conditionOf, type ConsoleObject, type ConsoleState, type WeightPoint } from '../../../src/console/model.js';
 import { draw } from '../charts.js';
 import { fill, h, table } from '../dom.js';
-import { absent, conditionsTable, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
+import { absent, conditionsTable, eventsView, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (v && typeof v === 'object' ? (v as Rec) : {});
@@ -139,7 +139,8 @@ export function deploymentPage(namespace: string, name: string): Page {
   const analysis = h('div');
   const history = h('div');
   const conditions = h('div');
-  const details = h('div', {}, h('h2', {}, 'Steps'), steps, h('h2', {}, 'Weights over time'), weightsNote, chart, h('h2', {}, 'Analysis'), analysis, h('h2', {}, 'History'), history, h('h2', {}, 'Conditions'), conditions);
+  const events = h('div');
+  const details = h('div', {}, h('h2', {}, 'Steps'), steps, h('h2', {}, 'Weights over time'), weightsNote, chart, h('h2', {}, 'Analysis'), analysis, h('h2', {}, 'History'), history, h('h2', {}, 'Events'), events, h('h2', {}, 'Conditions'), conditions);
   const root = h('section', {}, h('h1', {}, `Deployment ${namespace}/${name}`), header, actions, details);
   const promote = h('button', { class: 'primary', 'data-testid': 'promote', onclick: () => void act(namespace, name, 'promote', result) }, 'Promote');
   const abort = h('button', { class: 'danger', 'data-testid': 'abort', onclick: () => void act(namespace, name, 'abort', result) }, 'Abort');
@@ -186,6 +187,7 @@ export function deploymentPage(namespace: string, name: string): Page {
         table(['since', 'phase', 'stable', 'canary'], historyRows(points), { 'data-testid': 'history' }),
         h('p', { class: 'muted' }, [rollout.promoteHandled ? `Last promote acted on: ${text(rollout.promoteHandled)}. ` : '', rollout.abortHandled ? `Last abort acted on: ${text(rollout.abortHandled)}. ` : '', rollout.rolledBack ? `Version ${text(rollout.rolledBack)} was rolled back.` : ''].join('')),
       );
+      fill(events, eventsView(state, 'Deployment', namespace, name));
       fill(conditions, conditionsTable(d.status?.conditions));
     },
   };

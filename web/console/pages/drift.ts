@@ -6,7 +6,7 @@
 import { conditionOf, type ConsoleState, type DriftPoint } from '../../../src/console/model.js';
 import { draw } from '../charts.js';
 import { fill, h, table } from '../dom.js';
-import { absent, conditionsTable, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
+import { absent, conditionsTable, eventsView, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
 
 export function driftListPage(): Page {
   const body = h('div');
@@ -59,7 +59,8 @@ export function driftPage(namespace: string, name: string): Page {
   const charts = h('div', { class: 'grid', style: 'grid-template-columns: repeat(auto-fill, minmax(420px, 1fr))' });
   const note = h('p', { class: 'muted' });
   const conditions = h('div');
-  const details = h('div', {}, h('h2', {}, 'Last evaluation'), features, h('h2', {}, 'Score over time'), note, charts, h('h2', {}, 'Conditions'), conditions);
+  const events = h('div');
+  const details = h('div', {}, h('h2', {}, 'Last evaluation'), features, h('h2', {}, 'Score over time'), note, charts, h('h2', {}, 'Events'), events, h('h2', {}, 'Conditions'), conditions);
   const root = h('section', {}, h('h1', {}, `DriftMonitor ${namespace}/${name}`), header, details);
   let chartKeys = '';
   return {
@@ -98,6 +99,7 @@ export function driftPage(namespace: string, name: string): Page {
         fill(charts, names.map((f) => h('div', { class: 'chart', 'data-testid': `drift-chart-${f}` })));
       }
       names.forEach((f, i) => draw(charts.children[i] as HTMLElement, scoresOption(points, f)));
+      fill(events, eventsView(state, 'DriftMonitor', namespace, name));
       fill(conditions, conditionsTable(m.status?.conditions));
     },
   };

@@ -45,3 +45,15 @@ export function absent(state: ConsoleState, kind: ConsoleKind, namespace: string
 }
 
 export const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** The object's Events, newest first: the history status does not keep (promotions, rollbacks, failed analyses). */
+export function eventsView(state: ConsoleState, kind: ConsoleKind, namespace: string, name: string): HTMLElement {
+  if (state.eventsAccess === 'forbidden') return h('p', { class: 'forbidden' }, 'Events are not permitted to your credentials.');
+  const rows = [...(state.events[`${kind}:${namespace}/${name}`] ?? [])].reverse();
+  if (!rows.length) return h('p', { class: 'muted' }, 'No Events (the API server keeps them for an hour).');
+  return table(
+    ['time', 'type', 'reason', 'message', 'count'],
+    rows.map((e) => [e.at, h('span', { class: e.type === 'Warning' ? 'error' : '' }, e.type), e.reason, e.message, String(e.count)]),
+    { 'data-testid': 'events' },
+  );
+}
