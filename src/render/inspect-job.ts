@@ -9,7 +9,7 @@ import { RenderError } from './errors.js';
 import { buildJob } from './job.js';
 import { shortHash } from './label-value.js';
 import type { OwnerObject } from './owner.js';
-import { profilePaths, pvcClaimOf } from './profile-job.js';
+import { claimVolume } from './claim-volume.js';
 import { storageEnvFrom } from './trial-job.js';
 import type { Job, ResourceRequirements, Volume, VolumeMount } from './types.js';
 
@@ -52,9 +52,9 @@ export function renderInspectJob(input: InspectJobInput): Job {
   if (/^file:/i.test(artifact.uri) && !input.allowFileUrls) {
     throw new RenderError('InvalidValue', 'spec.artifact.uri', 'file:// URIs are refused unless the operator runs with --allow-file-urls (development only)');
   }
-  const claim = pvcClaimOf(artifact.uri);
-  const volumeMounts: VolumeMount[] = claim ? [{ name: 'model', mountPath: `${profilePaths.pvcRoot}/${claim}`, readOnly: true }] : [];
-  const volumes: Volume[] = claim ? [{ name: 'model', persistentVolumeClaim: { claimName: claim, readOnly: true } }] : [];
+  const claim = claimVolume(artifact.uri, 'model');
+  const volumeMounts: VolumeMount[] = claim ? [claim.mount] : [];
+  const volumes: Volume[] = claim ? [claim.volume] : [];
   return buildJob({
     owner: modelVersion,
     name: inspectJobName(input),

@@ -7,6 +7,7 @@
  * memory does not grow with the number of rows. Pure: same input, same Job.
  */
 import type { DatasetSpec } from '../api/kinds/dataset.js';
+import { claimVolume, PVC_ROOT } from './claim-volume.js';
 import { RenderError } from './errors.js';
 import { buildJob } from './job.js';
 import { shortHash } from './label-value.js';
@@ -18,7 +19,7 @@ import type { EnvVar, Job, ResourceRequirements, Toleration, Volume, VolumeMount
 export const profilePaths = {
   data: '/cairn/data',
   /** Where a `pvc://<claim>/<path>` source's claim is mounted (`<root>/<claim>`; cairn fetch's default CAIRN_PVC_ROOT). */
-  pvcRoot: '/mnt/pvc',
+  pvcRoot: PVC_ROOT,
 } as const;
 
 /** The container whose termination message is the profile's result. */
@@ -72,11 +73,6 @@ export function profileJobName(input: ProfileJobInput): string {
   return `${prefix}-profile-${hash}`;
 }
 
-/** The claim a `pvc://<claim>/<path>` URI reads, else undefined. */
-export function pvcClaimOf(uri: string): string | undefined {
-  const match = /^pvc:\/\/([^/]+)\//.exec(uri);
-  return match?.[1];
-}
 
 /** The Dataset as `cairn profile --dataset-json` reads it: name and spec, nothing the server added. */
 function datasetJson(input: ProfileJobInput): string {
@@ -94,9 +90,9 @@ export function renderProfileJob(input: ProfileJobInput): Job {
   const name = profileJobName(input);
   const access = profileResourceName(dataset);
   const dataFile = `${profilePaths.data}/data.${source.format}`;
-  const claim = pvcClaimOf(source.uri);
-  const fetchMounts: VolumeMount[] = [{ name: 'data', mountPath: profilePaths.data }, ...(claim ? [{ name: 'source', mountPath: `${profilePaths.pvcRoot}/${claim}`, readOnly: true }] : [])];
-  const volumes: Volume[] = [{ name: 'data', emptyDir: {} }, ...(claim ? [{ name: 'source', persistentVolumeClaim: { claimName: claim, readOnly: true } }] : [])];
+  const claim = claimVolume(source.uri, 'source');
+  const fetchMounts: VolumeMount[] = [{ name: 'data', mountPath: profilePaths.data }, ...(claim ? [claim.mount] : [])];
+  const volumes: Volume[] = [{ name: 'data', emptyDir: {} }, ...(claim ? [claim.volume] : [])];
   return buildJob({
     owner: dataset,
     name,

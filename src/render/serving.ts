@@ -6,6 +6,7 @@
  * Service `<name>-preview` of a blue-green rollout). All owned by the cairn.dev Deployment.
  */
 import type { DeploymentSpec } from '../api/kinds/deployment.js';
+import { claimVolume } from './claim-volume.js';
 import { RenderError } from './errors.js';
 import { mountsTmp, renderContainer, tmpVolume } from './job.js';
 import type { JobInitContainer } from './job-input.js';
@@ -129,12 +130,14 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
   const selector = servingSelector(deployment, version.number);
   const metadata = meta(deployment, name, version.number);
   const fileUrls = input.allowFileUrls ? ['--allow-file-urls'] : [];
+  // A pvc:// model: its claim mounted read-only where cairn fetch looks for it.
+  const modelClaim = claimVolume(version.uri, 'model-claim');
   const fetch: JobInitContainer = {
     name: 'fetch-model',
     image: input.cairnImage,
     args: ['fetch', version.uri, '--sha256', version.sha256, '--to', MODELS_DIR, '--name', MODEL_FILE, ...fileUrls],
     envFrom: storageEnvFrom,
-    volumeMounts: [{ name: 'models', mountPath: MODELS_DIR }],
+    volumeMounts: [{ name: 'models', mountPath: MODELS_DIR }, ...(modelClaim ? [modelClaim.mount] : [])],
   };
   const serve: JobInitContainer = {
     name: 'serve',
@@ -153,6 +156,7 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
   };
   const volumes: Volume[] = [
     { name: 'models', emptyDir: {} },
+    ...(modelClaim ? [modelClaim.volume] : []),
     ...(input.profile ? [{ name: 'profile', configMap: { name: input.profile.configMap, items: [{ key: input.profile.key, path: input.profile.key }] } }] : []),
     ...([fetch, serve].some((c) => !mountsTmp(c)) ? [tmpVolume] : []),
   ];

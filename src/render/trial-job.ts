@@ -7,6 +7,7 @@
 import type { ExperimentSpec } from '../api/kinds/experiment.js';
 import { parameterEnv, type TrialParameters } from '../training/search.js';
 import { RenderError } from './errors.js';
+import { claimVolume } from './claim-volume.js';
 import { buildJob } from './job.js';
 import type { OwnerObject } from './owner.js';
 import { labelValue } from './label-value.js';
@@ -76,6 +77,9 @@ export function renderTrialJob(input: TrialJobInput): Job {
   (trainer.env ?? []).forEach((e, i) => {
     if (e.name.startsWith('CAIRN_')) throw new RenderError('InvalidValue', `spec.trainer.env[${i}].name`, `${e.name}: CAIRN_* variables are set by Cairn (docs/contracts.md §1)`);
   });
+  // pvc:// data and artifacts: the claims mounted where fetch (read-only) and upload (to write) look for them.
+  const dataClaim = claimVolume(dataset.uri, 'data-claim');
+  const artifactsClaim = claimVolume(input.artifactsUri, 'artifacts-claim', true);
   const job = buildJob({
     owner: experiment,
     name: input.name,
@@ -92,7 +96,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
         image: input.cairnImage,
         args: ['fetch', dataset.uri, '--sha256', dataset.sha256, '--to', trialPaths.data, '--name', dataFile, ...fileUrls],
         envFrom: storageEnvFrom,
-        volumeMounts: [{ name: 'data', mountPath: trialPaths.data }],
+        volumeMounts: [{ name: 'data', mountPath: trialPaths.data }, ...(dataClaim ? [dataClaim.mount] : [])],
       },
       {
         name: 'upload',
@@ -100,7 +104,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
         restartPolicy: 'Always',
         args: ['upload', trialPaths.output, input.artifactsUri, '--after-sigterm', '--ready-file', trialPaths.uploadReady, ...fileUrls],
         envFrom: storageEnvFrom,
-        volumeMounts: [{ name: 'output', mountPath: trialPaths.output, readOnly: true }],
+        volumeMounts: [{ name: 'output', mountPath: trialPaths.output, readOnly: true }, ...(artifactsClaim ? [artifactsClaim.mount] : [])],
       },
     ],
     containers: [
@@ -118,10 +122,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
         ],
       },
     ],
-    volumes: [
-      { name: 'data', emptyDir: {} },
-      { name: 'output', emptyDir: {} },
-    ],
+    volumes: [{ name: 'data', emptyDir: {} }, { name: 'output', emptyDir: {} }, ...(dataClaim ? [dataClaim.volume] : []), ...(artifactsClaim ? [artifactsClaim.volume] : [])],
   });
   // buildJob has no probes; the sidecar's is set here, keys in the sorted order buildJob gives every field.
   const upload = job.spec.template.spec.initContainers?.find((c) => c.name === 'upload') as (Record<string, unknown> & { name: string }) | undefined;
