@@ -34,11 +34,13 @@ const NOT_PASSED = '#b54708';
 
 function parallelOption(trials: TrialRow[], parameters: string[], objective: string) {
   const done = trials.filter((t) => t.metrics?.[objective] !== undefined);
+  // Decided once per parameter, not per trial (1,000 trials made it quadratic).
+  const numeric = parameters.map((p) => isNumeric(done, p));
   const axes = parameters.map((p, i) =>
-    isNumeric(done, p) ? { dim: i, name: p, type: 'value' as const, scale: true } : { dim: i, name: p, type: 'category' as const, data: [...new Set(done.map((t) => String(t.parameters?.[p] ?? '')))].sort() },
+    numeric[i] ? { dim: i, name: p, type: 'value' as const, scale: true } : { dim: i, name: p, type: 'category' as const, data: [...new Set(done.map((t) => String(t.parameters?.[p] ?? '')))].sort() },
   );
   axes.push({ dim: parameters.length, name: objective, type: 'value' as const, scale: true });
-  const row = (t: TrialRow) => [...parameters.map((p) => (isNumeric(done, p) ? Number(t.parameters?.[p]) : String(t.parameters?.[p] ?? ''))), t.metrics![objective]!];
+  const row = (t: TrialRow) => [...parameters.map((p, i) => (numeric[i] ? Number(t.parameters?.[p]) : String(t.parameters?.[p] ?? ''))), t.metrics![objective]!];
   return {
     animation: false,
     parallelAxis: axes,
