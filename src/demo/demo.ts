@@ -1,8 +1,11 @@
 /**
- * `npm run demo`: the main job of Cairn on a machine with no cluster. Builds or reuses the local control
- * plane, installs the CRDs, starts `cairn operator`, turns examples/ into a local Git repository with a
- * GitSource pointing at it, shows the sync, then commits a change and shows it applied through the webhook.
- * Ctrl-C (or --once) stops everything it started.
+ * `npm run demo`: the main job of Cairn on a machine with no cluster. Builds or reuses the local cluster of
+ * `cairn dev` (the control plane, the local node that runs pods as local processes, an S3 server) and the
+ * example trainer's Python environment, installs the CRDs, puts the example data on the claim the Dataset names,
+ * starts `cairn operator`, turns examples/ into a local Git repository with a GitSource pointing at it, and shows
+ * the lifecycle its objects go through: the data profiled, the trials and the gate, the registered model with its
+ * lineage, the model serving with predictions answered, the drift check. Then it commits a change and shows it
+ * applied through the webhook. Ctrl-C (or --once) stops everything it started.
  */
 import { join } from 'node:path';
 import type { GitSource } from '../api/kinds/index.js';
@@ -12,8 +15,16 @@ import { githubSignature } from '../runtime/http/signature.js';
 import { HttpKubeClient } from '../runtime/kube/http-client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin } from '../runtime/kube/resource.js';
-import { ensureBinaries, startControlPlane, type ControlPlane, type Logger } from '../testenv/index.js';
+import { startLocalCluster, type LocalCluster } from '../dev/cluster.js';
+import { storageCredentials } from '../dev/dev.js';
+import { SERVICE_HOSTS_ENV } from '../net/service-hosts.js';
+import { storageSecretName } from '../render/trial-job.js';
+import type { Logger } from '../testenv/index.js';
+import { ensureTrainerEnv, TRAINER_REQUIREMENTS } from '../testenv/trainer-env.js';
+import { provideClaims } from './claims.js';
 import { installCrds, pollUntil, startOperatorInPlane } from './cluster.js';
+import { predictThroughRoute } from './predict.js';
+import { datasetLine, driftLine, lineageLines, trialLines, type DatasetView, type DriftMonitorView, type ExperimentView, type ModelVersionView } from './stages.js';
 import { createDemoRepo, type DemoRepo } from './git.js';
 import { demoLogger, step } from './progress.js';
 import { renderTable, shortRevision, type Row } from './table.js';
@@ -30,6 +41,17 @@ export interface DemoOptions {
 const namespace = 'cairn-demo';
 const sourceName = 'examples';
 const webhookToken = 'cairn-demo-webhook-token';
+/** Not the tests' 127.0.1.x nor `cairn dev`'s 127.0.2.x: the demo runs beside both (its own test does). */
+const DEMO_POD_IPS = '127.0.5.';
+
+/**
+ * The examples are written for a cluster (2-minute canary pauses, a drift check every 5 minutes over 500
+ * samples); the demo commits shorter ones of its own, in Git like every other change, so the loop fits in minutes.
+ */
+const demoTimings: Array<[string, (text: string) => string]> = [
+  ['driver-stats/deployment.yaml', (text) => text.replace(/duration: 2m/g, 'duration: 10s')],
+  ['driver-stats/driftmonitor.yaml', (text) => text.replace(/interval: 5m/, 'interval: 15s').replace(/minSamples: 500/, 'minSamples: 200')],
+];
 
 type Obj = KubeObject & { status?: { conditions?: { type: string; status: string; message?: string }[]; revision?: string } };
 
@@ -46,30 +68,41 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   void options.interrupted.then(() => (stopRequested = true));
   const say = (line: string) => options.out(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
   const quiet: Logger = demoLogger(options.out);
-  let plane: ControlPlane | undefined;
+  let cluster: LocalCluster | undefined;
   let repo: DemoRepo | undefined;
   try {
-    say('Checking the control-plane binaries (built from upstream Go modules on first use: ~15 min on 2 cores)');
-    // Its progress: the entries below through `say`, build.sh's own timestamped lines on stderr.
-    const binDir = await step('building the control-plane binaries (bash scripts/testenv/build.sh)', () =>
-      ensureBinaries({ root: options.root, logger: demoLogger(say, { info: true }) }),
+    say("Checking the example trainer's Python environment (made on first use: about a minute)");
+    const trainer = await step(`making the example trainer's Python environment (pip install -r ${TRAINER_REQUIREMENTS})`, () =>
+      ensureTrainerEnv({ root: options.root, log: (line) => say(`  ${line}`) }),
     );
-    say(`Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok`);
-    plane = await step('starting the control plane', () => startControlPlane({ binDir, logger: quiet, kwokNodes: 1 }));
-    say(`Control plane up at ${plane.server} (kubeconfig: ${plane.kubeconfigPath})`);
+    say('Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, the local node and an S3 server (the binaries are built from upstream Go modules on first use: ~30 min on 2 cores)');
+    // Its progress: the entries below through `say`, build.sh's own timestamped lines on stderr.
+    cluster = await step('starting the local cluster (bash scripts/testenv/build.sh on first use)', () =>
+      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: quiet, buildLogger: demoLogger(say, { info: true }), buckets: ['cairn'], podIpPrefix: DEMO_POD_IPS, kwokNodes: 0 }),
+    );
+    const { plane, agent } = cluster;
+    say(`Control plane up at ${plane.server} (kubeconfig: ${plane.kubeconfigPath}); node ${agent.nodeName} runs pods as local processes`);
     const kube = new HttpKubeClient(plane.kubeConfig());
 
     await step('installing the CRDs of crds/', () => installCrds(kube, join(options.root, 'crds'), 'cairn-demo', { stopped: () => stopRequested }));
     say(`Installed the CRDs of ${kinds.map((k) => k.kind).join(', ')}`);
 
     await kube.apply(builtin.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'cairn-demo' });
-    repo = await step('making a Git repository of examples/ (git init, git commit)', () => createDemoRepo(join(options.root, 'examples')));
-    const first = await repo.head();
-    say(`Made a Git repository of examples/ at ${repo.dir} (commit ${first.slice(0, 12)})`);
+    const storage = { apiVersion: 'v1', kind: 'Secret', metadata: { name: storageSecretName, namespace }, stringData: storageCredentials(cluster.s3!) };
+    await kube.apply(builtin.secret, storage as KubeObject, { fieldManager: 'cairn-demo' });
+    const dataFile = join(options.root, 'examples', 'data', 'driver_stats.csv');
+    await step('providing the claims ml-data and ml-artifacts', () =>
+      provideClaims(kube, namespace, join(plane.dir, 'volumes'), [{ name: 'ml-data', files: { 'driver_stats/2026-11.csv': dataFile } }, { name: 'ml-artifacts' }], 'cairn-demo'),
+    );
+    say('Put examples/data/driver_stats.csv on claim ml-data (driver_stats/2026-11.csv, where the Dataset points); claim ml-artifacts takes the models');
 
-    const running = plane;
+    repo = await step('making a Git repository of examples/ (git init, git commit)', () => createDemoRepo(join(options.root, 'examples')));
+    for (const [file, edit] of demoTimings) await repo.change(file, edit, `Demo timings: ${file}`);
+    const first = await repo.head();
+    say(`Made a Git repository of examples/ at ${repo.dir} (commit ${first.slice(0, 12)}; the demo's shorter pauses and drift interval committed on top)`);
+
     const { address, logFile: operatorLog } = await step('starting cairn operator', () =>
-      startOperatorInPlane(running, options.root, { namespace, podName: 'cairn-demo', poll: { stopped: () => stopRequested } }),
+      startOperatorInPlane(plane, options.root, { namespace, podName: 'cairn-demo', env: { [SERVICE_HOSTS_ENV]: agent.serviceHostsFile }, poll: { stopped: () => stopRequested } }),
     );
     say(`Started cairn operator at ${address} (log: ${operatorLog})`);
 
@@ -92,11 +125,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const gs = await synced(first);
     const ready = gs.status?.conditions?.find((c) => c.type === 'Ready');
     say(`Synced: ${ready?.message ?? ''}`);
+    await lifecycle(kube, options.root, say, options.out);
     options.out('');
     options.out(renderTable(await rows(kube)));
-    options.out('');
-    options.out('  The Dataset waits for its claim ml-data, the Experiment for the Dataset, the Deployment for a ModelVersion and the');
-    options.out('  DriftMonitor for the Deployment: the whole lifecycle comes to the demo next.');
     options.out('');
 
     const deploymentFile = 'driver-stats/deployment.yaml';
@@ -127,11 +158,64 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       options.out('');
     }
   } finally {
-    say('Stopping the operator and the control plane');
-    await plane?.stop();
+    say('Stopping the operator, the pods, the S3 server and the control plane');
+    await cluster?.stop();
     repo?.remove();
     say('Stopped; nothing left running');
   }
+}
+
+const minutes = (n: number) => n * 60_000;
+
+/** Waits for each stage of the lifecycle in turn and prints what it produced. */
+async function lifecycle(kube: HttpKubeClient, root: string, say: (line: string) => void, out: (line: string) => void): Promise<void> {
+  const get = <T>(kind: string, name: string) => kube.get<T & KubeObject>(cairnResource(kind), name, namespace);
+  const isReady = (o: { status?: unknown } | undefined) =>
+    (o?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const wait = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>) => step(`waiting for ${what}`, () => pollUntil(what, check, { timeoutMs, everyMs: 500, stopped: () => stopRequested }));
+
+  const dataset = await wait('Dataset driver-stats to be profiled', minutes(5), async () => {
+    const d = await get<DatasetView>('Dataset', 'driver-stats');
+    return isReady(d) ? d : undefined;
+  });
+  say(datasetLine(dataset!));
+
+  const experiment = await wait('Experiment eta-elasticnet to finish its trials', minutes(10), async () => {
+    const e = await get<ExperimentView>('Experiment', 'eta-elasticnet');
+    return e?.status?.phase === 'Succeeded' || e?.status?.phase === 'Failed' ? e : undefined;
+  });
+  for (const line of trialLines(experiment!)) say(line);
+  const registered = experiment!.status?.modelVersion;
+  if (!registered) throw new Error(`Experiment eta-elasticnet registered no model: ${experiment!.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? 'no trial passed'}`);
+
+  const model = await wait(`ModelVersion ${registered} to be verified`, minutes(5), async () => {
+    const mv = await get<ModelVersionView>('ModelVersion', registered);
+    return isReady(mv) ? mv : undefined;
+  });
+  for (const line of lineageLines(model!)) say(line);
+
+  await wait('Deployment eta to serve it', minutes(5), async () => {
+    const d = await get<{ status?: { stable?: { version?: number }; conditions?: { type: string; status: string }[] } }>('Deployment', 'eta');
+    return d?.status?.stable?.version === model!.spec?.version && d?.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? d : undefined;
+  });
+  const route = await kube.get<KubeObject & { spec?: { clusterIP?: string } }>(builtin.service, 'eta', namespace);
+  const answered = await step('sending predictions through the route Service eta', () => predictThroughRoute(`http://${route?.spec?.clusterIP}`, 'eta', join(root, 'examples', 'data', 'driver_stats.csv'), 400));
+  say(`Deployment eta serves version ${model!.spec?.version} at http://${route?.spec?.clusterIP}; ${answered.ok} of ${answered.sent} predictions answered (e.g. ${answered.example})`);
+
+  // The monitor checks every 15 s (the demo's timing); its first check may predate the pods or the predictions.
+  const scored = await pollUntil(
+    'DriftMonitor eta-drift to score the live traffic',
+    async () => {
+      const m = await get<DriftMonitorView>('DriftMonitor', 'eta-drift');
+      return (m?.status?.features?.length ?? 0) > 0 ? m : undefined;
+    },
+    { timeoutMs: minutes(2), everyMs: 1000, stopped: () => stopRequested },
+  ).catch(async (error: Error) => {
+    if (error.message === 'Interrupted') throw error;
+    return get<DriftMonitorView>('DriftMonitor', 'eta-drift');
+  });
+  say(driftLine('eta-drift', scored ?? {}));
+  out('');
 }
 
 async function rows(kube: HttpKubeClient): Promise<Row[]> {

@@ -1,6 +1,8 @@
 /**
- * `npm run demo` reaches its table with every example object, shows a change applied through the webhook,
- * and leaves nothing behind. It starts a control plane of its own, next to the test environment's.
+ * `npm run demo` runs the examples' lifecycle (data profiled, trials gated, the best model registered with its
+ * lineage, served with predictions answered, the drift check), reaches its table with every example object, shows
+ * a change applied through the webhook, and leaves nothing behind. It starts a local cluster of its own, next to
+ * the test environment's.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,7 +20,7 @@ function runDemo(root: string): Promise<{ code: number; stdout: string; stderr: 
 }
 
 describe('npm run demo', () => {
-  it('syncs examples/ from a local Git repository, applies a change through the webhook, and stops cleanly', async () => {
+  it('syncs examples/ from a local Git repository, runs their lifecycle, applies a change through the webhook, and stops cleanly', { timeout: 1_200_000 }, async () => {
     const { code, stdout, stderr } = await runDemo(testenv().root);
     expect(stderr).not.toContain('demo failed');
     expect(code).toBe(0);
@@ -26,6 +28,15 @@ describe('npm run demo', () => {
     for (const row of [/GitSource\s+examples\s+True/, /Dataset\s+driver-stats\s+(True|False|Unknown)\s+examples/, /Experiment\s+eta-elasticnet\s+(True|False|Unknown)\s+examples/, /Deployment\s+eta\s+(True|False|Unknown)\s+examples/, /DriftMonitor\s+eta-drift\s+(True|False|Unknown)\s+examples/]) {
       expect(table).toMatch(row);
     }
+    // The lifecycle, stage by stage: data profiled, trials gated, the best registered with lineage, served, checked.
+    expect(stdout).toMatch(/Dataset driver-stats: 2000 rows profiled \(3 columns\), version sha256:b9683f1be97c/);
+    expect(stdout).toMatch(/Experiment eta-elasticnet run 1: 9 trials, objective minimize rmse, gate rmse < 0\.5 and r2 >= 0\.8/);
+    expect(stdout).toMatch(/\* eta-elasticnet-1-t\d .* passed the gate/);
+    expect(stdout).toMatch(/refused: did not pass: rmse = /);
+    expect(stdout).toMatch(/ModelVersion eta-1: model eta version 1, pvc:\/\/ml-artifacts\/eta\/eta-elasticnet\/1\//);
+    expect(stdout).toMatch(/lineage: experiment eta-elasticnet run 1 trial eta-elasticnet-1-t\d .* dataset driver-stats sha256:b9683f1be97c, trainer cairn-example-trainer:0\.1\.0/);
+    expect(stdout).toMatch(/Deployment eta serves version 1 at http:\/\/127\.0\.\d+\.\d+; 400 of 400 predictions answered/);
+    expect(stdout).toMatch(/DriftMonitor eta-drift: Drifted=/);
     expect(stdout).toMatch(/Webhook POST \/hooks\/git\/cairn-demo\/examples \(GitHub signature\): HTTP 202/);
     expect(stdout).toMatch(/Applied in \d+ ms through the webhook/);
     expect(stdout).toContain('Stopped; nothing left running');

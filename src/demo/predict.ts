@@ -1,0 +1,45 @@
+/**
+ * The demo's client: rows of the example data sent one request each through a Deployment's route Service, as a
+ * KServe V2 client would, with the model's input name read from its metadata.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface Predictions {
+  sent: number;
+  ok: number;
+  /** One answer, for the progress line: `inputs -> output`. */
+  example: string;
+}
+
+/** The feature columns of the example CSV (the demo's own file: no quoted fields), `count` rows from the top. */
+export function featureRows(csvText: string, columns: readonly string[], count: number): number[][] {
+  const [header, ...lines] = csvText.trim().split('\n');
+  const names = (header ?? '').split(',');
+  const index = columns.map((c) => {
+    const at = names.indexOf(c);
+    if (at < 0) throw new Error(`the data has no column ${c} (columns: ${names.join(', ')})`);
+    return at;
+  });
+  return lines.slice(0, count).map((line) => {
+    const cells = line.split(',');
+    return index.map((i) => Number(cells[i]));
+  });
+}
+
+export async function predictThroughRoute(baseUrl: string, model: string, csvFile: string, count: number, features = ['conv_rate', 'acc_rate', 'avg_daily_trips']): Promise<Predictions> {
+  const metadata = (await (await fetch(`${baseUrl}/v2/models/${model}`, { signal: AbortSignal.timeout(10_000) })).json()) as { inputs?: Array<{ name: string; datatype: string }> };
+  const input = metadata.inputs?.[0];
+  if (!input) throw new Error(`model ${model} has no inputs in its metadata`);
+  const rows = featureRows(readFileSync(csvFile, 'utf8'), features, count);
+  let ok = 0;
+  let example = '';
+  for (const row of rows) {
+    const body = JSON.stringify({ inputs: [{ name: input.name, shape: [1, row.length], datatype: input.datatype, data: row }] });
+    const answer = await fetch(`${baseUrl}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+    if (!answer.ok) continue;
+    ok += 1;
+    const outputs = ((await answer.json()) as { outputs?: Array<{ data?: number[] }> }).outputs;
+    if (!example) example = `${features.map((f, i) => `${f}=${row[i]}`).join(' ')} -> ${outputs?.[0]?.data?.[0]?.toFixed(3) ?? '?'}`;
+  }
+  return { sent: rows.length, ok, example };
+}
