@@ -56,28 +56,13 @@ export function createMirror(options: MirrorOptions): Mirror {
   const base = new URL(options.url);
   const client = base.protocol === 'https:' ? https : http;
   const agent = new client.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
-  const results = new Counter({
-    name: 'cairn_shadow_requests_total',
-    help: 'Requests copied to the shadow server, by result (ok, error, dropped).',
-    labelNames: ['model', 'version', 'result'] as const,
-    registers: [options.registry],
-  });
-  const count = {
-    ok: results.labels(options.model, options.version, 'ok'),
-    error: results.labels(options.model, options.version, 'error'),
-    dropped: results.labels(options.model, options.version, 'dropped'),
+  /** One counter of this model version by `result`, each result's child made at 0 (so it is exported before it counts). */
+  const byResult = <R extends string>(metric: { name: string; help: string }, results: readonly R[]): Record<R, Counter.Internal> => {
+    const counter = new Counter({ ...metric, labelNames: ['model', 'version', 'result'] as const, registers: [options.registry] });
+    return Object.fromEntries(results.map((r) => [r, counter.labels(options.model, options.version, r)])) as Record<R, Counter.Internal>;
   };
-  const comparisons = new Counter({
-    name: 'cairn_shadow_comparisons_total',
-    help: "Shadow answers compared with the primary's, by result (agree, disagree, incomparable).",
-    labelNames: ['model', 'version', 'result'] as const,
-    registers: [options.registry],
-  });
-  const compared = {
-    agree: comparisons.labels(options.model, options.version, 'agree'),
-    disagree: comparisons.labels(options.model, options.version, 'disagree'),
-    incomparable: comparisons.labels(options.model, options.version, 'incomparable'),
-  };
+  const count = byResult({ name: 'cairn_shadow_requests_total', help: 'Requests copied to the shadow server, by result (ok, error, dropped).' }, ['ok', 'error', 'dropped']);
+  const compared = byResult({ name: 'cairn_shadow_comparisons_total', help: "Shadow answers compared with the primary's, by result (agree, disagree, incomparable)." }, ['agree', 'disagree', 'incomparable']);
   const absDifference = new Counter({
     name: 'cairn_shadow_abs_difference_total',
     help: "Sum of |primary - shadow| over the numeric output elements compared (divide by cairn_shadow_compared_elements_total for the mean).",
