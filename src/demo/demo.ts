@@ -43,6 +43,8 @@ const sourceName = 'examples';
 const webhookToken = 'cairn-demo-webhook-token';
 /** Not the tests' 127.0.1.x nor `cairn dev`'s 127.0.2.x: the demo runs beside both (its own test does). */
 const DEMO_POD_IPS = '127.0.5.';
+/** And not their ClusterIP ranges (127.0.64.0/18, 127.0.192.0/18): the demo's node listens on its Services' ClusterIPs. */
+const DEMO_SERVICE_CIDR = '127.0.128.0/18';
 
 /**
  * The examples are written for a cluster (2-minute canary pauses, a drift check every 5 minutes over 500
@@ -78,7 +80,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say('Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, the local node and an S3 server (the binaries are built from upstream Go modules on first use: ~30 min on 2 cores)');
     // Its progress: the entries below through `say`, build.sh's own timestamped lines on stderr.
     cluster = await step('starting the local cluster (bash scripts/testenv/build.sh on first use)', () =>
-      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: quiet, buildLogger: demoLogger(say, { info: true }), buckets: ['cairn'], podIpPrefix: DEMO_POD_IPS, kwokNodes: 0 }),
+      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: quiet, buildLogger: demoLogger(say, { info: true }), buckets: ['cairn'], podIpPrefix: DEMO_POD_IPS, serviceCidr: DEMO_SERVICE_CIDR, kwokNodes: 0 }),
     );
     const { plane, agent } = cluster;
     say(`Control plane up at ${plane.server} (kubeconfig: ${plane.kubeconfigPath}); node ${agent.nodeName} runs pods as local processes`);

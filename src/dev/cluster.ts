@@ -25,6 +25,8 @@ export interface LocalClusterOptions {
   trainerPython?: string;
   /** kwok's fake nodes (default 2), which fake only the Pods that tolerate kwok's taint. */
   kwokNodes?: number;
+  /** The Services' ClusterIP range (default the tests' 127.0.64.0/18): another local cluster on the machine needs another. */
+  serviceCidr?: string;
 }
 
 export interface LocalCluster {
@@ -40,7 +42,7 @@ export interface LocalCluster {
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const started = Date.now();
   const binDir = await ensureBinaries({ root: options.root, logger: options.buildLogger ?? options.logger });
-  const plane = await startControlPlane({ binDir, logger: options.logger, stateRoot: options.stateRoot, kwokNodes: options.kwokNodes });
+  const plane = await startControlPlane({ binDir, logger: options.logger, stateRoot: options.stateRoot, kwokNodes: options.kwokNodes, ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}) });
   const agent = new NodeAgent({
     kubeConfig: plane.kubeConfig(),
     server: plane.server,

@@ -49,6 +49,8 @@ export interface DevReady {
 const fieldManager = 'cairn-dev';
 /** Not the tests' 127.0.1.x, so `cairn dev` and an integration run can share the machine. */
 const DEV_POD_IPS = '127.0.2.';
+/** Nor the tests' ClusterIPs (127.0.64.0/18): this node listens on its Services' ClusterIPs beside theirs. */
+const DEV_SERVICE_CIDR = '127.0.192.0/18';
 
 /** The keys `cairn fetch` and `cairn upload` read (docs/contracts.md §1), for pods of the local node. */
 export function storageCredentials(s3: Pick<S3Server, 'accessKeyId' | 'secretAccessKey' | 'region' | 'endpoint'>): Record<string, string> {
@@ -76,7 +78,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (stopRequested) return;
     say('Starting the control plane, the local node and an S3 server (the binaries are built on first use: ~30 min on 2 cores)');
     cluster = await step('starting the local cluster', () =>
-      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: demoLogger(say), buildLogger: demoLogger(say, { info: true }), stateRoot: options.stateRoot, buckets: [options.bucket], podIpPrefix: DEV_POD_IPS, kwokNodes: 0 }),
+      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: demoLogger(say), buildLogger: demoLogger(say, { info: true }), stateRoot: options.stateRoot, buckets: [options.bucket], podIpPrefix: DEV_POD_IPS, serviceCidr: DEV_SERVICE_CIDR, kwokNodes: 0 }),
     );
     const { plane, agent } = cluster;
     const s3 = cluster.s3!;

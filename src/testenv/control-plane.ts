@@ -30,6 +30,11 @@ export interface ControlPlaneOptions {
   startTimeoutMs?: number;
   /** SIGTERM-to-SIGKILL grace on stop (default 5 s). */
   stopGraceMs?: number;
+  /**
+   * The Services' ClusterIP range, inside loopback (default 127.0.64.0/18). Two control planes on one machine
+   * (the tests' and the demo's, or `cairn dev`'s) need disjoint ones: their local nodes listen on the ClusterIPs.
+   */
+  serviceCidr?: string;
 }
 
 /** Loopback ports the control plane listens on. */
@@ -103,7 +108,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     const etcd = await startEtcd(ctx, { client: etcdClient, peer: etcdPeer });
     components.set('etcd', etcd.proc);
-    const apiserver = await startApiServer(ctx, { port: apiserverPort, etcdUrl: etcd.url, pki });
+    const apiserver = await startApiServer(ctx, { port: apiserverPort, etcdUrl: etcd.url, pki, ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}) });
     components.set('kube-apiserver', apiserver.proc);
     const kubeconfigPath = await writeKubeconfig(run.path('admin.kubeconfig'), {
       name: 'cairn-testenv',
@@ -155,7 +160,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       spawn: (spawnOptions) => run.spawn(spawnOptions),
       restartApiServer: async () => {
         await components.get('kube-apiserver')?.stop(graceMs);
-        const restarted = await startApiServer(ctx, { port: apiserverPort, etcdUrl: etcd.url, pki });
+        const restarted = await startApiServer(ctx, { port: apiserverPort, etcdUrl: etcd.url, pki, ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}) });
         components.set('kube-apiserver', restarted.proc);
         logger.info({ server: restarted.server }, 'Restarted kube-apiserver');
       },

@@ -35,7 +35,8 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/refused: did not pass: rmse = /);
     expect(stdout).toMatch(/ModelVersion eta-1: model eta version 1, pvc:\/\/ml-artifacts\/eta\/eta-elasticnet\/1\//);
     expect(stdout).toMatch(/lineage: experiment eta-elasticnet run 1 trial eta-elasticnet-1-t\d .* dataset driver-stats sha256:b9683f1be97c, trainer cairn-example-trainer:0\.1\.0/);
-    expect(stdout).toMatch(/Deployment eta serves version 1 at http:\/\/127\.0\.\d+\.\d+; 400 of 400 predictions answered/);
+    // Its ClusterIP is in the demo's own range (127.0.128.0/18), apart from the test environment's Services.
+    expect(stdout).toMatch(/Deployment eta serves version 1 at http:\/\/127\.0\.(12[89]|1[3-8]\d|19[01])\.\d+; 400 of 400 predictions answered/);
     expect(stdout).toMatch(/DriftMonitor eta-drift: Drifted=/);
     expect(stdout).toMatch(/Webhook POST \/hooks\/git\/cairn-demo\/examples \(GitHub signature\): HTTP 202/);
     expect(stdout).toMatch(/Applied in \d+ ms through the webhook/);

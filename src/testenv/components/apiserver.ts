@@ -26,7 +26,7 @@ const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
  * serviceaccount controller creates `default` in each namespace), and the loopback address advertised (so no
  * non-loopback interface is needed).
  */
-export async function startApiServer(ctx: ComponentContext, options: { port: number; etcdUrl: string; pki: Pki }): Promise<ApiServer> {
+export async function startApiServer(ctx: ComponentContext, options: { port: number; etcdUrl: string; pki: Pki; serviceCidr?: string }): Promise<ApiServer> {
   const { pki } = options;
   const server = `https://${LOOPBACK}:${options.port}`;
   const proc = ctx.run.spawn({
@@ -58,7 +58,7 @@ export async function startApiServer(ctx: ComponentContext, options: { port: num
       `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--service-cluster-ip-range=${options.serviceCidr ?? SERVICE_CIDR}`,
       // Kubelet connections (kubectl logs): the apiserver presents its kubelet client certificate and checks the
       // kubelet's serving certificate against the cluster CA, dialing the Node's InternalIP (127.0.0.1).
       `--kubelet-client-certificate=${pki.kubeletClientCert}`,
