@@ -7,13 +7,13 @@
  * shared machine. The ratio is the median of the rounds' on/off ratios; beside it each server's CPU time per
  * request (from /proc), which a loaded machine disturbs less than a rate. Goal: on >= 0.9x off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, spawnServe } from './process.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -37,27 +37,7 @@ interface Serving {
 }
 
 export async function startServing(extra: string[]): Promise<Serving> {
-  const file = `${root}tests/models/${MODEL}.onnx`;
-  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
-  const args = [`${root}bin/cairn.js`, 'serve', '--model-uri', file, '--sha256', sha256, '--name', 'driver', '--host', '127.0.0.1', '--port', '0', ...extra];
-  // The port and readiness come from the process log on stdout ("Listening", "Model is ready").
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let port = 0;
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) !== -1) {
-        const entry = JSON.parse(buffered.slice(0, newline)) as { msg?: string; port?: number };
-        buffered = buffered.slice(newline + 1);
-        if (entry.port !== undefined) port = entry.port;
-        if (entry.msg === 'Model is ready') resolve();
-      }
-    });
-    void exited.then((code) => reject(new Error(`cairn serve exited with ${code} before it was ready`)));
-  });
+  const { port, child, exited } = await spawnServe({ model: MODEL, name: 'driver', args: extra });
   return {
     port,
     child,
@@ -72,12 +52,6 @@ export async function startServing(extra: string[]): Promise<Serving> {
 const BODY = JSON.stringify({
   inputs: [{ name: 'input', shape: [4, 3], datatype: 'FP32', data: [[0.1, 0.9, 40], [0.5, 0.5, 300], [0.8, 0.2, 800], [0.3, 0.7, 1200]] }],
 });
-
-/** User + system CPU seconds of a process so far (Linux /proc; clock ticks of 100 Hz). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);

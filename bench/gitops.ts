@@ -24,6 +24,7 @@ import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../src/runtime/kube/object.js';
 import { builtin, type ResourceType } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../src/testenv/index.js';
+import { cpuSeconds } from './process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -112,12 +113,6 @@ function memory(pid: number): { peakMiB: number; rssMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
   return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Mutating requests by `verb group/resource[/subresource]`, from kube-apiserver's apiserver_request_total. */

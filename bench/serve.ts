@@ -14,8 +14,7 @@
  * in a worker thread; behind fastify instead of node:http (the choice of HTTP layer); and a model whose run
  * takes milliseconds (heavy_mlp) inline vs in workers (the choice of where inference runs).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -24,6 +23,7 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
+import { cpuSeconds, spawnServe } from './process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DURATION_S = 4;
@@ -332,29 +332,8 @@ interface Shipped {
  * TypeScript loader in the process), default options, found ready from its own log lines.
  */
 async function startShipped(model: string): Promise<Shipped> {
-  const file = `${root}tests/models/${model}.onnx`;
-  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
   const started = performance.now();
-  const child = spawn(process.execPath, [`${root}bin/cairn.js`, 'serve', '--model-uri', file, '--sha256', sha256, '--name', model, '--host', '127.0.0.1', '--port', '0'], {
-    env: { ...process.env, CAIRN_FROM_DIST: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let port = 0;
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) !== -1) {
-        const entry = JSON.parse(buffered.slice(0, newline)) as { msg: string; port?: number };
-        buffered = buffered.slice(newline + 1);
-        if (entry.port !== undefined) port = entry.port;
-        if (entry.msg === 'Model is ready') resolve();
-      }
-    });
-    void exited.then((code) => reject(new Error(`cairn serve exited with ${code} before it was ready`)));
-  });
+  const { port, child, exited } = await spawnServe({ model, name: model, env: { ...process.env, CAIRN_FROM_DIST: '1' } });
   const readyMs = performance.now() - started;
   return {
     port,
@@ -592,12 +571,6 @@ async function grpcVsHttp(results: Record<string, unknown>, v2Body: string, v2Pa
 }
 
 // ------------------------------------------------------------------------------------ under abuse (issue 12)
-
-/** CPU seconds (user + system, all threads) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks of 10 ms
-}
 
 interface Goodput {
   /** Answered 2xx/s. */
