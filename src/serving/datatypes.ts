@@ -85,6 +85,13 @@ export function datatypeOf(type: string): Datatype | undefined {
   return Object.hasOwn(ORT_TO_V2, type) ? ORT_TO_V2[type as OrtType] : undefined;
 }
 
+const V2_TO_ORT = Object.fromEntries(Object.entries(ORT_TO_V2).map(([ort, v2]) => [v2, ort])) as Record<Datatype, OrtType>;
+
+/** The ONNX Runtime type of a V2 datatype name (as another server answers it), or undefined for an unknown name. */
+export function ortTypeOf(datatype: string): OrtType | undefined {
+  return Object.hasOwn(V2_TO_ORT, datatype) ? V2_TO_ORT[datatype as Datatype] : undefined;
+}
+
 export function isFloat(type: OrtType): boolean {
   return type === 'float32' || type === 'float64';
 }

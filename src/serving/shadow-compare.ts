@@ -6,7 +6,7 @@
  * cannot be lined up with the primary's (an error, a missing output, another element count) is incomparable:
  * counted apart, so a shadow that fails is never read as one that disagrees.
  */
-import type { OrtType, TensorMap } from './datatypes.js';
+import { ortTypeOf, type TensorMap } from './datatypes.js';
 import { decodeRawTensor } from './raw-tensor.js';
 
 /** One output's elements, row-major. */
@@ -21,21 +21,6 @@ export interface PrimaryAnswer {
 export type Comparison =
   | { result: 'agree' | 'disagree'; /** Sum of |primary - shadow| over the numeric elements. */ absDifference: number; numericElements: number }
   | { result: 'incomparable'; reason: string };
-
-const V2_TO_ORT: Record<string, OrtType> = {
-  FP32: 'float32',
-  FP64: 'float64',
-  INT8: 'int8',
-  UINT8: 'uint8',
-  INT16: 'int16',
-  UINT16: 'uint16',
-  INT32: 'int32',
-  UINT32: 'uint32',
-  INT64: 'int64',
-  UINT64: 'uint64',
-  BOOL: 'bool',
-  BYTES: 'string',
-};
 
 function element(value: unknown): number | string | boolean {
   if (typeof value === 'bigint') return Number(value);
@@ -72,7 +57,7 @@ function v2Outputs(header: Record<string, unknown>, binary: Uint8Array | undefin
     if (!isObject(output) || typeof output.name !== 'string') throw new Error('an output has no name');
     const size = isObject(output.parameters) ? output.parameters.binary_data_size : undefined;
     if (typeof size === 'number') {
-      const type = V2_TO_ORT[String(output.datatype)];
+      const type = ortTypeOf(String(output.datatype));
       const shape = Array.isArray(output.shape) ? (output.shape as unknown[]).map(Number) : [];
       if (!type || !binary || at + size > binary.length) throw new Error(`output ${output.name}: binary data that cannot be read`);
       const data = decodeRawTensor(binary.subarray(at, at + size), type, shape.reduce((a, b) => a * b, 1), `outputs.${output.name}`, true, 'the shadow output');
