@@ -7,9 +7,7 @@ import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KubeClient } from '../runtime/kube/client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
-import { builtin, type ResourceType } from '../runtime/kube/resource.js';
-
-const persistentVolume: ResourceType = { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
+import { builtin } from '../runtime/kube/resource.js';
 
 export interface DemoClaim {
   name: string;
@@ -33,7 +31,7 @@ export async function provideClaims(kube: KubeClient, namespace: string, volumes
     chmodSync(dir, 0o777);
     const pv = `${namespace}-${claim.name}`;
     await kube.apply(
-      persistentVolume,
+      builtin.persistentVolume,
       {
         apiVersion: 'v1',
         kind: 'PersistentVolume',

@@ -50,6 +50,7 @@ export const builtin = {
   configMap: core('ConfigMap', 'configmaps'),
   secret: core('Secret', 'secrets'),
   serviceAccount: core('ServiceAccount', 'serviceaccounts'),
+  persistentVolume: core('PersistentVolume', 'persistentvolumes', false),
   persistentVolumeClaim: core('PersistentVolumeClaim', 'persistentvolumeclaims'),
   coreEvent: core('Event', 'events'),
   event: grouped('events.k8s.io', 'v1', 'Event', 'events'),

@@ -9,14 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
-import type { ResourceType } from '../../../src/runtime/kube/resource.js';
 import type { DatasetProfile } from '../../../src/profile/types.js';
 import { createNamespace, deleteNamespace, testenv } from '../../harness/kube.js';
 import { installCrds } from '../gitsource/support.js';
 import { createDataset, createStorageSecret, datasetWhere, eventWhere, expectColumn, jobsPruned, kube, profileOf, putObject, referenceData, sha256, startDatasetOperator } from './support.js';
 
 const formats = ['csv', 'parquet', 'jsonl'] as const;
-const persistentVolumes: ResourceType = { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
 
 describe('Dataset: the profile Job on the local node', () => {
   let namespace = '';
@@ -40,7 +38,7 @@ describe('Dataset: the profile Job on the local node', () => {
     const csv = readFileSync(join(data.dir, 'data.csv'));
     writeFileSync(join(pvDir, 'nov', 'drivers.csv'), csv);
     pvName = `${namespace}-data`;
-    await kube.create(persistentVolumes, {
+    await kube.create(builtin.persistentVolume, {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: pvName },
@@ -59,7 +57,7 @@ describe('Dataset: the profile Job on the local node', () => {
   afterAll(async () => {
     await stop?.();
     if (namespace) await deleteNamespace(namespace);
-    if (pvName) await kube.delete(persistentVolumes, pvName).catch(() => false);
+    if (pvName) await kube.delete(builtin.persistentVolume, pvName).catch(() => false);
     rmSync(pvDir, { recursive: true, force: true });
     if (data) rmSync(data.dir, { recursive: true, force: true });
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { modelVersionController, modelVersionResource } from '../../../src/controllers/modelversion/index.js';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
-import { builtin, type ResourceType } from '../../../src/runtime/kube/resource.js';
+import { builtin } from '../../../src/runtime/kube/resource.js';
 import { createNamespace, deleteNamespace, eventually, kubectl, kubectlOk, testenv } from '../../harness/kube.js';
 import { ensureModels, modelPath } from '../../unit/serving/models.js';
 import { createStorageSecret, kube, putObject, sha256 } from '../dataset/support.js';
@@ -26,7 +26,6 @@ interface Condition {
 }
 type ModelVersionObject = KubeObject & { spec: Record<string, unknown>; status?: { observedGeneration?: number; signature?: unknown; conditions?: Condition[] } };
 
-const persistentVolumes: ResourceType = { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
 
 async function createModelVersion(namespace: string, name: string, version: number, artifact: { uri: string; sha256: string }): Promise<void> {
   await kube.create(modelVersionResource, { apiVersion: 'cairn.dev/v1alpha1', kind: 'ModelVersion', metadata: { name, namespace }, spec: { model: 'eta', version, artifact } } as KubeObject);
@@ -78,7 +77,7 @@ describe('ModelVersion: the inspect Job on the local node', () => {
     mkdirSync(join(pvDir, 'eta'), { recursive: true });
     writeFileSync(join(pvDir, 'eta', 'multi_io.onnx'), multiIo());
     pvName = `${namespace}-models`;
-    await kube.create(persistentVolumes, {
+    await kube.create(builtin.persistentVolume, {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: pvName },
@@ -105,7 +104,7 @@ describe('ModelVersion: the inspect Job on the local node', () => {
     await operator?.stop();
     if (namespace) await deleteNamespace(namespace);
     if (wrongKeys) await deleteNamespace(wrongKeys);
-    if (pvName) await kube.delete(persistentVolumes, pvName).catch(() => false);
+    if (pvName) await kube.delete(builtin.persistentVolume, pvName).catch(() => false);
     rmSync(pvDir, { recursive: true, force: true });
   });
 
