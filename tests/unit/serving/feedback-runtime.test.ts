@@ -10,36 +10,10 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeConfig } from '../../../src/serving/runtime.js';
-import { captureLogger, post } from './harness.js';
-import { ensureModels, modelPath, sha256Of } from './models.js';
+import { captureLogger, post, serveConfig } from './harness.js';
+import { ensureModels } from './models.js';
 
-const config = (patch: Partial<ServeConfig>): ServeConfig => ({
-  modelUri: modelPath('driver_elasticnet'),
-  sha256: sha256Of('driver_elasticnet'),
-  name: 'driver',
-  version: '4',
-  host: '127.0.0.1',
-  port: 0,
-  featureColumns: {},
-  execution: 'inline',
-  workers: 1,
-  intraOpThreads: 1,
-  inlineMaxRunMs: 1,
-  maxBatchSize: 64,
-  maxDelayMs: 0,
-  maxQueue: 100,
-  maxBodyBytes: 1 << 20,
-  maxElements: 100_000,
-  maxBufferedBytes: 64 << 20,
-  maxConnections: 1024,
-  allowNonFinite: false,
-  mirrorPercent: 0,
-  mirrorTimeoutMs: 1000,
-  logSample: 0,
-  shutdownDelayMs: 0,
-  drainTimeoutMs: 5000,
-  ...patch,
-});
+const config = (patch: Partial<ServeConfig>): ServeConfig => serveConfig({ version: '4', ...patch });
 
 async function start(cfg: ServeConfig) {
   const signals = new EventEmitter();

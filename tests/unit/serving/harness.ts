@@ -13,10 +13,11 @@ import { createRequestMetrics } from '../../../src/serving/metrics.js';
 import type { PredictionLog } from '../../../src/serving/prediction-log.js';
 import type { Mirror } from '../../../src/serving/mirror.js';
 import { loadModel, type ExecutionMode, type LoadedModel } from '../../../src/serving/model.js';
+import type { ServeConfig } from '../../../src/serving/runtime.js';
 import type { DatasetProfile } from '../../../src/serving/profile.js';
 import { createServedModel, type ServedModel } from '../../../src/serving/served-model.js';
 import { buildServer, type ServerLimits, type ServingServer } from '../../../src/serving/server.js';
-import { ensureModels, modelPath, type ModelName } from './models.js';
+import { ensureModels, modelPath, sha256Of, type ModelName } from './models.js';
 
 export interface CapturedLog {
   logger: Logger;
@@ -167,4 +168,35 @@ export function close(actual: unknown, want: unknown, rel = 1e-6): boolean {
   if (Array.isArray(want)) return Array.isArray(actual) && actual.length === want.length && want.every((w, i) => close(actual[i], w, rel));
   if (typeof want === 'number' && typeof actual === 'number') return Math.abs(actual - want) <= rel * Math.max(1, Math.abs(want));
   return actual === want;
+}
+
+/** A `cairn serve` config of the example model for the runtime's own tests (serve()): small bounds, no delays; `patch` wins. */
+export function serveConfig(patch: Partial<ServeConfig> = {}): ServeConfig {
+  return {
+    modelUri: modelPath('driver_elasticnet'),
+    sha256: sha256Of('driver_elasticnet'),
+    name: 'driver',
+    version: '1',
+    host: '127.0.0.1',
+    port: 0,
+    featureColumns: {},
+    execution: 'inline',
+    workers: 1,
+    intraOpThreads: 1,
+    inlineMaxRunMs: 1,
+    maxBatchSize: 64,
+    maxDelayMs: 0,
+    maxQueue: 100,
+    maxBodyBytes: 1 << 20,
+    maxElements: 100_000,
+    maxBufferedBytes: 64 << 20,
+    maxConnections: 1024,
+    allowNonFinite: false,
+    mirrorPercent: 0,
+    mirrorTimeoutMs: 1000,
+    logSample: 0,
+    shutdownDelayMs: 0,
+    drainTimeoutMs: 5000,
+    ...patch,
+  };
 }

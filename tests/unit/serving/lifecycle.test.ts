@@ -13,8 +13,8 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/serving/model-source.js';
 import { serve, type ServeConfig } from '../../../src/serving/runtime.js';
-import { captureLogger, close, get, post, startServer, type TestServer } from './harness.js';
-import { ensureModels, expected, modelPath, sha256Of } from './models.js';
+import { captureLogger, close, get, post, serveConfig, startServer, type TestServer } from './harness.js';
+import { ensureModels, expected, modelPath } from './models.js';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -23,36 +23,6 @@ function deferred<T = void>() {
 }
 
 const ROW = [0.5, 0.9, 280];
-
-function config(patch: Partial<ServeConfig>): ServeConfig {
-  return {
-    modelUri: modelPath('driver_elasticnet'),
-    sha256: sha256Of('driver_elasticnet'),
-    name: 'driver',
-    version: '1',
-    host: '127.0.0.1',
-    port: 0,
-    featureColumns: {},
-    execution: 'inline',
-    workers: 1,
-    intraOpThreads: 1,
-    inlineMaxRunMs: 1,
-    maxBatchSize: 64,
-    maxDelayMs: 0,
-    maxQueue: 100,
-    maxBodyBytes: 1 << 20,
-    maxElements: 100_000,
-    maxBufferedBytes: 64 << 20,
-    maxConnections: 1024,
-    allowNonFinite: false,
-    mirrorPercent: 0,
-    mirrorTimeoutMs: 1000,
-    logSample: 0,
-    shutdownDelayMs: 0,
-    drainTimeoutMs: 5000,
-    ...patch,
-  };
-}
 
 /** Runs serve() with injected I/O; `signals` stands in for the process. */
 function run(cfg: ServeConfig) {
@@ -105,7 +75,7 @@ describe('model sources', () => {
     ['a plain path', () => modelPath('driver_elasticnet')],
     ['a file:// URI', () => pathToFileURL(modelPath('driver_elasticnet')).href],
   ])('serves %s, then stops on SIGTERM with exit code 0', async (_name, uri) => {
-    const serving = run(config({ modelUri: uri() }));
+    const serving = run(serveConfig({ modelUri: uri() }));
     await serving.ready;
     const url = await serving.url;
     const reply = await post(`${url}/v1/models/driver:predict`, { instances: expected().driver_elasticnet.inputs });
@@ -118,7 +88,7 @@ describe('model sources', () => {
   it('downloads an http:// model (loopback) and serves it', async () => {
     const files = await modelServer({ '/m/driver.onnx': readFileSync(modelPath('driver_elasticnet')) });
     try {
-      const serving = run(config({ modelUri: `${files.base}/m/driver.onnx?X-Amz-Signature=secret` }));
+      const serving = run(serveConfig({ modelUri: `${files.base}/m/driver.onnx?X-Amz-Signature=secret` }));
       await serving.ready;
       const reply = await post(`${await serving.url}/v2/models/driver/infer`, { inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: ROW }] });
       expect(reply.status).toBe(200);
@@ -138,7 +108,7 @@ describe('refusals: clear error, exit code 1, never ready', () => {
     const files = await modelServer({ '/held/driver.onnx': bytes }, release.promise);
     try {
       const wrong = '0'.repeat(64);
-      const serving = run(config({ modelUri: `${files.base}/held/driver.onnx`, sha256: wrong }));
+      const serving = run(serveConfig({ modelUri: `${files.base}/held/driver.onnx`, sha256: wrong }));
       const url = await serving.url;
       expect(await get(`${url}/v2/health/live`)).toMatchObject({ status: 200 });
       expect(await get(`${url}/v2/health/ready`)).toMatchObject({ status: 503, body: { ready: false } });
@@ -162,7 +132,7 @@ describe('refusals: clear error, exit code 1, never ready', () => {
     try {
       const garbage = Buffer.from('this is not an ONNX protobuf, only bytes that claim to be one'.repeat(10));
       writeFileSync(join(dir, 'model.onnx'), garbage);
-      const serving = run(config({ modelUri: join(dir, 'model.onnx'), sha256: sha256Hex(garbage) }));
+      const serving = run(serveConfig({ modelUri: join(dir, 'model.onnx'), sha256: sha256Hex(garbage) }));
       expect(await serving.code).toBe(1);
       expect(serving.wasReady()).toBe(false);
       expect(String(errors(serving.log)[0])).toMatch(/^ONNX Runtime could not load the model \(corrupt or not an ONNX file\): /);
@@ -178,7 +148,7 @@ describe('refusals: clear error, exit code 1, never ready', () => {
   ])('%s', async (_name, patch, error) => {
     const files = await modelServer({});
     try {
-      const serving = run(config(patch(files.base)));
+      const serving = run(serveConfig(patch(files.base)));
       expect(await serving.code).toBe(1);
       expect(errors(serving.log)).toEqual([error(files.base)]);
       expect(serving.wasReady()).toBe(false);
@@ -188,7 +158,7 @@ describe('refusals: clear error, exit code 1, never ready', () => {
   });
 
   it('an unreadable profile', async () => {
-    const serving = run(config({ profilePath: '/nonexistent/profile.json' }));
+    const serving = run(serveConfig({ profilePath: '/nonexistent/profile.json' }));
     expect(await serving.code).toBe(1);
     expect(errors(serving.log)).toEqual(['reading profile /nonexistent/profile.json: ENOENT']);
   });
@@ -197,7 +167,7 @@ describe('refusals: clear error, exit code 1, never ready', () => {
     const release = deferred();
     const files = await modelServer({ '/held/driver.onnx': readFileSync(modelPath('driver_elasticnet')) }, release.promise);
     try {
-      const serving = run(config({ modelUri: `${files.base}/held/driver.onnx` }));
+      const serving = run(serveConfig({ modelUri: `${files.base}/held/driver.onnx` }));
       await serving.url;
       serving.signals.emit('SIGTERM');
       expect(await serving.code).toBe(0);

@@ -11,8 +11,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type ServeConfig } from '../../../src/serving/runtime.js';
 import type { ServedModel } from '../../../src/serving/served-model.js';
-import { captureLogger, get, post, startServer, type TestServer } from './harness.js';
-import { modelPath, sha256Of } from './models.js';
+import { captureLogger, get, post, serveConfig, startServer, type TestServer } from './harness.js';
 
 const ROW = [0.5, 0.9, 280];
 const V1_BODY = JSON.stringify({ instances: [ROW] });
@@ -136,35 +135,7 @@ describe('draining the server', () => {
 });
 
 describe('the process on SIGTERM', () => {
-  function config(patch: Partial<ServeConfig>): ServeConfig {
-    return {
-      modelUri: modelPath('driver_elasticnet'),
-      sha256: sha256Of('driver_elasticnet'),
-      name: 'driver',
-      version: '1',
-      host: '127.0.0.1',
-      port: 0,
-      featureColumns: {},
-      execution: 'inline',
-      workers: 1,
-      intraOpThreads: 1,
-      inlineMaxRunMs: 1,
-      maxBatchSize: 64,
-      maxDelayMs: 0,
-      maxQueue: 100,
-      maxBodyBytes: 1 << 20,
-      maxElements: 100_000,
-      maxBufferedBytes: 64 << 20,
-      maxConnections: 1024,
-      allowNonFinite: false,
-      mirrorPercent: 0,
-      mirrorTimeoutMs: 1000,
-      logSample: 0,
-      shutdownDelayMs: LONG_MS,
-      drainTimeoutMs: LONG_MS,
-      ...patch,
-    };
-  }
+  const config = (patch: Partial<ServeConfig>): ServeConfig => serveConfig({ shutdownDelayMs: LONG_MS, drainTimeoutMs: LONG_MS, ...patch });
 
   function run(cfg: ServeConfig) {
     const log = captureLogger();
