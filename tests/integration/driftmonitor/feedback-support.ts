@@ -11,6 +11,7 @@ import { driftMonitorController } from '../../../src/controllers/driftmonitor/in
 import { modelVersionController } from '../../../src/controllers/modelversion/index.js';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.js';
 import { servingSelector, SERVING_PORT, type ServingOwner } from '../../../src/render/serving.js';
+import type { FeedbackAnswer } from '../../../src/serving/feedback.js';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { httpRequest } from '../../harness/http.js';
@@ -52,14 +53,6 @@ export async function versionPods(namespace: string, deployment: string, model: 
     if (ready?.status === 200) urls.push(base);
   }
   return urls;
-}
-
-export interface FeedbackAnswer {
-  scored: number;
-  rows: number;
-  unknown: number;
-  expired: number;
-  duplicate: number;
 }
 
 /**
