@@ -26,6 +26,8 @@ export interface RunnerOptions {
 export class ControllerRunner {
   readonly queue: WorkQueue;
   private workers: Promise<void>[] = [];
+  /** When each key was first queued by {@link enqueue} since its last reconcile started (for the start latency). */
+  private readonly queuedAt = new Map<string, number>();
   private readonly log: Logger;
   private readonly name: string;
 
@@ -45,7 +47,10 @@ export class ControllerRunner {
     });
   }
 
+  /** Queues `key` for an event (a watch event, a sync request); timer requeues go to the queue directly. */
   enqueue(key: string): void {
+    if (this.queue.isShuttingDown()) return;
+    if (!this.queuedAt.has(key)) this.queuedAt.set(key, this.o.clock.now());
     this.queue.add(key);
   }
 
@@ -86,6 +91,12 @@ export class ControllerRunner {
     const reconcileID = randomUUID();
     const log = this.log.child({ namespace: ref.namespace, name: ref.name, reconcileID });
     const started = clock.now();
+    const queuedAt = this.queuedAt.get(key);
+    if (queuedAt !== undefined) {
+      // An event that arrives while this reconcile runs sets a new time, which the next reconcile reports.
+      this.queuedAt.delete(key);
+      metrics.reconcileStartLatency.observe({ controller: this.name }, (started - queuedAt) / 1000);
+    }
     let outcome: Outcome;
     try {
       const result = await definition.reconcile(req, { log, signal, reconcileID, retries: this.queue.retries(key) });

@@ -21,6 +21,12 @@ export interface OperatorMetrics {
   queueAdds: Counter<'controller'>;
   /** cairn_workqueue_latency_seconds{controller}: time from becoming ready to being taken by a worker. */
   queueLatency: Histogram<'controller'>;
+  /**
+   * cairn_reconcile_start_latency_seconds{controller}: from the watch event (or request) that queued a key to the
+   * start of its reconcile, including any wait behind a reconcile of the same key already running. Timer requeues
+   * (resyncs, waits, backoff) are not counted: nothing happened that a reconcile should follow.
+   */
+  reconcileStartLatency: Histogram<'controller'>;
   /** cairn_workqueue_retries_total{controller}: rate-limited (backoff) re-adds. */
   queueRetries: Counter<'controller'>;
   /** cairn_informer_restarts_total{resource}: watches restarted after an error. */
@@ -42,6 +48,8 @@ export interface OperatorMetrics {
 }
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Finer below 100 ms, where a reconcile should start after an event (bench/scale.ts reads p50 and p99 from them). */
+const startLatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
   const registers = [registry];
@@ -94,6 +102,13 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       help: 'Time a key waited in the work queue before a worker took it.',
       labelNames: ['controller'],
       buckets: durationBuckets,
+      registers,
+    }),
+    reconcileStartLatency: new Histogram({
+      name: 'cairn_reconcile_start_latency_seconds',
+      help: 'Time from the event that queued a key to the start of its reconcile (timer requeues not counted).',
+      labelNames: ['controller'],
+      buckets: startLatencyBuckets,
       registers,
     }),
     queueRetries: new Counter({

@@ -114,6 +114,49 @@ describe('ControllerRunner.process', () => {
   });
 });
 
+describe('ControllerRunner start latency', () => {
+  /** The observations of cairn_reconcile_start_latency_seconds: count and sum. */
+  async function startLatency(registry: import('prom-client').Registry) {
+    const text = await registry.getSingleMetricAsString('cairn_reconcile_start_latency_seconds');
+    const value = (name: string) => Number(new RegExp(`^${name}\\{controller="widget"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    return { count: value('cairn_reconcile_start_latency_seconds_count'), sum: value('cairn_reconcile_start_latency_seconds_sum') };
+  }
+
+  it.each([
+    { case: 'an event, taken after 40 ms', events: [0], takenAt: 40, want: { count: 1, sum: 0.04 } },
+    { case: 'two events before the reconcile: from the first', events: [0, 30], takenAt: 50, want: { count: 1, sum: 0.05 } },
+    { case: 'no event (a timer requeue)', events: [], takenAt: 10, want: { count: 0, sum: 0 } },
+  ])('observes $case', async ({ events, takenAt, want }) => {
+    const { r, clock, registry } = runner(async () => undefined);
+    const start = clock.now();
+    for (const at of events) {
+      clock.advance(start + at - clock.now());
+      r.enqueue('ns/a');
+    }
+    clock.advance(start + takenAt - clock.now());
+    await r.process('ns/a');
+    const seen = await startLatency(registry);
+    expect(seen.count).toBe(want.count);
+    expect(seen.sum).toBeCloseTo(want.sum, 6);
+  });
+
+  it('reports an event that arrives during a reconcile with the next reconcile, not the running one', async () => {
+    let calls = 0;
+    const { r, clock, registry } = runner(async () => {
+      if (calls++ > 0) return;
+      clock.advance(100); // the first reconcile takes 100 ms, and a watch event for its key comes at its end
+      r.enqueue('ns/a');
+    });
+    await r.process('ns/a'); // started by a timer: nothing to observe
+    expect((await startLatency(registry)).count).toBe(0);
+    clock.advance(5);
+    await r.process('ns/a'); // the re-run for the event, 5 ms after it
+    const seen = await startLatency(registry);
+    expect(seen.count).toBe(1);
+    expect(seen.sum).toBeCloseTo(0.005, 6);
+  });
+});
+
 describe('ControllerRunner workers', () => {
   it('runs at most `concurrency` reconciles at once and never two for the same key', async () => {
     const clock = new FakeClock();
