@@ -198,26 +198,24 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
     const routeFailed = (kind: unknown, d: DeploymentObject, err: unknown) => new TransientError(DeploymentReason.RouteFailed, `${String(kind)} ${d.metadata.name}: ${describeError(err)}`, { cause: err });
 
     /**
-     * The canary's weight in the live HTTPRoute or VirtualService, read one by one (no informer, so the operator
-     * runs without those CRDs): what the router gives now, before the machine decides. A missing route gives none.
+     * The live HTTPRoute or VirtualService, read once per reconcile (no informer, so the operator runs without
+     * those CRDs): the machine decides on the weight it gives now, and the apply compares with the same read.
+     * A missing route is undefined.
      */
-    async function liveRouteWeight(d: DeploymentObject, kind: 'HTTPRoute' | 'VirtualService'): Promise<(canary: number) => number | undefined> {
+    async function readRoute(d: DeploymentObject, kind: 'HTTPRoute' | 'VirtualService'): Promise<KubeObject | undefined> {
       try {
-        const live = await deps.kube.get<KubeObject>(routeResource(kind), d.metadata.name, d.metadata.namespace);
-        return (canary) => (kind === 'HTTPRoute' ? httpRouteWeight(live, d, canary) : virtualServiceWeight(live, d, canary));
+        return await deps.kube.get<KubeObject>(routeResource(kind), d.metadata.name, d.metadata.namespace);
       } catch (err) {
         throw routeFailed(kind, d, err);
       }
     }
 
     /** Applies the route the new state asks for, when the live one differs; true when it was written. */
-    async function applyRoute(d: DeploymentObject, route: Record<string, unknown>): Promise<boolean> {
-      const resource = routeResource(route.kind);
+    async function applyRoute(d: DeploymentObject, route: Record<string, unknown>, live: KubeObject | undefined): Promise<boolean> {
       const desired = stamped(route as KubeObject);
+      if (upToDate(desired, live)) return false;
       try {
-        const live = await deps.kube.get<KubeObject>(resource, d.metadata.name, d.metadata.namespace);
-        if (upToDate(desired, live)) return false;
-        await deps.kube.apply(resource, desired, { fieldManager: deps.settings.fieldManager, force: true });
+        await deps.kube.apply(routeResource(route.kind), desired, { fieldManager: deps.settings.fieldManager, force: true });
         return true;
       } catch (err) {
         throw routeFailed(route.kind, d, err);
@@ -245,9 +243,13 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       const now = new Date(deps.clock.now());
       const strategy = d.spec.strategy;
 
-      let routeWeight: ((canary: number) => number | undefined) | undefined;
       const router = routerOf(d.spec);
-      if (router !== 'replicas' && previous.stable !== undefined) routeWeight = await liveRouteWeight(d, router === 'gatewayAPI' ? 'HTTPRoute' : 'VirtualService');
+      const routeKind = router === 'gatewayAPI' ? 'HTTPRoute' : 'VirtualService';
+      const liveRoute = router === 'replicas' ? undefined : await readRoute(d, routeKind);
+      const routeWeight =
+        router !== 'replicas' && previous.stable !== undefined
+          ? (canary: number) => (routeKind === 'HTTPRoute' ? httpRouteWeight(liveRoute, d, canary) : virtualServiceWeight(liveRoute, d, canary))
+          : undefined;
       const selectedVersion = selected(scope, all, previous.stable);
       const hold = driftHold(d);
       const observed: Observed = {
@@ -298,7 +300,7 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
         const e = outcome.errors[0]!;
         throw new TransientError(DeploymentReason.ApplyFailed, `Could not ${e.action} ${e.kind} ${e.name}: ${e.message}`);
       }
-      if (desired.route && (await applyRoute(d, desired.route))) scope.requeueAfter(routeRecheckMs);
+      if (desired.route && (await applyRoute(d, desired.route, liveRoute))) scope.requeueAfter(routeRecheckMs);
       if (retiring !== undefined) scope.requeueAfter(routeRecheckMs);
       if (decision.requeueAfterMs !== undefined) scope.requeueAfter(decision.requeueAfterMs);
 
