@@ -115,16 +115,13 @@ async function main(): Promise<void> {
     const columns = [...schema.features, schema.target];
     const numeric = columns.filter((c) => c.type === 'number' || c.type === 'integer').map((c) => c.name);
     const categorical = columns.filter((c) => c.type === 'categorical' || c.type === 'boolean').map((c) => c.name);
-    const dataset = join(dir, 'dataset.yaml');
-    await writeFile(
-      dataset,
-      JSON.stringify({
-        apiVersion: 'cairn.dev/v1alpha1',
-        kind: 'Dataset',
-        metadata: { name: 'bench' },
-        spec: { source: { uri: 'file:///bench', format: 'csv', sha256: '0'.repeat(64) }, schema, validation: { maxNullFraction: 0 }, profile: { bins: 10 } },
-      }),
-    );
+    // As the profile Job passes it (src/render/profile-job.ts): a Dataset the API server validated, as an argument.
+    const datasetJson = JSON.stringify({
+      apiVersion: 'cairn.dev/v1alpha1',
+      kind: 'Dataset',
+      metadata: { name: 'bench' },
+      spec: { source: { uri: 'file:///bench', format: 'csv', sha256: '0'.repeat(64) }, schema, validation: { maxNullFraction: 0 }, profile: { bins: 10 } },
+    });
     const script = join(dir, 'pandas_profile.py');
     await writeFile(script, PANDAS);
     const rows: string[] = [];
@@ -133,7 +130,7 @@ async function main(): Promise<void> {
       const data = join(dir, `data.${format}`);
       const cairn: Measure[] = [];
       const pandas: Measure[] = [];
-      const profileArgs = [join(root, 'bin/cairn.js'), 'profile', '--data', data, '--format', format, '--dataset', dataset, '--version', `sha256:${'0'.repeat(64)}`, '--out', join(dir, `profile-${format}.json`)];
+      const profileArgs = [join(root, 'bin/cairn.js'), 'profile', '--data', data, '--format', format, '--dataset-json', datasetJson, '--version', `sha256:${'0'.repeat(64)}`, '--out', join(dir, `profile-${format}.json`)];
       const job = { ...process.env, CAIRN_FROM_DIST: '1', NODE_OPTIONS: HEAP_CAP };
       for (let run = 0; run < RUNS; run++) {
         cairn.push(await measure(process.execPath, profileArgs, job));

@@ -8,10 +8,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { datasetKind, type DatasetSpec } from '../api/kinds/dataset.js';
-import { formatPath } from '../api/problems.js';
-import { makeValidator } from '../api/validate.js';
+import type { DatasetSpec } from '../api/kinds/dataset.js';
+import { profiledDataset } from '../profile/dataset-shape.js';
 import { openSource, profileSource, profileSpecOf, profileToConfigMapData, PROFILE_KEY, ProfileError, type ProfileSpec } from '../profile/index.js';
 import { writeProfileConfigMap } from '../profile/configmap-write.js';
 import { terminationMessage, type TerminationReport } from '../profile/termination.js';
@@ -30,7 +28,8 @@ Options:
       --format FORMAT     csv, parquet or jsonl
       --schema FILE       YAML or JSON of a Dataset's spec.schema ({features, target}); gates default to 0, bins to 10
       --dataset FILE      YAML or JSON of a Dataset: its spec.schema, spec.validation and spec.profile
-      --dataset-json JSON The same Dataset as a JSON argument (what the Dataset controller's Job passes)
+      --dataset-json JSON The same Dataset as a JSON argument (what the Dataset controller's Job passes, from an
+                          object the API server validated: checked only for the fields the profile reads)
       --name NAME         The profile's dataset name (default: the Dataset's name, else the file's base name)
       --version DIGEST    The profile's version, sha256:<hex> (default: the sha256 of the file, read once more)
       --out FILE          Write the profile there (atomically) instead of standard output
@@ -96,13 +95,32 @@ export function parseProfileArgs(argv: string[]): ProfileOptions | 'help' {
   return options;
 }
 
-/** The spec to profile with, and the Dataset's name when a Dataset was given. Problems are usage errors. */
+/**
+ * The problems the API's own validator finds in a document given as a Dataset. Loaded only here: yaml, ajv, the
+ * TypeBox schemas and CEL are most of the command's start, and the Job's `--dataset-json` does not need them.
+ */
+async function datasetProblems(document: unknown): Promise<string[]> {
+  const [{ datasetKind }, { makeValidator }, { formatPath }] = await Promise.all([import('../api/kinds/dataset.js'), import('../api/validate.js'), import('../api/problems.js')]);
+  return makeValidator(datasetKind).validate(document).map((p) => `  ${formatPath(p.path)}: ${p.message}`);
+}
+
+/** A file's YAML or JSON (YAML is a superset), parsed. */
+async function readDocument(file: string): Promise<unknown> {
+  const [{ parse }, text] = await Promise.all([import('yaml'), readFile(file, 'utf8')]);
+  return parse(text) as unknown;
+}
+
+/**
+ * The spec to profile with, and the Dataset's name when a Dataset was given. Problems are usage errors. A file
+ * (`--dataset`, `--schema`) is checked by the API's validator; `--dataset-json`, which the Dataset controller
+ * renders from an object the API server validated, only for the shape the engine reads (src/profile/dataset-shape.ts).
+ */
 export async function loadSpec(options: ProfileOptions): Promise<{ spec: ProfileSpec; name?: string }> {
   const file = options.datasetJson !== undefined ? '--dataset-json' : (options.dataset ?? options.schema)!;
   const isDataset = options.dataset !== undefined || options.datasetJson !== undefined;
   let document: unknown;
   try {
-    document = options.datasetJson !== undefined ? (JSON.parse(options.datasetJson) as unknown) : parseYaml(await readFile(file, 'utf8'));
+    document = options.datasetJson !== undefined ? (JSON.parse(options.datasetJson) as unknown) : await readDocument(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
@@ -114,8 +132,10 @@ export async function loadSpec(options: ProfileOptions): Promise<{ spec: Profile
         metadata: { name: 'schema' },
         spec: { source: { uri: 'file:///schema', format: options.format, sha256: '0'.repeat(64) }, schema: document },
       };
-  const problems = makeValidator(datasetKind).validate(dataset);
-  if (problems.length) throw new UsageError(`${file} is not a valid ${isDataset ? 'Dataset' : 'Dataset schema'}:\n${problems.map((p) => `  ${formatPath(p.path)}: ${p.message}`).join('\n')}`);
+  const trusted = options.datasetJson !== undefined ? profiledDataset(dataset) : undefined;
+  if (trusted) return { spec: profileSpecOf(trusted.spec), name: trusted.name };
+  const problems = await datasetProblems(dataset);
+  if (problems.length) throw new UsageError(`${file} is not a valid ${isDataset ? 'Dataset' : 'Dataset schema'}:\n${problems.join('\n')}`);
   const object = dataset as { metadata: { name: string }; spec: DatasetSpec };
   return isDataset ? { spec: profileSpecOf(object.spec), name: object.metadata.name } : { spec: profileSpecOf(object.spec) };
 }

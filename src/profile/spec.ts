@@ -4,7 +4,8 @@ import type { ColumnSpec, ProfileSpec } from './types.js';
 
 export const DEFAULT_BINS = 10;
 
-type SpecParts = Pick<DatasetSpec, 'schema'> & Partial<Pick<DatasetSpec, 'validation' | 'profile'>>;
+/** What profileSpecOf reads of a Dataset's spec. */
+export type SpecParts = Pick<DatasetSpec, 'schema'> & Partial<Pick<DatasetSpec, 'validation' | 'profile'>>;
 
 export function profileSpecOf(spec: SpecParts): ProfileSpec {
   const column = (f: DatasetSpec['schema']['features'][number]): ColumnSpec => {

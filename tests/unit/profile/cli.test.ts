@@ -78,6 +78,31 @@ describe('cairn profile', () => {
   });
 });
 
+describe('cairn profile --dataset-json (the Job mode)', () => {
+  const spec = { source: { uri: 'file:///data.csv', format: 'csv', sha256: 'a'.repeat(64) }, schema: { features: [{ name: 'conv_rate', type: 'number' }] }, profile: { bins: 2 } };
+  const run = async (json: string): Promise<{ code: number; out: string }> => {
+    await writeFile(join(dir, 'data.csv'), 'conv_rate\n0.5\n0.25\n');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const options = parseProfileArgs(['--data', join(dir, 'data.csv'), '--format', 'csv', '--dataset-json', json]);
+    if (options === 'help') throw new Error('help');
+    return { code: await runProfile(options, {}, out), out: text };
+  };
+
+  it('profiles with the Dataset the controller passes, named after it', async () => {
+    const { code, out } = await run(JSON.stringify({ apiVersion: 'cairn.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'driver-stats' }, spec }));
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ dataset: 'driver-stats', rows: 2, features: [{ name: 'conv_rate', bins: { edges: [0.25, 0.375, 0.5] } }] });
+  });
+
+  it('explains a document without the profiled fields with the API validator\'s messages', async () => {
+    const bad = { apiVersion: 'cairn.dev/v1alpha1', kind: 'Dataset', metadata: { name: 'd' }, spec: { ...spec, schema: { features: [{ name: 'conv_rate', type: 'float' }] } } };
+    await expect(run(JSON.stringify(bad))).rejects.toThrow(/^--dataset-json is not a valid Dataset:\n {2}spec\.schema\.features\[0\]\.type: Unsupported value: "float"/);
+    await expect(run('{"kind":')).rejects.toThrow(/^cannot read --dataset-json: /);
+  });
+});
+
 describe('limits of what the profile leaves', () => {
   it('a profile that cannot fit a ConfigMap is ProfileTooLarge with its size', () => {
     const categories = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`${i}-${'x'.repeat(20_000)}`, 1]));
