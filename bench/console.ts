@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       await kube.create(cairnResource('Deployment'), d);
       await writeStatus(kube, { ...d, status: { ...status, canary: { version: 3, weight: i % 100, step: 0 } } });
     }
-    const started = await startConsole({ address: '127.0.0.1', port: 0, readOnly: false, namespace: NS }, { kube, clock: systemClock(), log: createLogger({ level: 'silent' }), now: () => new Date() });
+    const started = await startConsole({ address: '127.0.0.1', port: 0, readOnly: false, namespaces: [NS] }, { kube, clock: systemClock(), log: createLogger({ level: 'silent' }), now: () => new Date() });
     stopConsole = started.stop;
     await started.view.settled();
     const url = started.url;

@@ -87,7 +87,7 @@ export const consoleCommand: Command = {
     try {
       const kube = new HttpKubeClient(loadRestConfig({ ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), ...(args.context ? { context: args.context } : {}) }));
       running = await startConsole(
-        { port: args.port, address: args.address, readOnly: args.readOnly, ...(args.namespace ? { namespace: args.namespace } : {}) },
+        { port: args.port, address: args.address, readOnly: args.readOnly, ...(args.namespace ? { namespaces: [args.namespace] } : {}) },
         { kube, clock: systemClock(), log, now: () => new Date() },
       );
     } catch (err) {

@@ -24,8 +24,8 @@ const TRIAL_TABLE_SELECTOR = 'app.kubernetes.io/component=trial-table,app.kubern
 
 export interface ClusterViewOptions {
   kube: KubeClient;
-  /** Watch one namespace; undefined watches all (which needs cluster-wide list rights). */
-  namespace?: string;
+  /** The namespaces to watch; empty or undefined watches all (which needs cluster-wide list rights). */
+  namespaces?: readonly string[];
   readOnly: boolean;
   clock: Clock;
   log: Logger;
@@ -41,7 +41,7 @@ export class ClusterView {
   private stopped = false;
 
   constructor(private readonly o: ClusterViewOptions) {
-    this.current = emptyState(o.readOnly, o.namespace);
+    this.current = emptyState(o.readOnly, o.namespaces?.length ? o.namespaces.join(', ') : undefined);
   }
 
   /** The whole state now (what a page that just connected gets first). */
@@ -143,9 +143,9 @@ export class ClusterView {
     setAccess: (access: Access, message?: string) => void,
     onChange: (deleted: boolean, object: ConsoleObject) => void,
   ): Promise<void> {
-    const scope = { ...(this.o.namespace ? { namespace: this.o.namespace } : {}), ...(labelSelector ? { labelSelector } : {}) };
+    const namespaces = this.o.namespaces?.length ? this.o.namespaces : [undefined];
     try {
-      await this.o.kube.list(resource, scope);
+      for (const namespace of namespaces) await this.o.kube.list(resource, { ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}) });
     } catch (err) {
       if (this.stopped) return;
       if (err instanceof KubeApiError && err.status === 403) {
@@ -165,7 +165,7 @@ export class ClusterView {
     const informer = new Informer<KubeObject>({
       kube: this.o.kube,
       resource,
-      ...(this.o.namespace ? { namespaces: [this.o.namespace] } : {}),
+      ...(this.o.namespaces?.length ? { namespaces: this.o.namespaces } : {}),
       ...(labelSelector ? { labelSelector } : {}),
       clock: this.o.clock,
       log: this.o.log,

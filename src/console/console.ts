@@ -1,6 +1,8 @@
 /**
- * `cairn console` as a function: watches the cluster with the given client, bundles the page, and serves both
- * on a loopback address. The caller decides when to stop (docs/style.md §10).
+ * `cairn console` as a function: watches the cluster with the given client, bundles the page, and serves both.
+ * `cairn console` listens on a loopback address with the user's credentials; `cairn operator
+ * --console-bind-address` on the pod's address with the operator's, read-only. The caller decides when to stop
+ * (docs/style.md §10).
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -16,8 +18,11 @@ export interface ConsoleOptions {
   address: string;
   /** 0 picks a free port. */
   port: number;
-  namespace?: string;
+  /** The namespaces to watch; empty or absent watches all. */
+  namespaces?: readonly string[];
   readOnly: boolean;
+  /** Why the console is read-only, said to a refused promote or abort (default: the --read-only flag). */
+  readOnlyReason?: string;
 }
 
 export interface ConsoleIo {
@@ -35,13 +40,13 @@ export interface RunningConsole {
 
 export async function startConsole(options: ConsoleOptions, io: ConsoleIo): Promise<RunningConsole> {
   const script = await consoleScript();
-  const view = new ClusterView({ kube: io.kube, readOnly: options.readOnly, clock: io.clock, log: io.log, ...(options.namespace ? { namespace: options.namespace } : {}) });
+  const view = new ClusterView({ kube: io.kube, readOnly: options.readOnly, clock: io.clock, log: io.log, ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}) });
   view.start();
   const server = buildConsoleServer({
     view,
     script,
     log: io.log,
-    ...(options.readOnly ? {} : { act: (namespace, name, action) => requestRolloutAction(io.kube, namespace, name, action, io.now()) }),
+    ...(options.readOnly ? (options.readOnlyReason ? { readOnlyReason: options.readOnlyReason } : {}) : { act: (namespace, name, action) => requestRolloutAction(io.kube, namespace, name, action, io.now()) }),
   });
   server.listen(options.port, options.address);
   await once(server, 'listening');

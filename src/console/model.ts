@@ -95,7 +95,7 @@ export interface TrialTable {
 export interface ConsoleState {
   /** No promote or abort: the console was started with --read-only. */
   readOnly: boolean;
-  /** The namespace the console watches; undefined for all. */
+  /** The namespace the console watches (several: comma-separated, as the operator's --namespaces); undefined for all. */
   namespace?: string;
   kinds: Record<ConsoleKind, KindState>;
   /** Per Deployment `namespace/name`. */

@@ -20,6 +20,8 @@ export interface ConsoleServerOptions {
   log: Logger;
   /** Promote and abort; undefined serves the page read-only (no write route at all). */
   act?: (namespace: string, name: string, action: RolloutAction) => Promise<ActionResult>;
+  /** What a refused write is told when `act` is absent (default: the console was started with --read-only). */
+  readOnlyReason?: string;
   /** Seconds between two SSE comments that keep idle connections open through proxies (default 15). */
   heartbeatSeconds?: number;
 }
@@ -50,7 +52,7 @@ export function buildConsoleServer(o: ConsoleServerOptions): Server {
   }
 
   async function action(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray): Promise<void> {
-    if (!o.act) return json(res, 405, { message: 'the console runs read-only: promote and abort are off' });
+    if (!o.act) return json(res, 405, { message: o.readOnlyReason ?? 'the console runs read-only: promote and abort are off' });
     if (req.headers['x-cairn-console'] !== '1') return json(res, 403, { message: 'a console action needs the x-cairn-console: 1 header' });
     const [, namespace, name, verb] = match;
     const result = await o.act(namespace!, name!, verb as RolloutAction);

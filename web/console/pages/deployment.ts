@@ -171,8 +171,10 @@ export function deploymentPage(namespace: string, name: string): Page {
         ),
         s.message ? h('p', { 'data-testid': 'message' }, text(s.message)) : null,
       );
-      if (!state.readOnly && !actionsShown) {
-        fill(actions, promote, abort, result);
+      if (!actionsShown) {
+        // A read-only console (--read-only, or the operator's) has no write route: no buttons, and a word why.
+        if (state.readOnly) fill(actions, h('span', { class: 'muted', 'data-testid': 'read-only' }, 'This console is read-only: promote or abort with `cairn rollout promote|abort` or `cairn console`.'));
+        else fill(actions, promote, abort, result);
         actionsShown = true;
       }
       promote.disabled = canary.version === undefined;
