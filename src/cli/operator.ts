@@ -25,6 +25,10 @@ Cluster:
 HTTP:
   --metrics-addr [HOST]:PORT
                            listen address for metrics, probes and webhooks (default :8080)
+  --console-bind-address [HOST]:PORT
+                           also serve the web console (as \`cairn console\` does) on this address, read-only:
+                           what the operator's ServiceAccount may list, no promote or abort. Answers only
+                           requests addressed to localhost: reach it with kubectl port-forward (default: off)
 Leader election:
   --leader-elect[=true|false]
                            campaign for a coordination.k8s.io Lease; only the leader reconciles (default false;
@@ -48,6 +52,7 @@ const options = {
   namespaces: { type: 'string' },
   controllers: { type: 'string' },
   'metrics-addr': { type: 'string', default: ':8080' },
+  'console-bind-address': { type: 'string' },
   'leader-elect': { type: 'boolean', default: false },
   'lease-namespace': { type: 'string' },
   'lease-name': { type: 'string', default: 'cairn-operator' },
@@ -77,10 +82,10 @@ function expandBooleans(argv: string[]): { args: string[]; off: Set<string> } {
 }
 
 /** `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`, `[::1]:9090`. */
-function parseAddress(text: string): { host: string; port: number } {
+function parseAddress(flag: string, text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535) throw new UsageError(`--metrics-addr: expected [HOST]:PORT, got "${text}"`);
+  if (!m || port > 65535) throw new UsageError(`--${flag}: expected [HOST]:PORT, got "${text}"`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
@@ -102,7 +107,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   const namespaces = typeof values.namespaces === 'string' ? values.namespaces.split(',').map((s) => s.trim()).filter(Boolean) : [];
   for (const ns of namespaces) if (!DNS_LABEL.test(ns)) throw new UsageError(`--namespaces: "${ns}" is not a namespace name`);
   const controllers = typeof values.controllers === 'string' ? parseControllers(values.controllers) : undefined;
-  const { host, port } = parseAddress(values['metrics-addr'] as string);
+  const { host, port } = parseAddress('metrics-addr', values['metrics-addr'] as string);
+  const consoleAddress = typeof values['console-bind-address'] === 'string' ? parseAddress('console-bind-address', values['console-bind-address']) : undefined;
+  if (consoleAddress && consoleAddress.port === port && consoleAddress.port !== 0) throw new UsageError(`--console-bind-address: port ${port} is the --metrics-addr port already`);
   const leaseNamespace = (values['lease-namespace'] as string | undefined) ?? ownNamespace(env);
   if (!DNS_LABEL.test(leaseNamespace)) throw new UsageError(`--lease-namespace: "${leaseNamespace}" is not a namespace name`);
   const drain = Number(values['drain-timeout-s']);
@@ -122,6 +129,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     drainTimeoutMs: drain * 1000,
   };
   if (controllers) result.controllers = controllers;
+  if (consoleAddress) result.console = consoleAddress;
   if (typeof values.kubeconfig === 'string') result.kubeconfig = values.kubeconfig;
   if (typeof values.context === 'string') result.context = values.context;
   return result;

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { startConsole, type RunningConsole } from '../console/console.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { gitWebhookRoutes } from '../runtime/http/git-webhook.js';
 import { buildServer } from '../runtime/http/server.js';
@@ -37,6 +38,8 @@ export interface RunningOperator {
   server: FastifyInstance;
   /** `http://host:port` the HTTP server listens on. */
   address: string;
+  /** The read-only web console, with --console-bind-address. */
+  console?: RunningConsole;
   identity: string;
   /** Graceful stop: stop accepting HTTP, stop informers, drain reconciles, release the Lease. */
   stop(): Promise<void>;
@@ -83,9 +86,16 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
     routes: components.gitWebhook ? [gitWebhookRoutes({ callbacks: components.gitWebhook(manager, kube), log, metrics })] : [],
   });
   const address = await server.listen({ host: options.host, port: options.port });
+  let webConsole: RunningConsole | undefined;
+  try {
+    webConsole = options.console ? await startOperatorConsole(options, kube, io) : undefined;
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   manager.start();
   log.info(
-    { address, replica: identity, namespaces: options.namespaces.length ? options.namespaces : 'all', leaderElect: options.leaderElect, allowFileUrls: options.allowFileUrls },
+    { address, ...(webConsole ? { console: webConsole.url } : {}), replica: identity, namespaces: options.namespaces.length ? options.namespaces : 'all', leaderElect: options.leaderElect, allowFileUrls: options.allowFileUrls },
     'Started operator',
   );
   let stopping: Promise<void> | undefined;
@@ -93,6 +103,7 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
     manager,
     server,
     address,
+    ...(webConsole ? { console: webConsole } : {}),
     identity,
     stop: () =>
       (stopping ??= (async () => {
@@ -102,10 +113,29 @@ export async function startOperator(options: OperatorOptions, io: OperatorIO): P
         const cut = setTimeout(() => server.server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(cut);
+        await webConsole?.stop();
         await manager.stop();
         log.info('Stopped operator');
       })()),
   };
+}
+
+/**
+ * The web console of `cairn console`, served from the operator for in-cluster use: its own watches with the
+ * operator's client (so it shows what the operator's ServiceAccount may list: get/list/watch only), read-only.
+ */
+function startOperatorConsole(options: OperatorOptions, kube: KubeClient, io: OperatorIO): Promise<RunningConsole> {
+  const { host, port } = options.console!;
+  return startConsole(
+    {
+      address: host,
+      port,
+      namespaces: options.namespaces,
+      readOnly: true,
+      readOnlyReason: 'the operator serves the console read-only: promote or abort with `cairn rollout promote|abort` or `cairn console` and your own credentials',
+    },
+    { kube, clock: io.clock ?? systemClock(), log: io.log.child({ component: 'console' }), now: () => new Date() },
+  );
 }
 
 function defaultRegistry(): Registry {

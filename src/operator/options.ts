@@ -12,6 +12,8 @@ export interface OperatorOptions {
   /** Listen address of /metrics, /healthz, /readyz and the webhook receiver. */
   host: string;
   port: number;
+  /** Listen address of the read-only web console (src/console); no console when absent. */
+  console?: { host: string; port: number };
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;

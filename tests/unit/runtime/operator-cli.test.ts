@@ -40,6 +40,13 @@ describe('parseOperatorArgs', () => {
     expect(parseOperatorArgs(['--metrics-addr', '[::1]:9090'], env)).toMatchObject({ host: '::1', port: 9090 });
   });
 
+  it('serves the console only with --console-bind-address', () => {
+    expect(parseOperatorArgs([], env)).not.toHaveProperty('console');
+    expect(parseOperatorArgs(['--console-bind-address', ':8082'], env)).toMatchObject({ console: { host: '0.0.0.0', port: 8082 } });
+    expect(parseOperatorArgs(['--console-bind-address=127.0.0.1:0', '--metrics-addr', '127.0.0.1:0'], env)).toMatchObject({ console: { host: '127.0.0.1', port: 0 } });
+    expect(() => parseOperatorArgs(['--console-bind-address', ':8080'], env)).toThrow('--console-bind-address: port 8080 is the --metrics-addr port already');
+  });
+
   it('runs every controller unless --controllers names some', async () => {
     const { defaultComponents } = await import('../../../src/operator/components.js');
     const base = { gitCacheDir: '/tmp/unused', allowFileUrls: false };
@@ -65,6 +72,7 @@ describe('parseOperatorArgs', () => {
     [['--leader-elect=yes']],
     [['--metrics-addr', '8080']],
     [['--metrics-addr', ':99999']],
+    [['--console-bind-address', '8082']],
     [['--namespaces', 'ML']],
     [['--lease-namespace', 'Bad_NS']],
     [['--drain-timeout-s', '-1']],
