@@ -76,9 +76,21 @@ export const LivePerformance = obj(
   'Live performance from delayed labels, over the window, all serving pods of the Deployment together.',
 );
 
+export const BaselineStatus = obj(
+  {
+    dataset: str('Dataset whose profile is the baseline.', { maxLength: 253 }),
+    version: optional(str('Data version (sha256:<hex>) the profile describes.', { maxLength: 80 })),
+    configMap: str('ConfigMap holding that profile (<dataset>-profile-<12 hex of the version>).', { maxLength: 253 }),
+    from: oneOf(['stableVersion', 'datasetVersion'] as const, "stableVersion: the data the Deployment's stable ModelVersion was trained on; datasetVersion: the Dataset's current version (no stable version was trained on it)."),
+    modelVersion: optional(str('The stable ModelVersion trained on that data (from stableVersion).', { maxLength: 253 })),
+  },
+  'The profile live traffic is compared with, and why that one.',
+);
+
 export const DriftMonitorStatus = obj(
   {
     observedGeneration: optional(ObservedGeneration),
+    baseline: optional(BaselineStatus),
     lastEvaluation: optional(str('When drift was last evaluated.', { format: 'date-time' })),
     samples: optional(int('Samples in the last window.', { minimum: 0, format: 'int64' })),
     drifted: optional(bool('Whether any checked feature or the output drifted.')),
