@@ -18,11 +18,15 @@ import { renderProfileAccess, type ProfileAccess } from '../../render/profile-ac
 import { PROFILE_CONTAINER, renderProfileJob } from '../../render/profile-job.js';
 import type { Job, Toleration } from '../../render/types.js';
 import { PROFILE_JOB_ANNOTATION, PROFILE_VERSION_ANNOTATION, VALIDATION_KEY } from '../../profile/configmap-write.js';
+import { renderProfileSnapshot } from '../../render/profile-snapshot.js';
+import type { Frozen } from '../../runtime/kube/object.js';
+import { keyOf } from '../../runtime/keys.js';
 import { childSelector, KitReason, kindController, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { DatasetReason, datasetConditions } from './reasons.js';
 import { datasetChildren, role, roleBinding } from './resources.js';
 import { profileVerdict } from './result.js';
+import { asSnapshot, keptSnapshots } from './snapshots.js';
 import { profiledMessage, recordInvalid, recordJobFailure, recordProfiling, recordSuccess, recordUnverified, type ProfileSummary } from './status.js';
 
 export const datasetResource = cairnResource('Dataset');
@@ -42,6 +46,7 @@ export interface DatasetControllerOptions {
 
 type DatasetObject = Dataset & KubeObject & { metadata: { name: string; namespace: string } };
 type ConfigMap = KubeObject & { data?: Record<string, string> };
+type ModelVersionObject = KubeObject & { spec?: { lineage?: { dataset?: { name?: string; version?: string } } } };
 
 /** How soon to look again when a Job finished but its pod's or ConfigMap's update has not reached the caches yet. */
 const cacheLagMs = 1_000;
@@ -52,6 +57,26 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
   return (deps: ControllerDeps) => {
     const cache = (res: (typeof datasetChildren)[number]) => deps.informers.for<KubeObject>(res, { labelSelector: childSelector });
     const pods = deps.informers.for<KubeObject>(builtin.pod, { labelSelector: childSelector });
+    const modelVersions = deps.informers.for<ModelVersionObject>(cairnResource('ModelVersion'));
+
+    /**
+     * The profile snapshots to apply (src/controllers/dataset/snapshots.ts): the current version's once its
+     * profile is written and recorded, the newest few, and those a ModelVersion's lineage names.
+     */
+    function snapshots(dataset: DatasetObject, version: string | undefined, configMap: string): KubeObject[] {
+      const { name, namespace, uid } = dataset.metadata;
+      const live = (cache(builtin.configMap).list(namespace) as Array<Frozen<ConfigMap>>)
+        .filter((cm) => cm.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === uid))
+        .flatMap((cm) => asSnapshot(name, cm) ?? []);
+      const written = cache(builtin.configMap).get(configMap, namespace) as Frozen<ConfigMap> | undefined;
+      const current = version !== undefined && written?.metadata?.annotations?.[PROFILE_VERSION_ANNOTATION] === version && written.data ? { version, data: { ...written.data } } : undefined;
+      const namedByModels = new Set(
+        modelVersions
+          .list(namespace)
+          .flatMap((mv) => (mv.spec?.lineage?.dataset?.name === name && mv.spec.lineage.dataset.version ? [mv.spec.lineage.dataset.version] : [])),
+      );
+      return keptSnapshots({ dataset: name, live, ...(current ? { current } : {}), namedByModels }).map((s) => renderProfileSnapshot(dataset, s.version, s.data) as unknown as KubeObject);
+    }
 
     function render(dataset: DatasetObject, image = options.cairnImage ?? DEFAULT_CAIRN_IMAGE): { access: ProfileAccess; job: Job } {
       try {
@@ -155,7 +180,9 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
       // The pod cannot start before its ServiceAccount exists, nor write before the Role, RoleBinding and ConfigMap do.
       const accessReady = [builtin.configMap, builtin.serviceAccount, role, roleBinding].every((res) => cache(res).get(configMap, dataset.metadata.namespace) !== undefined);
       const withJob = keepJob && (live !== undefined || accessReady);
-      const outcome = await scope.applyChildren([access.configMap, access.serviceAccount, access.role, access.roleBinding, ...(withJob ? [job] : [])]);
+      const recordedVersion = scope.status.profileJob?.result === 'Succeeded' ? scope.status.version : undefined;
+      const kept = snapshots(dataset, recordedVersion, configMap);
+      const outcome = await scope.applyChildren([access.configMap, ...kept, access.serviceAccount, access.role, access.roleBinding, ...(withJob ? [job] : [])]);
       if (outcome.errors.length > 0) {
         const first = outcome.errors[0]!;
         throw new TransientError(DatasetReason.ApplyFailed, `Could not ${first.action} ${first.kind} ${first.name}: ${first.message}`);
@@ -170,6 +197,11 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
       steps: [profile],
       children: datasetChildren,
       predicate: generationChanged,
+      // A ModelVersion's lineage keeps its data version's profile snapshot; a new or deleted one changes what is kept.
+      watches: [{ resource: cairnResource('ModelVersion'), map: (mv: Frozen<ModelVersionObject>) => {
+        const name = mv.spec?.lineage?.dataset?.name;
+        return name && mv.metadata?.namespace ? [keyOf(mv.metadata.namespace, name)] : [];
+      } }],
     });
   };
 }
