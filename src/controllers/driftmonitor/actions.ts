@@ -10,7 +10,7 @@
  *   watched Deployment holds at its current step while a DriftMonitor of it has RolloutPauseRequested=True.
  */
 import type { DriftMonitorSpec } from '../../api/kinds/driftmonitor.js';
-import { rerunAnnotation } from '../../training/run.js';
+import { driftedFromNote, rerunAnnotation } from '../../training/run.js';
 import type { ConditionSet } from '../kit/index.js';
 import { DriftMonitorCondition, DriftMonitorReason } from './reasons.js';
 
@@ -33,9 +33,22 @@ export function episodeStep(spec: Pick<DriftMonitorSpec, 'onDrift'>, conditions:
   return { kind: 'drifted', retrain: requested ? [] : experiments, pause: actions.some((a) => a.pauseRollout === true) };
 }
 
-/** The annotation value that asks for this episode's run: new for every episode, so the Experiment runs again. */
-export function rerunValue(monitor: string, at: string): string {
-  return `driftmonitor/${monitor}@${at}`;
+/**
+ * The annotation value that asks for this episode's run: new for every episode, so the Experiment runs again.
+ * `driftedFrom`, the data version the drifted stable model was trained on, lets the Experiment coalesce the
+ * request when its run in progress already trains on other data (src/training/run.ts, `coalescedRerun`).
+ */
+export function rerunValue(monitor: string, at: string, driftedFrom?: string): string {
+  return `driftmonitor/${monitor}@${at}${driftedFrom ? ` ${driftedFromNote(driftedFrom)}` : ''}`;
+}
+
+/**
+ * Whether `pauseRollout` holds the rollout in progress: not when its canary was trained on other data than the
+ * baseline's (the retrained model, the fix for the drift), else the drift would hold its own remedy. A canary of
+ * unknown lineage is held.
+ */
+export function holdsCanary(baselineVersion: string | undefined, canaryTrainedOn: string | undefined): boolean {
+  return baselineVersion === undefined || canaryTrainedOn === undefined || canaryTrainedOn === baselineVersion;
 }
 
 /** The merge patch setting cairn.dev/rerun (metadata only: the Experiment stays Git-managed). */

@@ -20,8 +20,8 @@ import { builtin } from '../../runtime/kube/resource.js';
 import { keyOf } from '../../runtime/keys.js';
 import { childSelector, KitReason, kindController, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
-import { endEpisode, episodeStep, recordPause, recordRetrain, rerunPatch, rerunValue } from './actions.js';
-import { baselineDataset, profileConfigMapName, stableModelVersion, type DeploymentObject, type ModelVersionObject } from './baseline.js';
+import { endEpisode, episodeStep, holdsCanary, recordPause, recordRetrain, rerunPatch, rerunValue } from './actions.js';
+import { baselineDataset, baselineProfile, driftedFrom, stableModelVersion, type BaselineProfile, type DeploymentObject, type ModelVersionObject } from './baseline.js';
 import { DriftMonitorReason, driftMonitorConditions } from './reasons.js';
 import { scrapeable, scrapePods, type ServingPod } from './scrape.js';
 import { recordPerformance, recordVerdict, summarise } from './status.js';
@@ -48,6 +48,8 @@ interface MonitorMemory {
   generation?: number;
   /** The gauge series set last time, to remove those no longer checked. */
   gauges: Array<{ feature: string; method: string }>;
+  /** The baseline ConfigMap the window was counted against: a new one (other bins) starts the window again. */
+  baselineConfigMap?: string;
 }
 
 function durationOf(text: string, field: string): number {
@@ -72,17 +74,25 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
     const memory = new Map<string, MonitorMemory>();
     const fieldManager = options.rerunFieldManager ?? `${deps.settings.fieldManager}-driftmonitor`;
 
-    /** The checks of the spec against the baseline profile; WaitingError until the profile exists. */
-    function baselineChecks(monitor: DriftMonitorObject, deployment: Frozen<DeploymentObject>): ColumnCheck[] {
+    /** Which profile is the baseline now (baseline.ts); WaitingError while there is no Dataset to take it from. */
+    function resolveBaseline(monitor: DriftMonitorObject, deployment: Frozen<DeploymentObject>): BaselineProfile {
       const namespace = monitor.metadata.namespace;
       const stable = stableModelVersion(deployment, modelVersions.list(namespace));
-      const baseline = baselineDataset(monitor.spec.baseline?.datasetRef.name, stable);
-      if (!baseline) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `No baseline: Deployment ${deployment.metadata.name} has no stable version trained on a Dataset yet`, dependencyRecheckMs);
-      const dataset = datasets.get(baseline.name, namespace);
-      if (!dataset) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `Dataset ${baseline.name} not found`, dependencyRecheckMs);
-      const configMap = profileConfigMapName(dataset);
-      const text = configMaps.get(configMap, namespace)?.data?.[PROFILE_KEY];
-      if (text === undefined) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `Dataset ${baseline.name} has no profile yet (ConfigMap ${configMap}, key ${PROFILE_KEY})`, dependencyRecheckMs);
+      const named = baselineDataset(monitor.spec.baseline?.datasetRef.name, stable);
+      if (!named) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `No baseline: Deployment ${deployment.metadata.name} has no stable version trained on a Dataset yet`, dependencyRecheckMs);
+      const dataset = datasets.get(named.name, namespace);
+      if (!dataset) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `Dataset ${named.name} not found`, dependencyRecheckMs);
+      return baselineProfile(dataset, stable);
+    }
+
+    /** The checks of the spec against the baseline profile; WaitingError (BaselineNotReady) until its ConfigMap holds it. */
+    function baselineChecks(monitor: DriftMonitorObject, baseline: BaselineProfile): ColumnCheck[] {
+      const configMap = baseline.configMap;
+      const text = configMaps.get(configMap, monitor.metadata.namespace)?.data?.[PROFILE_KEY];
+      if (text === undefined) {
+        const which = baseline.version ? ` of ${baseline.version}${baseline.modelVersion ? ` (the data ModelVersion ${baseline.modelVersion} was trained on)` : ''}` : '';
+        throw new WaitingError(DriftMonitorReason.BaselineNotReady, `Dataset ${baseline.dataset} has no profile${which} yet (ConfigMap ${configMap}, key ${PROFILE_KEY})`, dependencyRecheckMs);
+      }
       try {
         const profile = parseBaselineProfile(text);
         return planChecks(profile, monitor.spec.features, monitor.spec.output);
@@ -127,7 +137,15 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
 
       const deployment = deployments.get(monitor.spec.deploymentRef.name, namespace);
       if (!deployment) throw new WaitingError(DriftMonitorReason.DeploymentNotFound, `Deployment ${monitor.spec.deploymentRef.name} not found`, dependencyRecheckMs);
-      const checks = baselineChecks(monitor, deployment);
+      const baseline = resolveBaseline(monitor, deployment);
+      scope.status.baseline = { dataset: baseline.dataset, configMap: baseline.configMap, from: baseline.from, ...(baseline.version ? { version: baseline.version } : {}), ...(baseline.modelVersion ? { modelVersion: baseline.modelVersion } : {}) };
+      const checks = baselineChecks(monitor, baseline);
+      if (remembered.baselineConfigMap !== undefined && remembered.baselineConfigMap !== baseline.configMap) {
+        // The serving pods count on the new profile's bins from now on: earlier counts are on other bins.
+        remembered.window = emptyWindow();
+        scope.log.info({ from: remembered.baselineConfigMap, to: baseline.configMap }, 'Moved the DriftMonitor baseline');
+      }
+      remembered.baselineConfigMap = baseline.configMap;
 
       const selector = Object.entries(servingSelector(deployment));
       const serving = pods.list(namespace).filter((p) => selector.every(([k, v]) => p.metadata?.labels?.[k] === v) && scrapeable(p));
@@ -166,9 +184,11 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       const step = episodeStep(monitor.spec, scope.conditions);
       if (step.kind === 'ended') endEpisode(scope.conditions);
       if (step.kind !== 'drifted') return;
-      recordPause(scope.conditions, monitor.spec, step.pause);
+      const deployment = deployments.get(monitor.spec.deploymentRef.name, monitor.metadata.namespace);
+      const baseline = deployment ? resolveBaseline(monitor, deployment) : undefined;
+      recordPause(scope.conditions, monitor.spec, step.pause && holdsCanary(baseline?.version, deployment && canaryTrainedOn(deployment)));
       if (step.retrain.length === 0) return;
-      const value = rerunValue(monitor.metadata.name, new Date(scope.startedAt).toISOString());
+      const value = rerunValue(monitor.metadata.name, new Date(scope.startedAt).toISOString(), driftedFrom(baseline));
       for (const experiment of step.retrain) {
         if (!experiments.get(experiment, monitor.metadata.namespace)) throw new TransientError(DriftMonitorReason.ExperimentNotFound, `Cannot retrain: Experiment ${experiment} not found`);
       }
@@ -181,6 +201,13 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
         }
       }
       recordRetrain(scope.conditions, step.retrain, value);
+    }
+
+    /** The data version the Deployment's canary (a rollout in progress) was trained on, when its ModelVersion says. */
+    function canaryTrainedOn(deployment: Frozen<DeploymentObject>): string | undefined {
+      const canary = deployment.status?.canary?.version;
+      if (canary === undefined) return undefined;
+      return modelVersions.list(deployment.metadata.namespace).find((v) => v.spec.model === deployment.spec.model && v.spec.version === canary)?.spec.lineage?.dataset?.version;
     }
 
     /** The monitors whose `field` names the object; with no name (a baseline from the lineage), every monitor of its namespace. */

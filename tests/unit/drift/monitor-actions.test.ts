@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DriftMonitorSpec, DriftMonitorStatus } from '../../../src/api/kinds/driftmonitor.js';
-import { endEpisode, episodeStep, recordPause, recordRetrain, rerunPatch, rerunValue } from '../../../src/controllers/driftmonitor/actions.js';
+import { endEpisode, episodeStep, holdsCanary, recordPause, recordRetrain, rerunPatch, rerunValue } from '../../../src/controllers/driftmonitor/actions.js';
 import { driftMonitorConditions } from '../../../src/controllers/driftmonitor/reasons.js';
 import { describeResult, recordVerdict } from '../../../src/controllers/driftmonitor/status.js';
 import { ConditionSet, type Condition } from '../../../src/controllers/kit/index.js';
@@ -95,6 +95,23 @@ describe('DriftMonitor actions: one retrain per drift episode', () => {
     expect(out.conditions.map((c) => c.type)).toEqual(['Ready', 'Drifted']);
     expect(rerunValue('m', '2026-11-29T10:00:00.000Z')).not.toBe(rerunValue('m', '2026-11-29T11:00:00.000Z'));
     expect(rerunPatch('v')).toEqual({ metadata: { annotations: { 'cairn.dev/rerun': 'v' } } });
+  });
+});
+
+describe('the retrain request and the rollout hold against the baseline data', () => {
+  const v1 = `sha256:${'1'.repeat(64)}`;
+  const v2 = `sha256:${'2'.repeat(64)}`;
+  it('the rerun value names the data the drifted model was trained on, when known', () => {
+    expect(rerunValue('m', '2026-11-29T10:00:00.000Z', v1)).toBe(`driftmonitor/m@2026-11-29T10:00:00.000Z drifted-from=${v1}`);
+    expect(rerunValue('m', '2026-11-29T10:00:00.000Z')).toBe('driftmonitor/m@2026-11-29T10:00:00.000Z');
+  });
+  it.each([
+    ['a canary trained on the baseline data is held', v1, v1, true],
+    ['a canary trained on other data (the retrained model) goes on', v1, v2, false],
+    ['a canary of unknown lineage is held', v1, undefined, true],
+    ['no baseline version: held', undefined, v2, true],
+  ])('%s', (_name, baseline, canary, held) => {
+    expect(holdsCanary(baseline, canary)).toBe(held);
   });
 });
 
