@@ -22,7 +22,7 @@ import { anyOf, generationChanged, metadataChanged } from '../../runtime/predica
 import { bestTrial } from '../../training/gate.js';
 import { trialArtifactsUri, trialName } from '../../training/names.js';
 import { trialOutcome } from '../../training/outcome.js';
-import { newRunReason, rerunAnnotation } from '../../training/run.js';
+import { coalescedRerun, newRunReason, rerunAnnotation } from '../../training/run.js';
 import { countTrials, schedule, type JobState, type Schedule } from '../../training/schedule.js';
 import { planSearch, SearchSpecError, type TrialParameters } from '../../training/search.js';
 import { parseTable, tableJsonl, type TrialRecord } from '../../training/table.js';
@@ -82,13 +82,20 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       const name = experiment.spec.datasetRef.name;
       const dataset = datasets.get(name, experiment.metadata.namespace);
       const version = dataset ? verifiedVersion(dataset) : undefined;
-      const why = newRunReason({
+      const facts = {
         current: status,
         generation: experiment.metadata.generation ?? 0,
         rerun: experiment.metadata.annotations?.[rerunAnnotation],
         rerunOnDatasetChange: experiment.spec.rerunOnDatasetChange === true,
         datasetVersion: version,
-      });
+      };
+      // A drift's rerun the run in progress already answers (it trains on newer data) is recorded, not run again.
+      const coalesced = coalescedRerun(facts);
+      if (coalesced !== undefined) {
+        status.rerunRequest = facts.rerun;
+        scope.event('Normal', ExperimentReason.RerunCoalesced, `${rerunAnnotation}=${JSON.stringify(facts.rerun)} coalesced into run ${status.run}: ${coalesced}`);
+      }
+      const why = newRunReason(facts);
       if (why !== undefined) {
         if (!dataset) throw new WaitingError(KitReason.DependencyNotReady, `Dataset ${name} does not exist`, datasetWaitMs);
         if (!version) throw new WaitingError(KitReason.DependencyNotReady, `Dataset ${name} has no verified version yet (not Ready)`, datasetWaitMs);

@@ -12,6 +12,8 @@ export const ExperimentCondition = { Failed: 'Failed', Succeeded: 'Succeeded', R
 export const ExperimentReason = {
   /** Event: a new run started, and why. */
   RunStarted: 'RunStarted',
+  /** Event: a cairn.dev/rerun request the run in progress already answers (src/training/run.ts, coalescedRerun). */
+  RerunCoalesced: 'RerunCoalesced',
   TrialsRunning: 'TrialsRunning',
   /** Event: one trial failed, with its reason and message. */
   TrialFailed: 'TrialFailed',
