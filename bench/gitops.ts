@@ -12,7 +12,7 @@
  */
 import '../src/testenv/node-compat.js';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../src/runtime/kube/object.js';
 import { builtin, type ResourceType } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../src/testenv/index.js';
-import { cpuSeconds } from './process.js';
+import { cpuSeconds, memory } from './process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -107,13 +107,6 @@ const deployment = (name: string, replicas: number) =>
   `apiVersion: cairn.dev/v1alpha1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  model: eta\n  version: {policy: latestReady}\n  serving: {replicas: ${replicas}}\n`;
 const modelVersion = (i: number) =>
   `apiVersion: cairn.dev/v1alpha1\nkind: ModelVersion\nmetadata:\n  name: m-${i}\nspec:\n  model: eta\n  version: ${i + 1}\n  artifact: {uri: "s3://bucket/eta/${i}/model.onnx", sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae}\n`;
-
-/** Peak and current RSS of a process, in MiB, from /proc. */
-function memory(pid: number): { peakMiB: number; rssMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
-}
 
 /** Mutating requests by `verb group/resource[/subresource]`, from kube-apiserver's apiserver_request_total. */
 async function apiWrites(plane: ControlPlane): Promise<Map<string, number>> {
