@@ -105,6 +105,11 @@ function serveArgs(input: ServingVersionInput): string[] {
   if (serving?.batching?.maxBatchSize !== undefined) args.push('--max-batch-size', String(serving.batching.maxBatchSize));
   if (serving?.batching?.maxDelayMs !== undefined) args.push('--max-delay-ms', String(serving.batching.maxDelayMs));
   if (serving?.logRequests !== undefined && serving.logRequests > 0) args.push('--log-sample', String(serving.logRequests));
+  const predictionLog = serving?.predictionLog;
+  if (predictionLog && predictionLog.sample > 0) {
+    args.push('--prediction-log-sample', String(predictionLog.sample));
+    if (predictionLog.maxLinesPerSecond !== undefined) args.push('--prediction-log-rate', String(predictionLog.maxLinesPerSecond));
+  }
   if (input.profile) {
     args.push('--profile', `${PROFILE_DIR}/${input.profile.key}`);
     for (const columns of input.profile.featureColumns ?? []) args.push('--feature-columns', columns);

@@ -74,6 +74,15 @@ export const DeploymentSpec = obj(
             ),
           ),
           logRequests: optional(num('Fraction of requests and responses to log (0..1). Default 0.', { minimum: 0, maximum: 1 })),
+          predictionLog: optional(
+            obj(
+              {
+                sample: num('Share of predictions written as JSON lines (id, model, version, inputs, outputs, latency) to the serving container\'s standard output, 0..1.', { minimum: 0, maximum: 1 }),
+                maxLinesPerSecond: optional(int('Most prediction log lines per second per pod; more are dropped and counted. Default 100.', { minimum: 1, maximum: 1000000 })),
+              },
+              'Prediction logs for Loki, OpenSearch or Kibana, collected from the pods\' logs.',
+            ),
+          ),
         },
         'How the serving pods run.',
         { rules: [{ rule: '!(has(self.replicas) && has(self.autoscaling))', message: 'set replicas or autoscaling, not both' }] },

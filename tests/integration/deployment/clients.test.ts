@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { builtin } from '../../../src/runtime/kube/resource.js';
 import { ensurePythonEnv } from '../../../src/testenv/python-env.js';
-import { createNamespace, deleteNamespace, testenv } from '../../harness/kube.js';
+import { createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../../harness/kube.js';
 import { ensureModels } from '../../unit/serving/models.js';
 import { createStorageSecret } from '../dataset/support.js';
 import { installCrds } from '../gitsource/support.js';
-import { condition, createDeployment, deploymentWhere, exampleModel, kube, registerModel, startServingOperator, type Operator } from './support.js';
+import { condition, createDeployment, deploymentWhere, exampleModel, inferThroughRoute, kube, registerModel, startServingOperator, type Operator } from './support.js';
 
 const run = promisify(execFile);
 const REQUESTS = 60;
@@ -88,5 +88,38 @@ describe('clients through the Deployment URL', () => {
     }
     // Both versions are the example model: the same prediction whichever answered.
     for (const value of seen.values) expect(value).toBeCloseTo(27.3464, 3);
+  }, 900_000);
+
+  test('spec.serving.predictionLog: each prediction is a JSON line in the serving pod\'s log, as kubectl logs shows it', async () => {
+    await registerModel(namespace, 'plog', 1, exampleModel());
+    await createDeployment(namespace, 'plog', { model: 'plog', version: { policy: 'latestReady' }, serving: { replicas: 1, predictionLog: { sample: 1, maxLinesPerSecond: 1000 } } });
+    await deploymentWhere(namespace, 'plog', 'version 1 stable', (d) => d.status?.stable?.version === 1 && condition(d, 'Available')?.status === 'True');
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const answer = await eventually('a prediction through the route', async () => {
+        const a = await inferThroughRoute(namespace, 'plog');
+        return a.status === 200 ? a : undefined;
+      });
+      if (answer.id) ids.add(answer.id);
+    }
+    expect(ids.size).toBe(5);
+    const pods = await kube.list<KubeObject>(builtin.pod, { namespace, labelSelector: 'cairn.dev/model-version=1' });
+    const pod = pods.items.find((p) => p.metadata?.name?.startsWith('plog-'));
+    expect(pod, 'the serving pod of plog').toBeDefined();
+    const lines = await eventually('five prediction lines in kubectl logs', async () => {
+      const out = await kubectlOk(['logs', '-n', namespace, pod!.metadata!.name!, '-c', 'serve']);
+      const predictions = out
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes('"type":"prediction"'))
+        .map((line) => JSON.parse(line) as { id: string; model: string; version: string; inputs: { input: { shape: number[]; data: number[] } }; outputs: Record<string, { data: number[] }> });
+      return predictions.length >= 5 ? predictions : undefined;
+    });
+    expect(new Set(lines.map((l) => l.id))).toEqual(ids);
+    for (const line of lines) {
+      expect(line).toMatchObject({ model: 'plog', version: '1', inputs: { input: { shape: [1, 3] } } });
+      // The inputs as the model saw them: FP32 (0.9 is 0.8999999761581421 as a float32).
+      expect(line.inputs.input.data).toEqual([0.5, Math.fround(0.9), 280]);
+      expect(line.outputs['variable']!.data[0]).toBeCloseTo(27.3464, 3);
+    }
   }, 900_000);
 });

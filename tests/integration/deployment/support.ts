@@ -111,12 +111,14 @@ export function deploymentWhere(namespace: string, name: string, what: string, c
 export const condition = (d: DeploymentObject | undefined, type: string) => d?.status?.conditions?.find((c) => c.type === type);
 
 /** One V2 inference through the route Service's ClusterIP, over a new connection. */
-export async function inferThroughRoute(namespace: string, name: string): Promise<{ status: number; version?: string }> {
+export async function inferThroughRoute(namespace: string, name: string): Promise<{ status: number; version?: string; id?: string }> {
   const route = await kube.get<KubeObject & { spec: { clusterIP: string } }>(builtin.service, name, namespace);
   if (!route) throw new Error(`no route Service ${name}`);
   const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 3], datatype: 'FP32', data: [[0.5, 0.9, 280]] }] });
   const answer = await httpRequest(`http://${route.spec.clusterIP}/v2/models/${name === 'eta' ? 'eta' : name}/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, timeoutMs: 5_000 });
-  return { status: answer.status, ...(answer.status === 200 ? { version: (JSON.parse(answer.body) as { model_version: string }).model_version } : {}) };
+  if (answer.status !== 200) return { status: answer.status };
+  const parsed = JSON.parse(answer.body) as { model_version: string; id?: string };
+  return { status: answer.status, version: parsed.model_version, ...(parsed.id !== undefined ? { id: parsed.id } : {}) };
 }
 
 /** The Events recorded for the Deployment `name`, as `reason: message`. */

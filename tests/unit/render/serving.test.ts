@@ -36,7 +36,7 @@ describe('serving renderers', () => {
   });
 
   test('with a drift profile, a mirror, autoscaling and placement', () => {
-    const autoscaled: ServingOwner = { ...deployment, spec: { model: 'eta', serving: { autoscaling: { minReplicas: 2, maxReplicas: 6 }, resources: { requests: { cpu: 1 } } } } };
+    const autoscaled: ServingOwner = { ...deployment, spec: { model: 'eta', serving: { autoscaling: { minReplicas: 2, maxReplicas: 6 }, resources: { requests: { cpu: 1 } }, predictionLog: { sample: 0.05, maxLinesPerSecond: 20 } } } };
     const d = renderServingDeployment({
       deployment: autoscaled,
       version,
@@ -51,6 +51,18 @@ describe('serving renderers', () => {
     expect(d.spec.replicas).toBeUndefined(); // the HPA's to set
     expect(renderHorizontalPodAutoscaler(autoscaled, 7)).toMatchObject({ spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { name: 'eta-v7' } } });
     expect(renderHorizontalPodAutoscaler(deployment, 7)).toBeUndefined();
+  });
+
+  test.each([
+    ['no predictionLog', undefined, []],
+    ['sample 0 writes nothing', { sample: 0 }, []],
+    ['a sample at the default rate', { sample: 0.1 }, ['--prediction-log-sample', '0.1']],
+    ['a sample and a rate', { sample: 1, maxLinesPerSecond: 5 }, ['--prediction-log-sample', '1', '--prediction-log-rate', '5']],
+  ])('serving.predictionLog, %s: the serve flags', (_name, predictionLog, flags) => {
+    const owner: ServingOwner = { ...deployment, spec: { model: 'eta', serving: { ...(predictionLog ? { predictionLog } : {}) } } };
+    const args = renderServingDeployment({ deployment: owner, version, replicas: 1, cairnImage: 'cairn' }).spec.template.spec.containers[0]!.args ?? [];
+    const logFlags = args.flatMap((arg, i) => (arg.startsWith('--prediction-log') ? [arg, args[i + 1]!] : []));
+    expect(logFlags).toEqual(flags);
   });
 
   test('Services, HPA and PDB', () => {
