@@ -223,9 +223,10 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       for (const r of decided.records) if (r && ownJobs.has(r.name) && keep(r)) desired.push(render(r.index));
       for (const index of decided.start) desired.push(render(index));
       desired.push(renderTrialTable(experiment, run, tableJsonl(decided.records.filter((r): r is TrialRecord => r !== undefined))) as unknown as KubeObject);
-      const applied = await scope.applyChildren(desired);
-      const failedApply = applied.errors.filter((e) => e.action === 'apply');
-      if (failedApply.length > 0) throw new TransientError(ExperimentReason.JobApplyFailed, `${failedApply[0]!.kind} ${failedApply[0]!.name}: ${failedApply[0]!.message}`);
+      // The Jobs and the table are written with the status, not before it: a pod's end then costs one round trip
+      // to the API server, not two. The table is the record a Job is pruned on, and the status carries the same
+      // records, so neither write needs the other first.
+      scope.applyChildrenWithStatus(desired, ExperimentReason.JobApplyFailed);
       // Started now: Pending until their Jobs are seen.
       const records = decided.records.map((r, i) => r ?? (decided.start.includes(i) ? { index: i, name: names[i]!, parameters: plan[i]!, phase: 'Pending' as const } : undefined));
 

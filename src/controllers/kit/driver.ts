@@ -56,6 +56,14 @@ export interface Scope<T extends ReconciledObject> {
   event(type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** applyChildren for this object, over the kind's child informers. */
   applyChildren(desired: readonly KubeObject[]): Promise<ChildrenOutcome>;
+  /**
+   * applyChildren at the end of the reconcile, at the same time as the status write instead of before it: one
+   * round trip to the API server where applyChildren then the status take two. For children whose outcome the
+   * status need not state, since it is computed before they are applied. A failed apply becomes a
+   * TransientError(`reason`): the status is written again with it (Ready=False) and the key backs off; a failed
+   * prune is left to the next reconcile. At most once per reconcile (the call prunes what it does not list).
+   */
+  applyChildrenWithStatus(desired: readonly KubeObject[], reason: string): void;
 }
 
 /** A step's verdict: nothing (go on) or `'stop'` (the rest has nothing to do this time). */
@@ -126,6 +134,9 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     const status = structuredClone(rest) as StatusOf<T>;
     const conditions = new ConditionSet(previousConditions as Condition[] | undefined, kind.conditions, new Date(deps.clock.now()).toISOString(), generation);
     let requeueMs: number | undefined;
+    let withStatus: { desired: readonly KubeObject[]; reason: string } | undefined;
+    const applyOwnChildren = (desired: readonly KubeObject[]) =>
+      applyChildren({ kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, cache: (res) => deps.informers.for(res, { labelSelector: childSelector }) }, object, desired, children);
     const scope: Scope<T> = {
       object,
       status,
@@ -139,8 +150,11 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
         requeueMs = requeueMs === undefined ? ms : Math.min(requeueMs, ms);
       },
       event: (type, reason, message) => deps.events.record(object, type, reason, message),
-      applyChildren: (desired) =>
-        applyChildren({ kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, cache: (res) => deps.informers.for(res, { labelSelector: childSelector }) }, object, desired, children),
+      applyChildren: applyOwnChildren,
+      applyChildrenWithStatus: (desired, reason) => {
+        if (withStatus) throw new Error('applyChildrenWithStatus was called twice in one reconcile: the second call would prune the children of the first');
+        withStatus = { desired, reason };
+      },
     };
 
     let error: unknown;
@@ -155,9 +169,17 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
       }
     }
 
-    const failure = failureOf(error);
-    const next = { ...status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: conditions.result(failure) } as StatusOf<T>;
-    const written = await writeStatus(object, next, ctx);
+    const statusOf = (failure: Failure | undefined) => ({ ...status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: conditions.result(failure) }) as StatusOf<T>;
+    let next = statusOf(failureOf(error));
+    const [firstWrite, childrenError] = await Promise.all([writeStatus(object, next, object.status, ctx), withStatus && applyWithStatus(applyOwnChildren, withStatus)]);
+    let written = firstWrite;
+    if (childrenError && error === undefined) {
+      // Rare: the status just written said nothing of the failed apply; it is written again with it.
+      error = childrenError;
+      const before = next;
+      next = statusOf(failureOf(error));
+      written = (await writeStatus(object, next, firstWrite === undefined ? object.status : before, ctx)) ?? written;
+    }
     // Only a write that made a new version: a no-op apply (the server already held this status) leaves the
     // version as it was, and waiting for the cache to move past it would wait for nothing.
     if (version !== undefined && written !== undefined && written !== version) writtenOver.set(req.key, version);
@@ -178,9 +200,9 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     return after.length > 0 ? requeueAfter(Math.min(...after)) : done;
   }
 
-  /** Server-side apply of the whole status, only when it differs from what the cache holds; the new resourceVersion. */
-  async function writeStatus(object: T, next: StatusOf<T>, ctx: ReconcileContext): Promise<string | undefined> {
-    if (isDeepStrictEqual(next, object.status ?? {})) return undefined;
+  /** Server-side apply of the whole status, only when it differs from `previous` (what the cache holds); the new resourceVersion. */
+  async function writeStatus(object: T, next: StatusOf<T>, previous: T['status'], ctx: ReconcileContext): Promise<string | undefined> {
+    if (isDeepStrictEqual(next, previous ?? {})) return undefined;
     try {
       const written = await deps.kube.applyStatus(
         kind.resource,
@@ -204,6 +226,16 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     ...(kind.concurrency !== undefined ? { concurrency: kind.concurrency } : {}),
     ...(kind.backoff ? { backoff: kind.backoff } : {}),
   };
+}
+
+/** Applies children deferred with applyChildrenWithStatus; the TransientError of the first failed apply, if any. */
+async function applyWithStatus(
+  apply: (desired: readonly KubeObject[]) => Promise<ChildrenOutcome>,
+  deferred: { desired: readonly KubeObject[]; reason: string },
+): Promise<TransientError | undefined> {
+  const outcome = await apply(deferred.desired);
+  const failed = outcome.errors.find((e) => e.action === 'apply');
+  return failed ? new TransientError(deferred.reason, `${failed.kind} ${failed.name}: ${failed.message}`) : undefined;
 }
 
 /** The conditions a thrown error stands for: its own reason when typed, ReconcileFailed otherwise. */
