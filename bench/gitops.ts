@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { cairnResource } from '../src/controllers/resources.js';
 import { installCrds, pollUntil, startOperatorInPlane } from '../src/demo/cluster.js';
 import { githubSignature } from '../src/runtime/http/signature.js';
@@ -24,9 +24,12 @@ import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../src/runtime/kube/object.js';
 import { builtin, type ResourceType } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../src/testenv/index.js';
+import { heapMiB, scrape } from './operator-metrics.js';
 import { cpuSeconds, memory } from './process.js';
 
 const run = promisify(execFile);
+// --node-options: V8 flags for the operator process (NODE_OPTIONS), to compare heap settings.
+const { values: args } = parseArgs({ options: { 'node-options': { type: 'string', default: '' } } });
 const root = fileURLToPath(new URL('..', import.meta.url));
 const keepAlive = setInterval(() => undefined, 60_000);
 const log = (line: string) => process.stdout.write(line + '\n');
@@ -151,10 +154,17 @@ async function main(): Promise<void> {
       namespace: ns,
       podName: 'bench',
       extraArgs: ['--log-level', 'info'],
-      env: { CAIRN_FROM_DIST: '1' },
+      env: { CAIRN_FROM_DIST: '1', ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}) },
       poll: { timeoutMs: 60_000 },
     });
     const idleMemory = memory(operator.pid);
+    /** RSS beside the V8 heap (used / reserved), so heap growth and garbage can be told from the rest. */
+    const memoryLine = async () => {
+      const heap = heapMiB(await scrape(address));
+      const m = memory(operator.pid);
+      return `RSS ${m.rssMiB.toFixed(0)} MiB (peak ${m.peakMiB.toFixed(0)}), V8 heap ${heap.usedMiB.toFixed(0)} MiB used of ${heap.totalMiB.toFixed(0)} MiB`;
+    };
+    log(`   operator at start: ${await memoryLine()}`);
 
     const applySource = (name: string, spec: Record<string, unknown>) =>
       kube.apply(cairnResource('GitSource'), { apiVersion: 'cairn.dev/v1alpha1', kind: 'GitSource', metadata: { name, namespace: ns }, spec } as KubeObject, { fieldManager: 'bench' });
@@ -225,6 +235,7 @@ async function main(): Promise<void> {
     log(`   cairn: ${objects} objects in ${syncS.toFixed(1)} s = ${rate.toFixed(0)} objects/s (fetch, parse, validate, apply, status)`);
     log(`   kubectl apply --server-side (baseline, same objects): ${kubectlS.toFixed(1)} s = ${(objects / kubectlS).toFixed(0)} objects/s; cairn/kubectl = ${(rate / (objects / kubectlS)).toFixed(2)}`);
     log(`   operator RSS: ${idleMemory.rssMiB.toFixed(0)} MiB at start, ${before.rssMiB.toFixed(0)} MiB before, peak ${after.peakMiB.toFixed(0)} MiB`);
+    log(`   operator after the sync: ${await memoryLine()}`);
     log(`   CPU used during the sync (${syncS.toFixed(1)} s on ${availableParallelism()} cores): ${cpu}`);
 
     // 3. Idle: every source resyncs every 5 s and finds nothing to change.
@@ -249,6 +260,7 @@ async function main(): Promise<void> {
     const idleReconciles = (await reconcilesOf()) - r0;
     log(`   ${idleWrites} API writes during ${idleReconciles} reconciles (cairn.dev objects and Events, from apiserver_request_total)${idleWrites ? `: ${[...idleDiff].map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`);
     log(`   all clients of the API server (baseline: leases, node status, ...): ${allWrites} writes in the same 60 s`);
+    log(`   operator at the end of the idle phase: ${await memoryLine()}`);
     const idleEnd = memory(operator.pid);
     const peakMiB = idleEnd.peakMiB; // VmHWM: the high-water mark over the whole run
 

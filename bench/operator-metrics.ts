@@ -32,3 +32,8 @@ export function histogramBetween(before: Scrape, after: Scrape, name: string): {
   const increase = buckets(after, name).map(([le, n]): [number, number] => [le, n - (earlier.get(le) ?? 0)]);
   return { count: increase.at(-1)?.[1] ?? 0, quantile: (q) => histogramQuantile(q, increase) };
 }
+
+/** The V8 heap of the scraped process (prom-client's default metrics), in MiB: used and reserved. */
+export function heapMiB(samples: Scrape): { usedMiB: number; totalMiB: number } {
+  return { usedMiB: total(samples, 'nodejs_heap_size_used_bytes') / 2 ** 20, totalMiB: total(samples, 'nodejs_heap_size_total_bytes') / 2 ** 20 };
+}
