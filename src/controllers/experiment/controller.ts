@@ -26,7 +26,7 @@ import { coalescedRerun, newRunReason, rerunAnnotation } from '../../training/ru
 import { countTrials, schedule, type JobState, type Schedule } from '../../training/schedule.js';
 import { planSearch, SearchSpecError, type TrialParameters } from '../../training/search.js';
 import { parseTable, tableJsonl, type TrialRecord } from '../../training/table.js';
-import { childSelector, kindController, KitReason, StalledError, TransientError, WaitingError, type Scope } from '../kit/index.js';
+import { childSelector, jobOutcomeChanged, kindController, KitReason, podOutcomeChanged, StalledError, TransientError, WaitingError, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { ExperimentCondition, experimentConditions, ExperimentReason } from './reasons.js';
 import { statusTrials } from './status.js';
@@ -333,6 +333,8 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       conditions: experimentConditions,
       steps: [startRun, runTrials, registerModel],
       children: [builtin.job, builtin.configMap],
+      // Only the Job and pod changes observeJob reads: the others would each queue a reconcile the pod ends wait behind.
+      childPredicates: { [builtin.job.kind]: jobOutcomeChanged },
       // Our own status writes change neither: no reconcile loop. The rerun annotation is metadata.
       predicate: anyOf(generationChanged, metadataChanged),
       watches: [
@@ -348,6 +350,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
           // A trial pod's final status (its termination messages) may arrive after its Job's.
           resource: builtin.pod,
           labelSelector: childSelector,
+          predicate: podOutcomeChanged,
           map: (pod) => (pod.metadata?.labels?.['cairn.dev/owner-kind'] === 'Experiment' && pod.metadata.labels['cairn.dev/owner-name'] ? [keyOf(pod.metadata.namespace, pod.metadata.labels['cairn.dev/owner-name'])] : []),
         },
       ],

@@ -81,6 +81,8 @@ export interface KindController<T extends ReconciledObject> {
   predicate?: (event: InformerEvent<KubeObject>) => boolean;
   /** Kinds this one creates: watched through {@link childSelector}, mapped to their controlling owner, pruned by applyChildren. */
   children?: readonly ResourceType[];
+  /** Filters the events of a child kind, by its `kind` (e.g. `Job`: jobOutcomeChanged); default every event. */
+  childPredicates?: Readonly<Record<string, (event: InformerEvent<KubeObject>) => boolean>>;
   watches?: WatchSpec[];
   concurrency?: number;
   backoff?: BackoffPolicy;
@@ -221,7 +223,13 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     name: kind.name,
     for: kind.resource,
     ...(kind.predicate ? { predicate: kind.predicate } : {}),
-    watches: [...children.map((resource) => ({ resource, labelSelector: childSelector, map: controllerOwnerKeys(kind.resource) })), ...(kind.watches ?? [])],
+    watches: [
+      ...children.map((resource) => {
+        const predicate = kind.childPredicates?.[resource.kind];
+        return { resource, labelSelector: childSelector, map: controllerOwnerKeys(kind.resource), ...(predicate ? { predicate } : {}) };
+      }),
+      ...(kind.watches ?? []),
+    ],
     reconcile,
     ...(kind.concurrency !== undefined ? { concurrency: kind.concurrency } : {}),
     ...(kind.backoff ? { backoff: kind.backoff } : {}),
