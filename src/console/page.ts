@@ -35,7 +35,8 @@ button:disabled { opacity: .45; cursor: not-allowed; }
 input[type=search] { font: inherit; padding: .3rem .5rem; border: 1px solid var(--line); border-radius: 4px; width: 18rem; }
 `;
 
-export function indexHtml(): string {
+/** The page, loading its script from `scriptPath` (a path named by the script's digest, so browsers may cache it). */
+export function indexHtml(scriptPath = '/app.js'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -48,7 +49,7 @@ export function indexHtml(): string {
 <body>
 <header><span class="brand">Cairn</span><a href="#/lineage">Lineage</a><a href="#/experiments">Experiments</a><a href="#/deployments">Deployments</a><a href="#/drift">Drift</a><span class="live" id="live">connecting…</span></header>
 <main id="app"><p class="muted">Loading…</p></main>
-<script type="module" src="/app.js"></script>
+<script type="module" src="${scriptPath}"></script>
 </body>
 </html>
 `;

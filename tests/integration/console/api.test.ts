@@ -54,9 +54,13 @@ describe('cairn console: JSON and events', () => {
 
     const page = await fetch(consoleProc!.url);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toContain('<script type="module" src="/app.js">');
-    const script = await fetch(new URL('app.js', consoleProc!.url));
+    const scriptPath = /<script type="module" src="\/(app-[0-9a-f]{16}\.js)">/.exec(await page.text())?.[1];
+    expect(scriptPath).toBeDefined();
+    // Named by its digest, so a browser keeps it (and its compiled code) across loads; /app.js is the same script.
+    const script = await fetch(new URL(scriptPath!, consoleProc!.url));
     expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await (await fetch(new URL('app.js', consoleProc!.url))).text()).toBe(await script.clone().text());
     expect((await script.text()).length).toBeGreaterThan(100_000); // ECharts is in it: nothing is loaded from the internet
     expect((await fetch(new URL('nope', consoleProc!.url))).status).toBe(404);
   });

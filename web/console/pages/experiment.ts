@@ -30,6 +30,7 @@ export function experimentListPage(): Page {
 }
 
 const PASSED = '#1b7f4b';
+const LARGE = { large: true, largeThreshold: 200, symbolSize: 6 };
 const NOT_PASSED = '#b54708';
 
 function parallelOption(trials: TrialRow[], parameters: string[], objective: string) {
@@ -54,12 +55,21 @@ function parallelOption(trials: TrialRow[], parameters: string[], objective: str
 }
 
 function scatterOption(trials: TrialRow[], parameter: string, objective: string, gate: Criterion[]) {
-  const point = (t: TrialRow) => [Number(t.parameters?.[parameter]), t.metrics![objective]!, t.name];
+  const point = (t: TrialRow) => [Number(t.parameters?.[parameter]), t.metrics![objective]!];
   const done = trials.filter((t) => t.metrics?.[objective] !== undefined && t.parameters?.[parameter] !== undefined);
+  // Per series, the trials in the order of its points: large mode keeps only numbers, so the tooltip finds the
+  // trial's name by the point's index.
+  const bySeries = [done.filter((t) => t.passed), done.filter((t) => !t.passed)];
   return {
     animation: false,
     title: { text: `${objective} vs ${parameter}`, textStyle: { fontSize: 13 } },
-    tooltip: { formatter: (p: unknown) => { const v = (p as { value: [number, number, string] }).value; return `${v[2]}: ${parameter}=${v[0]}, ${objective}=${v[1]}`; } },
+    tooltip: {
+      formatter: (p: unknown) => {
+        const { seriesIndex, dataIndex } = p as { seriesIndex: number; dataIndex: number };
+        const t = bySeries[seriesIndex]?.[dataIndex];
+        return t ? `${t.name}: ${parameter}=${text(t.parameters?.[parameter])}, ${objective}=${text(t.metrics?.[objective])}` : '';
+      },
+    },
     grid: { left: 56, right: 110, top: 40, bottom: 36 },
     xAxis: { type: 'value' as const, name: parameter, scale: true },
     // The gate stays in view even when every trial is on one side of it.
@@ -68,12 +78,14 @@ function scatterOption(trials: TrialRow[], parameter: string, objective: string,
       {
         name: 'passed',
         type: 'scatter' as const,
+        // Large mode draws all points as one shape instead of one element each (1,000 trials: most of the page's time).
+        ...LARGE,
         itemStyle: { color: PASSED },
-        data: done.filter((t) => t.passed).map(point),
+        data: bySeries[0]!.map(point),
         // The gate on the objective, drawn where a trial stops passing.
         markLine: { symbol: 'none', lineStyle: { color: '#b42318', type: 'dashed' as const }, label: { formatter: (p: unknown) => (p as { name: string }).name }, data: gate.map((c) => ({ yAxis: c.value, name: `gate: ${c.metric} ${c.op} ${c.value}` })) },
       },
-      { name: 'not passed', type: 'scatter' as const, itemStyle: { color: NOT_PASSED }, data: done.filter((t) => !t.passed).map(point) },
+      { name: 'not passed', type: 'scatter' as const, ...LARGE, itemStyle: { color: NOT_PASSED }, data: bySeries[1]!.map(point) },
     ],
   };
 }
@@ -82,7 +94,8 @@ export function experimentPage(namespace: string, name: string): Page {
   const header = h('div');
   const filter = h('input', { type: 'search', placeholder: 'filter: name, phase, reason, alpha=0.1…', 'data-testid': 'trial-filter' });
   const count = h('span', { class: 'muted' });
-  const tableBox = h('div', { style: 'max-height: 480px; overflow: auto' });
+  // Below the fold: the browser lays out and paints the table (1,000 rows) only when it comes near the viewport.
+  const tableBox = h('div', { style: 'max-height: 480px; overflow: auto; content-visibility: auto; contain-intrinsic-size: auto 480px' });
   const parallel = h('div', { class: 'chart', 'data-testid': 'parallel-chart' });
   const scatters = h('div', { class: 'grid', style: 'grid-template-columns: repeat(auto-fill, minmax(420px, 1fr))' });
   const failed = h('div');
@@ -91,11 +104,13 @@ export function experimentPage(namespace: string, name: string): Page {
   const details = h('div', {}, h('h2', {}, 'Parameters against the objective'), parallel, h('h2', {}, 'The objective per parameter, with the gate'), scatters, h('h2', {}, 'Trials'), tableNote, h('div', { class: 'actions' }, filter, count), tableBox, h('h2', {}, 'Failed trials'), failed, h('h2', {}, 'Conditions'), conditions);
   const root = h('section', {}, h('h1', {}, `Experiment ${namespace}/${name}`), header, details);
   let sort = { column: '#', descending: false };
-  let last: ConsoleState | undefined;
   let scatterKeys = '';
   /** What the last render drew from: a watch event about another object redraws nothing here. */
-  let drawn: { e?: ConsoleObject; table?: unknown; access?: string; filter?: string; sort?: unknown } = {};
-  filter.addEventListener('input', () => last && render(last));
+  let drawn: { e?: ConsoleObject; table?: unknown; access?: string } = {};
+  /** The trials the table shows: a new filter or sort order redraws the table only, not the plots. */
+  let shownTrials: { e: ConsoleObject; trials: TrialRow[] } | undefined;
+  const redrawTable = () => shownTrials && fill(tableBox, trialsTable(shownTrials.e, shownTrials.trials));
+  filter.addEventListener('input', redrawTable);
 
   function trialsTable(e: ConsoleObject, trials: TrialRow[]): HTMLElement {
     const parameters = parameterNames(trials);
@@ -116,7 +131,7 @@ export function experimentPage(namespace: string, name: string): Page {
             onclick: () => {
               if (c === 'message') return;
               sort = { column: c, descending: sort.column === c ? !sort.descending : false };
-              if (last) render(last);
+              redrawTable();
             },
           },
           c.replace(/^(param|metric):/, ''),
@@ -141,12 +156,11 @@ export function experimentPage(namespace: string, name: string): Page {
   }
 
   function render(state: ConsoleState): void {
-    last = state;
     const e = find(state, 'Experiment', namespace, name);
     details.hidden = !e;
     if (!e) return fill(header, absent(state, 'Experiment', namespace, name));
     const key = `${namespace}/${name}`;
-    const inputs = { e, table: state.trialTables[key], access: state.trialTablesAccess, filter: filter.value, sort };
+    const inputs = { e, table: state.trialTables[key], access: state.trialTablesAccess };
     if (Object.entries(inputs).every(([k, v]) => drawn[k as keyof typeof drawn] === v)) return;
     drawn = inputs;
     const s = e.status ?? {};
@@ -175,7 +189,6 @@ export function experimentPage(namespace: string, name: string): Page {
           ? `${trialTable.records.length} finished trial(s) from ${text(s.trialsConfigMap) || 'the trial table'}, with the recent ones from status.`
           : 'The trials in status (the 50 most recent and the best); the full table appears once the run has one.',
     );
-    fill(tableBox, trialsTable(e, trials));
     const parameters = parameterNames(trials);
     const metric = objective.metric ?? '';
     draw(parallel, parallelOption(trials, parameters, metric));
@@ -187,6 +200,10 @@ export function experimentPage(namespace: string, name: string): Page {
       fill(scatters, numeric.map((p) => h('div', { class: 'chart', 'data-testid': `scatter-${p}` })));
     }
     numeric.forEach((p, i) => draw(scatters.children[i] as HTMLElement, scatterOption(trials, p, metric, gate)));
+    // The table after the plots: a chart's first draw measures its box, which forces a layout of the page, and
+    // that layout is cheap while the 1,000 rows are not in it yet.
+    shownTrials = { e, trials };
+    redrawTable();
     const failures = trials.filter((t) => t.phase === 'Failed');
     fill(failed, failures.length ? table(['trial', 'reason', 'message'], failures.map((t) => [t.name, reasonOf(t), text(t.message)]), { 'data-testid': 'failed-trials' }) : h('p', { class: 'muted' }, 'No trial failed.'));
     fill(conditions, conditionsTable(e.status?.conditions));
