@@ -26,7 +26,7 @@ import { installCrds, pollUntil, startOperatorInPlane } from '../src/demo/cluste
 import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import { builtin } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane } from '../src/testenv/index.js';
-import { histogramBetween, scrape, total } from './operator-metrics.js';
+import { heapMiB, histogramBetween, scrape, total } from './operator-metrics.js';
 import { cpuSeconds, memory } from './process.js';
 import { SCALE_KINDS, scaleObjects, type ScaleObject } from './scale-objects.js';
 import { watchSettled } from './settled.js';
@@ -63,6 +63,8 @@ interface Figures {
   startMiB: number;
   peakMiB: number;
   settledMiB: number;
+  /** The V8 heap at the end of the steady phase: used / reserved. */
+  heap: { usedMiB: number; totalMiB: number };
   settleReconcilesPerS: number;
   settleCpuS: number;
   apiserverCpuS: number;
@@ -131,7 +133,8 @@ async function measure(total_: number, binDir: string): Promise<Figures> {
     const m2 = await scrape(address);
     const cpu2 = cpu();
     const settledMiB = memory(operator.pid).rssMiB;
-    log(`  steady ${idleS} s: ${((reconciles(m2) - reconciles(m1)) / idleS).toFixed(0)} reconciles/s, operator CPU ${(cpu2.operator - cpu1.operator).toFixed(1)} s, RSS ${settledMiB.toFixed(0)} MiB`);
+    const heap = heapMiB(m2);
+    log(`  steady ${idleS} s: ${((reconciles(m2) - reconciles(m1)) / idleS).toFixed(0)} reconciles/s, operator CPU ${(cpu2.operator - cpu1.operator).toFixed(1)} s, RSS ${settledMiB.toFixed(0)} MiB (V8 heap ${heap.usedMiB.toFixed(0)} MiB used of ${heap.totalMiB.toFixed(0)})`);
 
     // 4: touch.
     const candidates = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Experiment');
@@ -160,6 +163,7 @@ async function measure(total_: number, binDir: string): Promise<Figures> {
       startMiB,
       peakMiB,
       settledMiB,
+      heap,
       settleReconcilesPerS: (reconciles(m1) - reconciles(m0)) / settleS,
       settleCpuS: cpu1.operator - cpu0.operator,
       apiserverCpuS: cpu1.apiserver - cpu0.apiserver,
@@ -195,6 +199,7 @@ function summary(large: Figures, small: Figures): void {
   row('Summary', `at ${n.toLocaleString('en')}`, `at ${b.toLocaleString('en')}`, 'goal');
   row('operator RSS, settled (VmRSS)', fmt(large.settledMiB, 'MiB'), fmt(small.settledMiB, 'MiB'), '<= 300 MiB at 10,000', large.settledMiB <= 300);
   row('operator RSS, peak (VmHWM)', fmt(large.peakMiB, 'MiB'), fmt(small.peakMiB, 'MiB'), '<= 300 MiB at 10,000', large.peakMiB <= 300);
+  row('  V8 heap used / reserved, steady', `${large.heap.usedMiB.toFixed(0)} / ${large.heap.totalMiB.toFixed(0)} MiB`, `${small.heap.usedMiB.toFixed(0)} / ${small.heap.totalMiB.toFixed(0)} MiB`, '');
   row('operator RSS at start (no objects)', fmt(large.startMiB, 'MiB'), fmt(small.startMiB, 'MiB'), '');
   row('RSS growth per object', fmt(pl.rssKiB, 'KiB', 1), fmt(ps.rssKiB, 'KiB', 1), `ratio ${grows.toFixed(2)} <= 1.25`, grows <= 1.25);
   row('operator CPU per object, settling', fmt(pl.cpuMs, 'ms', 2), fmt(ps.cpuMs, 'ms', 2), `ratio ${cpuGrows.toFixed(2)} <= 1.25`, cpuGrows <= 1.25);
@@ -217,7 +222,9 @@ async function main(): Promise<void> {
   log('Cairn scale benchmark (a real control plane on loopback per size; every figure measured in this run)');
   log(`load average at start: ${load()}`);
   log('Compiling src/ to dist/ (npm run build)');
-  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')]);
+  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')]).catch((err: { stdout?: string }) => {
+    throw new Error(`npm run build failed:\n${err.stdout ?? ''}`);
+  });
   const binDir = await ensureBinaries({ root, logger: { info: (m) => log(`  ${m}`), warn: (m) => log(`  warning: ${m}`), error: (m) => log(`  error: ${m}`) } });
   const results: Figures[][] = [];
   for (let round = 0; round < positive('rounds'); round++) {
