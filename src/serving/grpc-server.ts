@@ -15,7 +15,7 @@ import type { Ticket } from './admission.js';
 import type { TensorValue } from './datatypes.js';
 import { badRequest, HttpError, quote } from './errors.js';
 import { encodeRawTensor } from './raw-tensor.js';
-import type { InferenceCore } from './server.js';
+import type { InferenceCore, Prediction } from './server.js';
 import { v2Metadata } from './signature.js';
 import { EXTENSIONS } from './triton-extensions.js';
 import { parseV2Request, type InferRequest } from './v2.js';
@@ -181,11 +181,13 @@ export function buildGrpcServer(core: InferenceCore, logger: Logger): GrpcServer
     const start = core.now();
     let ticket: Ticket | undefined;
     let rows = -1;
+    let predicted: Prediction | undefined;
     inFlight++;
     const finish = (status: number) => {
       inFlight--;
       ticket?.release();
       core.record('grpc', status, start, rows);
+      if (predicted && status === 200) core.logPrediction(predicted, (core.now() - start) * 1000);
     };
     void (async () => {
       const request = call.request;
@@ -198,6 +200,7 @@ export function buildGrpcServer(core: InferenceCore, logger: Logger): GrpcServer
       served.tap?.observeInputs(parsed.feeds);
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
+      predicted = core.predicted('grpc', parsed, outputs, served);
       return outputsOf(core, parsed, outputs, served.signature);
     })().then(
       (response) => {

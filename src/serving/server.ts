@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Admission, type AdmissionLimits, type Ticket } from './admission.js';
 import { checkDeclaredLength, contentEncoding, declaredLength, readBody } from './body.js';
+import type { TensorMap } from './datatypes.js';
 import { Decoder, OFFLOAD_BYTES } from './decoder.js';
 import { HttpError, quote } from './errors.js';
 import type { PredictionLedger } from './feedback.js';
@@ -93,9 +94,19 @@ export interface InferenceCore {
   admit(bytes: number | undefined): Ticket;
   /** One inference request finished: metrics and statistics. `rows` -1 when unknown. */
   record(protocol: Protocol, status: number, start: number, rows: number): void;
+  /**
+   * A prediction answered: gives it its id (V2 and gRPC; kept for feedback), set on `parsed`, and returns what the
+   * prediction log writes once the answer is out (undefined without a prediction log).
+   */
+  predicted(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): Prediction | undefined;
+  /** Offers an answered prediction to the prediction log. */
+  logPrediction(prediction: Prediction, latencyMs: number): void;
   /** Seconds clock the durations are measured with. */
   now(): number;
 }
+
+/** A prediction the log may write, before its latency is known. */
+export type Prediction = Omit<PredictionRecord, 'latencyMs'>;
 
 export interface DrainResult {
   /** Requests still unanswered when the deadline closed their connections. */
@@ -200,7 +211,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     let ticket: Ticket | undefined;
     let rows = -1;
     let answered: PrimaryOutputs | undefined;
-    let predicted: Omit<PredictionRecord, 'latencyMs'> | undefined;
+    let predicted: Prediction | undefined;
     try {
       const served = checkModel(r);
       // Refused before admission (no retry can pass), then admitted or shed before a byte of the body is read.
@@ -218,9 +229,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       const outputs = await served.infer(parsed);
       served.tap?.observeOutputs(outputs);
       if (options.mirror && protocol !== 'grpc') answered = { protocol, outputs, ...(parsed.outputs ? { requested: parsed.outputs } : {}) };
-      const id = protocol === 'v2' && options.predictions ? options.predictions.remember(parsed.id, outputs, served.signature) : parsed.id;
-      if (id !== undefined) parsed.id = id;
-      if (options.predictionLog) predicted = { ...(id !== undefined ? { id } : {}), protocol, inputs: parsed.feeds, outputs };
+      predicted = notePrediction(protocol, parsed, outputs, served);
       body = protocol === 'v2' ? v2Response(name, version, parsed, outputs, served.signature) : v1Response(outputs, served.signature, parsed.rows, parsed.columnar);
     } catch (err) {
       const httpError = err instanceof HttpError ? err : new HttpError(500, `inference failed: ${(err as Error).message}`);
@@ -234,7 +243,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     else write(res, status, body.body, BINARY_TYPE, draining, undefined, body.headerLength);
     ticket?.release();
     record(protocol, status, start, rows);
-    if (predicted && !failure) options.predictionLog?.offer({ ...predicted, latencyMs: (now() - start) * 1000 });
+    if (predicted && !failure) logPrediction(predicted, (now() - start) * 1000);
     const sample = options.requestLog;
     if (sample && sample.sample > 0 && sample.random() < sample.sample) {
       logger.info(
@@ -257,6 +266,17 @@ export function buildServer(options: ServerOptions): ServingServer {
       const headers = headerLength === undefined ? undefined : { [BINARY_HEADER]: String(headerLength), 'content-type': BINARY_TYPE };
       setImmediate(() => mirror.offer(canonicalPath(protocol), copy, headers, answered));
     }
+  }
+
+  /** V1 answers carry no id (TF Serving's shape has no place for one), so only V2 and gRPC predictions get one. */
+  function notePrediction(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): Prediction | undefined {
+    const id = protocol !== 'v1' && options.predictions ? options.predictions.remember(parsed.id, outputs, served.signature) : parsed.id;
+    if (id !== undefined) parsed.id = id;
+    return options.predictionLog ? { ...(id !== undefined ? { id } : {}), protocol, inputs: parsed.feeds, outputs } : undefined;
+  }
+
+  function logPrediction(prediction: Prediction, latencyMs: number): void {
+    options.predictionLog?.offer({ ...prediction, latencyMs });
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -324,6 +344,8 @@ export function buildServer(options: ServerOptions): ServingServer {
     checkModelReady,
     admit: (bytes) => admission.admit(bytes),
     record,
+    predicted: notePrediction,
+    logPrediction,
     now,
   };
 

@@ -7,15 +7,14 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGrpcServer, type GrpcServer } from '../../../src/serving/grpc-server.js';
 import { ensurePythonEnv } from '../../../src/testenv/python-env.js';
+import { grpcClient, type GrpcCall } from './grpc-client.js';
 import { close, get, sample, startServer, type TestServer } from './harness.js';
 import { expected } from './models.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const PROTO = `${root}src/serving/proto/open_inference_grpc.proto`;
 const LIMIT = 64 * 1024;
 
 let python: string;
@@ -25,22 +24,7 @@ let driverGrpc: GrpcServer;
 let multiGrpc: GrpcServer;
 let driverAddress: string;
 let multiAddress: string;
-type Call = (request: object) => Promise<Record<string, unknown>>;
-let driverClient: Record<string, Call>;
-
-function client(address: string): Record<string, Call> {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
-  const Service = (grpc.loadPackageDefinition(definition).inference as grpc.GrpcObject).GRPCInferenceService as grpc.ServiceClientConstructor;
-  const stub = new Service(address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }) as unknown as Record<
-    string,
-    (request: object, callback: (err: grpc.ServiceError | null, response: Record<string, unknown>) => void) => void
-  >;
-  const calls: Record<string, Call> = {};
-  for (const method of ['ServerLive', 'ServerReady', 'ModelReady', 'ServerMetadata', 'ModelMetadata', 'ModelInfer']) {
-    calls[method] = (request) => new Promise((resolve, reject) => stub[method]!.call(stub, request, (err, response) => (err ? reject(err) : resolve(response))));
-  }
-  return calls;
-}
+let driverClient: Record<string, GrpcCall>;
 
 beforeAll(async () => {
   ({ python } = await ensurePythonEnv({ root, requirements: ['tests/unit/serving/peers-requirements.txt'] }));
@@ -50,7 +34,7 @@ beforeAll(async () => {
   multiGrpc = buildGrpcServer(multi.server.core, multi.log.logger);
   driverAddress = `127.0.0.1:${await driverGrpc.listen(0, '127.0.0.1')}`;
   multiAddress = `127.0.0.1:${await multiGrpc.listen(0, '127.0.0.1')}`;
-  driverClient = client(driverAddress);
+  driverClient = grpcClient(driverAddress);
 }, 600_000);
 
 afterAll(async () => {
@@ -188,7 +172,7 @@ describe('gRPC: typed contents, errors and limits', () => {
   it('readiness follows the HTTP server: ServerReady and ModelReady false while draining', async () => {
     const server = await startServer('driver_elasticnet', { name: 'driver' });
     const endpoint = buildGrpcServer(server.server.core, server.log.logger);
-    const calls = client(`127.0.0.1:${await endpoint.listen(0, '127.0.0.1')}`);
+    const calls = grpcClient(`127.0.0.1:${await endpoint.listen(0, '127.0.0.1')}`);
     expect(await calls.ServerReady!({})).toEqual({ ready: true });
     const drained = server.server.drain(5000, 60_000, (timeoutMs) => endpoint.drain(timeoutMs));
     expect(await calls.ServerReady!({})).toEqual({ ready: false });
