@@ -60,6 +60,12 @@ What the operator does with the Kubernetes API, the same rules cluster-wide (Clu
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+{{- if .Values.console.enabled }}
+# The web console (console.enabled) shows the Events about the six kinds: it lists and watches them (core v1).
+- apiGroups: [""]
+  resources: [events]
+  verbs: [list, watch]
+{{- end }}
 # Children the controllers apply and prune (profile and trial Jobs, the trial table and profile ConfigMaps),
 # selected by app.kubernetes.io/managed-by=cairn; the Jobs' pods are read for their termination messages.
 - apiGroups: [batch]

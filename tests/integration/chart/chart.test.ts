@@ -36,7 +36,7 @@ describe('charts/cairn', () => {
 
   it('helm lint --strict is clean, in both modes', async () => {
     await helmOk(['lint', '--strict', chartDir()]);
-    await helmOk(['lint', '--strict', chartDir(), ...setFlags({ watchNamespaces: ['a', 'b'], 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true, 'grafana.dashboards.enabled': true })]);
+    await helmOk(['lint', '--strict', chartDir(), ...setFlags({ watchNamespaces: ['a', 'b'], 'metrics.serviceMonitor.enabled': true, 'metrics.podMonitor.enabled': true, 'grafana.dashboards.enabled': true, 'console.enabled': true })]);
   });
 
   /** The API server's verdict on what the chart renders (prometheus-operator kinds left out: no CRDs for them here). */
@@ -75,8 +75,33 @@ describe('charts/cairn', () => {
     expect(objects.filter((d) => d.apiVersion === 'monitoring.coreos.com/v1').map((d) => d.kind).sort()).toEqual(['PodMonitor', 'ServiceMonitor']);
   });
 
+  it('console.enabled serves the console on its own port, through the Service, and lets the operator list Events', async () => {
+    type Port = { name: string; containerPort?: number; port?: number; targetPort?: string };
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    const withConsole = await dryRun({ 'console.enabled': true, 'console.port': 9090 });
+    const deployment = withConsole.find((d) => d.kind === 'Deployment') as Doc & { spec: { template: { spec: { containers: Array<{ args: string[]; ports: Port[] }> } } } };
+    const container = deployment.spec.template.spec.containers[0]!;
+    expect(container.args).toContain('--console-bind-address=:9090');
+    expect(container.ports).toContainEqual({ name: 'console', containerPort: 9090, protocol: 'TCP' });
+    const service = withConsole.find((d) => d.kind === 'Service') as Doc & { spec: { ports: Port[] } };
+    expect(service.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([['http', 8080, 'http'], ['console', 9090, 'console']]);
+    const rules = (withConsole.find((d) => d.kind === 'ClusterRole') as Doc & { rules: Rule[] }).rules;
+    expect(rules).toContainEqual({ apiGroups: [''], resources: ['events'], verbs: ['list', 'watch'] });
+    // Off by default: no flag, no port, no Events read.
+    const without = await dryRun({});
+    const plain = (without.find((d) => d.kind === 'Deployment') as typeof deployment).spec.template.spec.containers[0]!;
+    expect(plain.args.some((a) => a.startsWith('--console-bind-address'))).toBe(false);
+    expect(plain.ports.map((p) => p.name)).toEqual(['http']);
+    expect((without.find((d) => d.kind === 'ClusterRole') as Doc & { rules: Rule[] }).rules.some((r) => r.apiGroups.includes('') && r.resources.includes('events'))).toBe(false);
+    // The console alone still gets its Service.
+    const consoleOnly = await dryRun({ 'console.enabled': true, 'metrics.service.enabled': false });
+    expect((consoleOnly.find((d) => d.kind === 'Service') as Doc & { spec: { ports: Port[] } }).spec.ports.map((p) => p.name)).toEqual(['console']);
+  });
+
   it.each([
     ['an unknown value', { 'operator.replica': 1 }, "additional properties 'replica' not allowed"],
+    ['a console port out of range', { 'console.port': 70000 }, "at '/console/port'"],
+    ['the console on the operator port', { 'console.enabled': true, 'console.port': 8080 }, 'console.port must differ from operator.port'],
     ['a namespace that is not a DNS label', { watchNamespaces: ['Not_A_Namespace'] }, "'Not_A_Namespace' does not match pattern"],
     ['an unknown controller', { 'operator.controllers': ['training'] }, "at '/operator/controllers/0'"],
     ['2 replicas without leader election', { 'operator.leaderElection.enabled': false }, 'operator.replicas > 1 needs operator.leaderElection.enabled'],

@@ -56,14 +56,14 @@ export function setFlags(values: Record<string, string | number | boolean | stri
 
 /**
  * The operator's ServiceAccount `cairn-operator` and the chart's cluster-wide RBAC for it in `namespace`, rendered from
- * the chart (cluster-scoped names carry the namespace, so tests in parallel do not share them). Returns the names
+ * the chart with `values` (cluster-scoped names carry the namespace, so tests in parallel do not share them). Returns the names
  * of the cluster-scoped objects, to delete after the test.
  */
-export async function renderOperatorRbac(namespace: string): Promise<{ yaml: string; clusterName: string }> {
+export async function renderOperatorRbac(namespace: string, values: Record<string, string | number | boolean> = {}): Promise<{ yaml: string; clusterName: string }> {
   const fullname = `cairn-${namespace}`;
   const yaml = await helmOk([
     'template', 'cairn', chartDir(), '--namespace', namespace,
-    ...setFlags({ fullnameOverride: fullname, 'serviceAccount.name': 'cairn-operator' }),
+    ...setFlags({ fullnameOverride: fullname, 'serviceAccount.name': 'cairn-operator', ...values }),
     '--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml', '--show-only', 'templates/leader-election-rbac.yaml',
   ]);
   return { yaml, clusterName: `${fullname}-operator` };
