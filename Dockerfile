@@ -17,8 +17,12 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console's page script (ECharts bundled by esbuild) for `cairn operator --console-bind-address`.
+COPY web ./web
+COPY scripts/console/build.ts ./scripts/console/build.ts
 RUN npm run build \
- && mkdir -p dist/serving/proto && cp src/serving/proto/*.proto dist/serving/proto/
+ && mkdir -p dist/serving/proto && cp src/serving/proto/*.proto dist/serving/proto/ \
+ && npm run build:console
 
 # --- production dependencies only ----------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps
