@@ -50,6 +50,8 @@ export interface InformerHealth {
  */
 export class Informer<T extends KubeObject> implements Cache<T> {
   private readonly store = new Map<string, Frozen<T>>();
+  /** The same objects by namespace, so `list(namespace)` costs the namespace's objects, not the whole cache's. */
+  private readonly byNamespace = new Map<string, Map<string, Frozen<T>>>();
   private readonly handlers = new Set<InformerHandler<T>>();
   private readonly reflectors: Reflector[];
   private readonly syncedScopes = new Set<number>();
@@ -85,8 +87,8 @@ export class Informer<T extends KubeObject> implements Cache<T> {
   }
 
   list(namespace?: string): Frozen<T>[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    if (namespace === undefined) return [...this.store.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
   /** Adds a change handler; returns a function that removes it. */
@@ -134,6 +136,24 @@ export class Informer<T extends KubeObject> implements Cache<T> {
     for (const resolve of this.syncWaiters.splice(0)) resolve();
   }
 
+  private put(key: string, obj: Frozen<T>): void {
+    this.store.set(key, obj);
+    const namespace = obj.metadata?.namespace;
+    if (namespace === undefined) return;
+    let inNamespace = this.byNamespace.get(namespace);
+    if (!inNamespace) this.byNamespace.set(namespace, (inNamespace = new Map()));
+    inNamespace.set(key, obj);
+  }
+
+  private drop(key: string): void {
+    const namespace = this.store.get(key)?.metadata?.namespace;
+    this.store.delete(key);
+    if (namespace === undefined) return;
+    const inNamespace = this.byNamespace.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.byNamespace.delete(namespace);
+  }
+
   private emit(event: InformerEvent<T>): void {
     for (const handler of this.handlers) {
       try {
@@ -150,7 +170,7 @@ export class Informer<T extends KubeObject> implements Cache<T> {
       for (const [key, old] of this.store) {
         const inScope = namespace === undefined || old.metadata?.namespace === namespace;
         if (inScope && !fresh.has(key)) {
-          this.store.delete(key);
+          this.drop(key);
           this.emit({ type: 'delete', object: old });
         }
       }
@@ -160,14 +180,14 @@ export class Informer<T extends KubeObject> implements Cache<T> {
       const key = objectKey(obj);
       const next = obj as unknown as Frozen<T>;
       const old = this.store.get(key);
-      this.store.set(key, next);
+      this.put(key, next);
       if (!old) this.emit({ type: 'add', object: next });
       else if (old.metadata?.resourceVersion !== next.metadata?.resourceVersion) this.emit({ type: 'update', object: next, old });
     },
     remove: (obj) => {
       const key = objectKey(obj);
       const old = this.store.get(key);
-      this.store.delete(key);
+      this.drop(key);
       this.emit({ type: 'delete', object: old ?? (obj as unknown as Frozen<T>) });
     },
   };

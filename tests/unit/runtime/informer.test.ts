@@ -34,6 +34,28 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it.each([
+    { namespace: 'a', want: ['one', 'three'] },
+    { namespace: 'b', want: [] },
+    { namespace: 'c', want: ['two'] },
+    { namespace: 'none', want: [] },
+    { namespace: undefined, want: ['one', 'three', 'two'] },
+  ])('lists namespace $namespace from its index, after adds, updates and deletes', async ({ namespace, want }) => {
+    const { kube, informer } = setup();
+    kube.seed(widgets, widget('a', 'one'));
+    kube.seed(widgets, widget('b', 'gone'));
+    informer.start();
+    await informer.waitForSync();
+    await kube.create(widgets, widget('c', 'two'));
+    await kube.create(widgets, widget('a', 'three'));
+    await kube.apply(widgets, widget('a', 'one', { size: 2 }), { fieldManager: 't' });
+    await kube.delete(widgets, 'gone', 'b');
+    await settle();
+    expect(informer.list(namespace).map((o) => o.metadata?.name).sort()).toEqual(want);
+    if (namespace === 'a') expect(informer.list('a').find((o) => o.metadata?.name === 'one')?.spec).toEqual({ size: 2 });
+    await informer.stop();
+  });
+
   it('caches objects without managedFields, from the list and from the watch', async () => {
     const { kube, informer } = setup();
     const managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }];
