@@ -12,7 +12,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { isFloat, type TensorMap, type TensorValue } from './datatypes.js';
 import { badRequest, HttpError, quote, show } from './errors.js';
-import { PredictionStore, type PredictedValues, type PredictionStoreLimits } from './prediction-store.js';
+import { PredictionStore, type PredictedValues, type PredictionStoreLimits, type RowValues } from './prediction-store.js';
 import type { ModelSignature } from './signature.js';
 
 export type Task = 'regression' | 'classification';
@@ -33,23 +33,14 @@ export function scoredOutput(signature: ModelSignature): ScoredOutput | undefine
   return { name: first.name, datatype: first.datatype, task: isFloat(first.type) ? 'regression' : 'classification' };
 }
 
-/** One value per row of an output tensor ([n] or [n, 1]), copied; undefined for any other shape. */
-export function predictedValues(value: TensorValue | undefined, task: Task): PredictedValues | undefined {
+/**
+ * The values of an output tensor with one value per row ([n] or [n, 1]), as they are (the store copies them);
+ * undefined for any other shape.
+ */
+export function predictedValues(value: TensorValue | undefined): RowValues | undefined {
   if (!value) return undefined;
   const { dims, data } = value;
-  if (!(dims.length === 1 || (dims.length === 2 && dims[1] === 1))) return undefined;
-  if (task === 'regression') {
-    // A plain array: kept for up to an hour, and cheaper for the garbage collector than a small typed array.
-    const out: number[] = new Array<number>(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
-    return out;
-  }
-  const out: Array<number | string> = new Array<number | string>(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    out[i] = typeof v === 'string' ? v : Number(v);
-  }
-  return out;
+  return dims.length === 1 || (dims.length === 2 && dims[1] === 1) ? data : undefined;
 }
 
 /** One label of the body: the prediction's id and one value per row of it. */
@@ -154,7 +145,7 @@ export function scoreFeedback(store: PredictionStore, labels: readonly FeedbackL
       if (answer.unmatched.length < MAX_UNMATCHED_SHOWN) answer.unmatched.push(label.id);
       continue;
     }
-    const { prediction } = found;
+    const { prediction, markLabelled } = found;
     if (prediction.labelled) {
       answer.duplicate++;
       continue;
@@ -169,7 +160,7 @@ export function scoreFeedback(store: PredictionStore, labels: readonly FeedbackL
         throw badRequest(`${at}: expected a number (output "${output.name}" is ${output.datatype}: a regression), got ${show(label.values[bad])}`);
       }
     }
-    matched.push({ label, values: prediction.values, mark: () => (prediction.labelled = true) });
+    matched.push({ label, values: prediction.values, mark: markLabelled });
   }
   const sums = noSums();
   for (const m of matched) {
@@ -272,7 +263,7 @@ export function createLedger(registry: Registry, options: LedgerOptions): Predic
     remember(id, tensors, signature) {
       const output = store.enabled ? outputOf(signature) : undefined;
       if (!output) return id;
-      const values = predictedValues(tensors[output.name], output.task);
+      const values = predictedValues(tensors[output.name]);
       if (!values) return id;
       if (id === undefined) return store.putNew(values);
       store.put(id, values);

@@ -1,18 +1,24 @@
 /**
  * The recent predictions of a serving process, by prediction id, until their ground truth arrives at the
  * feedback endpoint (feedback.ts; docs/contracts.md §2, "Feedback"). Bounded two ways: by the rows it holds
- * (oldest first out) and by age. Insertions come in time order, so both bounds evict from the front of a queue
- * kept beside the Map: O(1) per prediction, no timers. (Not by iterating the Map: V8 walks the deleted entries
- * at its front on every new iterator, until it rehashes, which made a full store cost ~30 µs a prediction.)
+ * (oldest first out) and by age. Insertions come in time order, so both bounds evict from the front: O(1) per
+ * prediction, no timers.
  *
- * Ids the process generates are `<prefix>-<sequence>` (base 36), the prefix random per process: a generated id
- * the store no longer holds is told apart as expired (its sequence is at or below the last one evicted) from an
- * id it never gave (unknown). A client's own id cannot be told apart that way: once evicted it is unknown.
+ * Two queues share the bounds, evicted oldest first across both by insertion order. The ids the process makes
+ * up, `<prefix>-<sequence>` (base 36, the prefix random per process), are the hot path: their predictions sit in
+ * typed arrays indexed by the sequence (prediction-ring.ts), so a lookup needs no map and a generated id the store
+ * no longer holds is told apart as expired (below the oldest sequence held) from one it never gave (unknown).
+ * A client's own id goes into a Map beside a queue of entries (not by iterating the Map: V8 walks the deleted
+ * entries at its front on every new iterator, until it rehashes); once evicted it is unknown.
  */
 import { randomBytes } from 'node:crypto';
+import { PredictionRing } from './prediction-ring.js';
 
 /** One prediction's scored values, one per row: numbers (regression, numeric classes) or strings (classes). */
 export type PredictedValues = Float64Array | Array<number | string>;
+
+/** What a store takes: one value per row, copied (a tensor's data as it is, or an array). */
+export type RowValues = ArrayLike<number | bigint | string>;
 
 export interface StoredPrediction {
   values: PredictedValues;
@@ -22,10 +28,11 @@ export interface StoredPrediction {
   labelled: boolean;
 }
 
-interface Entry extends StoredPrediction {
+/** A prediction under a client's own id. */
+interface ClientEntry extends StoredPrediction {
   id: string;
-  /** The sequence of an id this store generated. */
-  sequence?: number;
+  /** Insertion order across both queues. */
+  order: number;
 }
 
 export interface PredictionStoreLimits {
@@ -41,18 +48,35 @@ export const DEFAULT_FEEDBACK_MAX_AGE_MS = 60 * 60 * 1000;
 /** Longest id kept (a client's own); a longer one is not stored, so a label for it is unknown. */
 export const MAX_ID_LENGTH = 256;
 
-export type Lookup = { kind: 'found'; prediction: StoredPrediction } | { kind: 'unknown' } | { kind: 'expired' };
+export type Lookup = { kind: 'found'; prediction: StoredPrediction; markLabelled(): void } | { kind: 'unknown' } | { kind: 'expired' };
+
+/** A copy of one value per row: numbers as a Float64Array, with a string among them as an array. */
+function copyRows(values: RowValues): PredictedValues {
+  const n = values.length;
+  if (typeof values[0] !== 'string') {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = Number(values[i]);
+    return out;
+  }
+  const out = new Array<number | string>(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    out[i] = typeof v === 'string' ? v : Number(v);
+  }
+  return out;
+}
 
 export class PredictionStore {
-  private readonly entries = new Map<string, Entry>();
-  /** Insertion order; an entry replaced since is skipped. Read from `head`, compacted now and then. */
-  private order: Entry[] = [];
+  private readonly generated: PredictionRing;
+  private readonly clients = new Map<string, ClientEntry>();
+  /** Client entries in insertion order; an entry replaced since is skipped. Read from `head`, compacted now and then. */
+  private queue: ClientEntry[] = [];
   private head = 0;
-  private rowsHeld = 0;
-  private sequence = 0;
-  /** The highest sequence of a generated id evicted so far (-1: none). */
-  private evictedThrough = -1;
+  private clientRows = 0;
+  private inserted = 0;
   readonly prefix: string;
+  /** `<prefix>-`, the start of every generated id. */
+  private readonly idStart: string;
 
   constructor(
     readonly limits: PredictionStoreLimits,
@@ -61,6 +85,8 @@ export class PredictionStore {
     prefix: string = randomBytes(4).toString('hex'),
   ) {
     this.prefix = prefix;
+    this.idStart = `${prefix}-`;
+    this.generated = new PredictionRing(Math.max(1, limits.maxRows));
   }
 
   get enabled(): boolean {
@@ -69,94 +95,100 @@ export class PredictionStore {
 
   /** Rows held now. */
   get rows(): number {
-    return this.rowsHeld;
+    return this.generated.rows + this.clientRows;
   }
 
   /** Predictions held now. */
   get size(): number {
-    return this.entries.size;
-  }
-
-  /** A new id of this process. */
-  nextId(): string {
-    return `${this.prefix}-${(this.sequence++).toString(36)}`;
+    return this.generated.size + this.clients.size;
   }
 
   /** Keeps a prediction under a new id of this process, and returns the id (undefined when it is not kept, as put says). */
-  putNew(values: PredictedValues): string | undefined {
+  putNew(values: RowValues): string | undefined {
     if (!this.keeps(values)) return undefined;
-    const sequence = this.sequence++;
-    const id = `${this.prefix}-${sequence.toString(36)}`;
-    this.insert({ id, sequence, values, at: this.now(), labelled: false });
-    return id;
+    const at = this.now();
+    this.evict(at, values.length);
+    return this.idStart + this.generated.push(values, at, this.inserted++).toString(36);
   }
 
   /**
-   * Keeps a prediction under `id` (a client's id given again replaces its earlier prediction). A prediction with
+   * Keeps a prediction under a client's `id` (given again, it replaces its earlier prediction). A prediction with
    * more rows than the whole store, or no rows, or an id longer than MAX_ID_LENGTH is not kept.
    */
-  put(id: string, values: PredictedValues): void {
+  put(id: string, values: RowValues): void {
     if (!this.keeps(values) || id.length > MAX_ID_LENGTH) return;
-    const sequence = this.sequenceOf(id);
-    this.insert({ id, ...(sequence !== undefined ? { sequence } : {}), values, at: this.now(), labelled: false });
-  }
-
-  private keeps(values: PredictedValues): boolean {
-    return this.enabled && values.length > 0 && values.length <= this.limits.maxRows;
-  }
-
-  private insert(entry: Entry): void {
-    const { id, values, at } = entry;
-    const earlier = this.entries.get(id);
+    const earlier = this.clients.get(id);
     if (earlier) {
-      this.entries.delete(id);
-      this.rowsHeld -= earlier.values.length;
+      this.clients.delete(id);
+      this.clientRows -= earlier.values.length;
     }
-    this.entries.set(id, entry);
-    this.order.push(entry);
-    this.rowsHeld += values.length;
-    this.evict(at);
+    const at = this.now();
+    this.evict(at, values.length);
+    const entry: ClientEntry = { id, values: copyRows(values), at, labelled: false, order: this.inserted++ };
+    this.clients.set(id, entry);
+    this.queue.push(entry);
+    this.clientRows += values.length;
+  }
+
+  private keeps(values: RowValues): boolean {
+    return this.enabled && values.length > 0 && values.length <= this.limits.maxRows;
   }
 
   /** The prediction of `id`, or why there is none. */
   get(id: string): Lookup {
-    this.evict(this.now());
-    const prediction = this.entries.get(id);
-    if (prediction) return { kind: 'found', prediction };
+    this.evict(this.now(), 0);
+    const entry = this.clients.get(id);
+    if (entry) return { kind: 'found', prediction: entry, markLabelled: () => (entry.labelled = true) };
     const sequence = this.sequenceOf(id);
-    return sequence !== undefined && sequence <= this.evictedThrough ? { kind: 'expired' } : { kind: 'unknown' };
+    if (sequence === undefined) return { kind: 'unknown' };
+    const found = this.generated.find(sequence);
+    if (typeof found === 'string') return { kind: found };
+    return { kind: 'found', prediction: found, markLabelled: () => this.generated.markLabelled(sequence) };
   }
 
-  /** Evicts from the front: predictions older than maxAgeMs, then the oldest until the rows fit. */
-  private evict(now: number): void {
+  /** Evicts the oldest predictions of both queues: older than maxAgeMs, then until `adding` more rows fit. */
+  private evict(now: number, adding: number): void {
     const oldest = now - this.limits.maxAgeMs;
-    while (this.head < this.order.length) {
-      const entry = this.order[this.head]!;
-      if (this.entries.get(entry.id) === entry) {
-        if (entry.at >= oldest && this.rowsHeld <= this.limits.maxRows) break;
-        this.entries.delete(entry.id);
-        this.rowsHeld -= entry.values.length;
-        if (entry.sequence !== undefined && entry.sequence > this.evictedThrough) this.evictedThrough = entry.sequence;
+    const room = this.limits.maxRows - adding;
+    for (;;) {
+      const client = this.clientHead();
+      const ringFirst = this.generated.headOrder < (client?.order ?? Infinity);
+      if (!ringFirst && !client) return;
+      const at = ringFirst ? this.generated.headAt : client!.at;
+      if (at >= oldest && this.rows <= room) return;
+      if (ringFirst) this.generated.evictHead();
+      else {
+        // clientHead skips it from now on
+        this.clients.delete(client!.id);
+        this.clientRows -= client!.values.length;
       }
-      this.order[this.head] = undefined!; // let it be collected before the next compaction
+    }
+  }
+
+  /** The oldest client entry still held (replaced ones skipped and let go), compacting the queue now and then. */
+  private clientHead(): ClientEntry | undefined {
+    while (this.head < this.queue.length) {
+      const entry = this.queue[this.head]!;
+      if (this.clients.get(entry.id) === entry) break;
+      this.queue[this.head] = undefined!; // let it be collected before the next compaction
       this.head++;
     }
     // Compacted when half of it is read, or mostly replaced entries (a client that reuses its ids).
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
       this.head = 0;
-    } else if (this.order.length - this.head > 2 * this.entries.size + 1024) {
-      this.order = this.order.slice(this.head).filter((e) => this.entries.get(e.id) === e);
+    } else if (this.queue.length - this.head > 2 * this.clients.size + 1024) {
+      this.queue = this.queue.slice(this.head).filter((e) => this.clients.get(e.id) === e);
       this.head = 0;
     }
+    return this.queue[this.head];
   }
 
   /** The sequence of an id this process generated, else undefined. */
   private sequenceOf(id: string): number | undefined {
-    if (id.length <= this.prefix.length + 1 || !id.startsWith(this.prefix) || id[this.prefix.length] !== '-') return undefined;
-    const digits = id.slice(this.prefix.length + 1);
+    if (id.length <= this.idStart.length || !id.startsWith(this.idStart)) return undefined;
+    const digits = id.slice(this.idStart.length);
     if (!/^[0-9a-z]{1,11}$/.test(digits)) return undefined;
-    const sequence = Number.parseInt(digits, 36);
-    return sequence < this.sequence ? sequence : undefined;
+    return Number.parseInt(digits, 36);
   }
 }

@@ -78,11 +78,9 @@ describe('scoreFeedback', () => {
   function filled() {
     const clock = { t: 0 };
     const store = new PredictionStore({ maxRows: 4, maxAgeMs: 1000 }, () => clock.t, 'p');
-    const ids = [store.nextId(), store.nextId(), store.nextId()];
-    store.put(ids[0]!, Float64Array.from([5]));
-    store.put(ids[1]!, Float64Array.from([1, 2]));
+    const ids = [store.putNew(Float64Array.from([5]))!, store.putNew(Float64Array.from([1, 2]))!];
     store.put('mine', Float64Array.from([3]));
-    store.put(ids[2]!, Float64Array.from([0])); // crowds out ids[0] (5 rows > 4)
+    ids.push(store.putNew(Float64Array.from([0]))!); // crowds out ids[0] (5 rows > 4)
     return { store, ids, clock };
   }
 

@@ -15,18 +15,17 @@ const rows = (...v: number[]) => Float64Array.from(v);
 describe('PredictionStore', () => {
   it('gives distinct ids of its prefix, in sequence', () => {
     const { s } = store(10);
-    expect([s.nextId(), s.nextId(), s.nextId()]).toEqual(['abcd-0', 'abcd-1', 'abcd-2']);
-    for (let i = 0; i < 40; i++) s.nextId();
-    expect(s.nextId()).toBe(`abcd-${(43).toString(36)}`);
+    expect([s.putNew(rows(1)), s.putNew(rows(2)), s.putNew(rows(3))]).toEqual(['abcd-0', 'abcd-1', 'abcd-2']);
+    for (let i = 0; i < 40; i++) s.putNew(rows(i));
+    expect(s.putNew(rows(0))).toBe(`abcd-${(43).toString(36)}`);
   });
 
   it('keeps at most maxRows rows, evicting the oldest predictions first', () => {
     const { s } = store(5);
-    const [a, b, c] = [s.nextId(), s.nextId(), s.nextId()];
-    s.put(a, rows(1, 2));
-    s.put(b, rows(3, 4));
+    const a = s.putNew(rows(1, 2))!;
+    const b = s.putNew(rows(3, 4))!;
     expect(s.rows).toBe(4);
-    s.put(c, rows(5, 6));
+    const c = s.putNew(rows(5, 6))!;
     expect(s.rows).toBe(4);
     expect(s.size).toBe(2);
     expect(s.get(a)).toEqual({ kind: 'expired' });
@@ -36,8 +35,7 @@ describe('PredictionStore', () => {
 
   it('drops predictions older than maxAgeMs, at the next put or lookup', () => {
     const { s, clock } = store(100, 1000);
-    const a = s.nextId();
-    s.put(a, rows(1));
+    const a = s.putNew(rows(1))!;
     clock.t = 600;
     s.put('client-1', rows(2));
     clock.t = 1000;
@@ -73,9 +71,8 @@ describe('PredictionStore', () => {
 
   it('ids it never gave are unknown: another prefix, a sequence not reached, not base 36', () => {
     const { s } = store(1);
-    const a = s.nextId();
-    s.put(a, rows(1));
-    s.put(s.nextId(), rows(2)); // evicts a
+    const a = s.putNew(rows(1))!;
+    s.putNew(rows(2)); // evicts a
     expect(s.get(a).kind).toBe('expired');
     for (const id of ['ffff-0', 'abcd-zz', 'abcd-', 'abcd_0', 'abcd-A', 'nope']) expect(s.get(id).kind).toBe('unknown');
   });
@@ -110,5 +107,34 @@ describe('PredictionStore under churn', () => {
     expect(s.putNew(Float64Array.from([1, 2, 3]))).toBeUndefined();
     expect(s.putNew(Float64Array.from([]))).toBeUndefined();
     expect(s.putNew(Float64Array.from([1]))).toBe('beef-0');
+  });
+});
+
+describe('PredictionStore, generated ids in typed arrays', () => {
+  it('finds every prediction held while its arrays grow and wrap around', () => {
+    const clock = { t: 0 };
+    const s = new PredictionStore({ maxRows: 3000, maxAgeMs: 1e9 }, () => clock.t, 'f00d');
+    const kept: Array<[string, number[]]> = [];
+    for (let i = 0; i < 10_000; i++) {
+      clock.t = i;
+      const values = Array.from({ length: 1 + (i % 3) }, (_, r) => i * 10 + r);
+      kept.push([s.putNew(values)!, values]);
+    }
+    expect(s.rows).toBeLessThanOrEqual(3000);
+    expect(s.rows).toBeGreaterThan(3000 - 3);
+    const held = kept.slice(-s.size);
+    for (const [id, values] of held) expect(s.get(id)).toMatchObject({ kind: 'found', prediction: { values: Float64Array.from(values) } });
+    expect(s.get(kept[kept.length - s.size - 1]![0]).kind).toBe('expired');
+  });
+
+  it('keeps string classes as strings, bigints as numbers, and marks a label once', () => {
+    const { s } = store(10);
+    const text = s.putNew(['cat', 'dog'])!;
+    const ints = s.putNew(BigInt64Array.from([3n, 4n]))!;
+    const found = s.get(text);
+    expect(found).toMatchObject({ kind: 'found', prediction: { values: ['cat', 'dog'], labelled: false } });
+    if (found.kind === 'found') found.markLabelled();
+    expect(s.get(text)).toMatchObject({ prediction: { labelled: true } });
+    expect(s.get(ints)).toMatchObject({ kind: 'found', prediction: { values: Float64Array.from([3, 4]), labelled: false } });
   });
 });
