@@ -89,6 +89,9 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
       const s = live.status ?? {};
       if ((s.observedGeneration ?? 0) < (live.metadata?.generation ?? 1)) return false;
       if (count !== undefined && want !== count) return false;
+      // A version asked to run no pods (the stable one when a canary has 100% under the replicas router) is there
+      // once it has none; "available" would otherwise wait for a pod it must not have, and the rollout never ends.
+      if (count === 0) return (s.replicas ?? 0) === 0;
       return (s.updatedReplicas ?? 0) >= want && (s.availableReplicas ?? 0) >= Math.max(want, 1) && (s.replicas ?? 0) === want;
     }
 
