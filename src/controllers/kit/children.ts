@@ -5,6 +5,7 @@
  * the Git sync uses), so a reconcile with nothing to change makes no request. Failures are collected per child,
  * never thrown, so one bad child cannot stop the others; the caller turns them into a condition.
  */
+import { createHash } from 'node:crypto';
 import { annotations, digestOf, isSubset } from '../../gitops/desired.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Cache } from '../../runtime/informer.js';
@@ -126,12 +127,33 @@ export async function applyChildren(io: ChildrenIO, owner: Owner, desired: reado
   return outcome;
 }
 
-/** A copy of `child` carrying the digest of itself (without that annotation). */
+/**
+ * The digests of rendered children, by a hash of their JSON text. A renderer gives the same object on every
+ * reconcile (an Experiment re-renders each running trial's Job), and digestOf's sorted-key JSON, built in
+ * JavaScript, cost several times the native JSON.stringify and hash. Cleared when full: at most this many entries
+ * of 44 characters each.
+ */
+const digestMemo = new Map<string, string>();
+const DIGEST_MEMO_ENTRIES = 4096;
+
+function memoizedDigest(child: KubeObject): string {
+  const key = createHash('sha256').update(JSON.stringify(child)).digest('base64');
+  let digest = digestMemo.get(key);
+  if (digest === undefined) {
+    if (digestMemo.size >= DIGEST_MEMO_ENTRIES) digestMemo.clear();
+    digest = digestOf(child);
+    digestMemo.set(key, digest);
+  }
+  return digest;
+}
+
+/**
+ * `child` carrying the digest of itself (without that annotation). A shallow copy: only the annotations are new,
+ * the rest is shared with `child`, which neither the kit nor the API client changes.
+ */
 export function stamped(child: KubeObject): KubeObject {
-  const copy = structuredClone(child);
-  const digest = digestOf(copy);
-  copy.metadata = { ...copy.metadata, annotations: { ...(copy.metadata?.annotations ?? {}), [annotations.digest]: digest } };
-  return copy;
+  const digest = memoizedDigest(child);
+  return { ...child, metadata: { ...child.metadata, annotations: { ...(child.metadata?.annotations ?? {}), [annotations.digest]: digest } } };
 }
 
 /**
