@@ -272,11 +272,11 @@ export function buildServer(options: ServerOptions): ServingServer {
   function notePrediction(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): Prediction | undefined {
     const id = protocol !== 'v1' && options.predictions ? options.predictions.remember(parsed.id, outputs, served.signature) : parsed.id;
     if (id !== undefined) parsed.id = id;
-    return options.predictionLog ? { ...(id !== undefined ? { id } : {}), protocol, inputs: parsed.feeds, outputs } : undefined;
+    return options.predictionLog ? { id, protocol, inputs: parsed.feeds, outputs } : undefined; // no spread: a slow path in V8, on every request
   }
 
   function logPrediction(prediction: Prediction, latencyMs: number): void {
-    options.predictionLog?.offer({ ...prediction, latencyMs });
+    options.predictionLog?.offer(prediction, latencyMs);
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

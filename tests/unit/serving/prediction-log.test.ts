@@ -45,7 +45,7 @@ describe('PredictionLog', () => {
   it('logs the share sampled: the draws below it', async () => {
     const sink = memorySink();
     const { logger } = log({ sink, sample: 0.25, random: sequence([0.1, 0.3, 0.24, 0.9, 0.25]) });
-    for (const id of ['a', 'b', 'c', 'd', 'e']) logger.offer(record(id));
+    for (const id of ['a', 'b', 'c', 'd', 'e']) logger.offer(record(id), 1.23456);
     await logger.flushed();
     expect(sink.lines().map((l) => l.id)).toEqual(['a', 'c']);
   });
@@ -53,10 +53,10 @@ describe('PredictionLog', () => {
   it('writes nothing at sample 0, and draws nothing at 1', async () => {
     const sink = memorySink();
     const off = log({ sink, sample: 0, random: () => 0 });
-    off.logger.offer(record('a'));
+    off.logger.offer(record('a'), 1.23456);
     await off.logger.flushed();
     const all = log({ sink, sample: 1, random: () => 1 }); // a draw of 1 would refuse any share below 1
-    all.logger.offer(record('b'));
+    all.logger.offer(record('b'), 1.23456);
     await all.logger.flushed();
     expect(sink.lines().map((l) => l.id)).toEqual(['b']);
   });
@@ -64,11 +64,11 @@ describe('PredictionLog', () => {
   it('holds to the rate: a second of lines at once, then as the bucket refills; the rest dropped and counted', async () => {
     const sink = memorySink();
     const { logger, registry, clock } = log({ sink, ratePerSecond: 3 });
-    for (let i = 0; i < 5; i++) logger.offer(record(`a${i}`));
+    for (let i = 0; i < 5; i++) logger.offer(record(`a${i}`), 1.23456);
     clock.t = 500; // half a second: 1.5 tokens
-    for (let i = 0; i < 3; i++) logger.offer(record(`b${i}`));
+    for (let i = 0; i < 3; i++) logger.offer(record(`b${i}`), 1.23456);
     clock.t = 10_000; // long idle: the bucket holds one second's worth, not ten
-    for (let i = 0; i < 5; i++) logger.offer(record(`c${i}`));
+    for (let i = 0; i < 5; i++) logger.offer(record(`c${i}`), 1.23456);
     await logger.flushed();
     expect(sink.lines().map((l) => l.id)).toEqual(['a0', 'a1', 'a2', 'b0', 'c0', 'c1', 'c2']);
     const metrics = await registry.metrics();
@@ -87,10 +87,10 @@ describe('PredictionLog', () => {
       onDrain: (listener) => (drain = listener),
     };
     const { logger, registry } = log({ sink, maxQueue: 2 });
-    logger.offer(record('a'));
+    logger.offer(record('a'), 1.23456);
     await new Promise((r) => setImmediate(r));
     expect(written).toHaveLength(1);
-    for (const id of ['b', 'c', 'd']) logger.offer(record(id));
+    for (const id of ['b', 'c', 'd']) logger.offer(record(id), 1.23456);
     await new Promise((r) => setImmediate(r));
     expect(written).toHaveLength(1); // blocked until drained
     expect(sample(await registry.metrics(), 'cairn_prediction_log_dropped_total', { model: 'm', version: '2', reason: 'queue' })).toBe(1);
