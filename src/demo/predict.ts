@@ -43,3 +43,48 @@ export async function predictThroughRoute(baseUrl: string, model: string, csvFil
   }
   return { sent: rows.length, ok, example };
 }
+
+export interface Traffic {
+  /** Stops sending; resolves with what was sent and answered. */
+  stop(): Promise<Predictions>;
+}
+
+/**
+ * Live traffic: the rows of `csvFile` one request at a time, round and round, through the route Service until
+ * stopped, so a canary has requests to be analysed on and the DriftMonitor samples to judge. A failed request
+ * is counted, not thrown (a pod may be replaced meanwhile).
+ */
+export function startTraffic(baseUrl: string, model: string, csvFile: string, options: { everyMs?: number; features?: string[] } = {}): Traffic {
+  const features = options.features ?? ['conv_rate', 'acc_rate', 'avg_daily_trips'];
+  // About 40 requests a second: enough samples for the checks, little CPU taken from the trainers beside it.
+  const everyMs = options.everyMs ?? 25;
+  const rows = featureRows(readFileSync(csvFile, 'utf8'), features, Number.MAX_SAFE_INTEGER);
+  let stopped = false;
+  const result: Predictions = { sent: 0, ok: 0, example: '' };
+  const loop = (async () => {
+    let input: { name: string; datatype: string } | undefined;
+    for (let i = 0; !stopped; i = (i + 1) % rows.length) {
+      try {
+        input ??= ((await (await fetch(`${baseUrl}/v2/models/${model}`, { signal: AbortSignal.timeout(10_000) })).json()) as { inputs?: Array<{ name: string; datatype: string }> }).inputs?.[0];
+        if (!input) throw new Error(`model ${model} has no inputs in its metadata`);
+        const row = rows[i]!;
+        result.sent += 1;
+        const body = JSON.stringify({ inputs: [{ name: input.name, shape: [1, row.length], datatype: input.datatype, data: row }] });
+        const answer = await fetch(`${baseUrl}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+        if (answer.ok) result.ok += 1;
+        const outputs = answer.ok ? ((await answer.json()) as { outputs?: Array<{ data?: number[] }> }).outputs : undefined;
+        if (!result.example && outputs) result.example = `${features.map((f, k) => `${f}=${row[k]}`).join(' ')} -> ${outputs[0]?.data?.[0]?.toFixed(3) ?? '?'}`;
+      } catch {
+        // Counted as sent and not answered; the next request goes on.
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return result;
+    },
+  };
+}

@@ -24,7 +24,7 @@ export interface TrialView {
 export interface ExperimentView {
   metadata?: { name?: string };
   spec?: { successCriteria?: Array<{ metric: string; op: string; value: number }>; objective?: { metric: string; goal: string } };
-  status?: Status<{ run?: number; phase?: string; trials?: TrialView[]; bestTrial?: string; modelVersion?: string }>;
+  status?: Status<{ run?: number; phase?: string; trials?: TrialView[]; bestTrial?: string; modelVersion?: string; rerunRequest?: string; datasetVersion?: string }>;
 }
 
 export interface ModelVersionView {
@@ -34,7 +34,16 @@ export interface ModelVersionView {
 }
 
 export interface DriftMonitorView {
-  status?: Status<{ samples?: number; features?: Array<{ name: string; method?: string; score?: number; threshold?: number; drifted?: boolean }> }>;
+  status?: Status<{
+    samples?: number;
+    features?: Array<{ name: string; method?: string; score?: number; threshold?: number; drifted?: boolean }>;
+    baseline?: { dataset: string; version?: string; configMap: string; from: string; modelVersion?: string };
+  }>;
+}
+
+export interface DeploymentView {
+  metadata?: { name?: string };
+  status?: Status<{ phase?: string; message?: string; stable?: { version?: number; weight?: number }; canary?: { version?: number; weight?: number; step?: number } }>;
 }
 
 const short = (digest: string | undefined) => (digest ? digest.replace(/^(sha256:)?([0-9a-f]{12})[0-9a-f]+$/, '$1$2') : '-');
@@ -66,6 +75,15 @@ export function lineageLines(mv: ModelVersionView): string[] {
     `ModelVersion ${mv.metadata?.name ?? ''}: model ${mv.spec?.model ?? ''} version ${mv.spec?.version ?? '?'}, ${mv.spec?.artifact?.uri ?? '-'} (sha256 ${short(mv.spec?.artifact?.sha256)})`,
     `  lineage: experiment ${l?.experiment ?? '-'} run ${l?.run ?? '-'} trial ${l?.trial ?? '-'} (${parameters || 'no parameters'}), dataset ${l?.dataset?.name ?? '-'} ${short(l?.dataset?.version)}, trainer ${l?.trainerImage ?? '-'}`,
   ];
+}
+
+/** Where the rollout of `version` is: '' before it started, its weight and step while a canary, promoted at the end. */
+export function canaryLine(d: DeploymentView, version: number): string {
+  const s = d.status;
+  const name = d.metadata?.name ?? '';
+  if (s?.stable?.version === version) return `Deployment ${name}: version ${version} promoted, serves all traffic (${s.message ?? ''})`;
+  if (s?.canary?.version !== version) return '';
+  return `Deployment ${name}: canary version ${version} at ${s.canary.weight ?? 0}%, stable version ${s.stable?.version ?? '-'} (${s.phase ?? '-'}: ${s.message ?? ''})`;
 }
 
 export function driftLine(name: string, m: DriftMonitorView): string {

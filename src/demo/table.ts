@@ -6,12 +6,14 @@ export interface Row {
   ready: string;
   source: string;
   revision: string;
+  /** Ready's message: what each stage came to (a version served, a run registered, no drift). */
+  message?: string;
 }
 
 export function renderTable(rows: readonly Row[]): string {
-  const header: Row = { kind: 'KIND', name: 'NAME', ready: 'READY', source: 'SOURCE', revision: 'REVISION' };
-  const all = [header, ...rows];
-  const columns = ['kind', 'name', 'ready', 'source', 'revision'] as const;
+  const header: Required<Row> = { kind: 'KIND', name: 'NAME', ready: 'READY', source: 'SOURCE', revision: 'REVISION', message: 'MESSAGE' };
+  const all: Array<Required<Row>> = [header, ...rows.map((r) => ({ ...r, message: r.message ?? '' }))];
+  const columns = ['kind', 'name', 'ready', 'source', 'revision', 'message'] as const;
   const widths = columns.map((c) => Math.max(...all.map((r) => r[c].length)));
   return all.map((r) => columns.map((c, i) => r[c].padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

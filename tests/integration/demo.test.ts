@@ -1,7 +1,8 @@
 /**
- * `npm run demo` runs the examples' lifecycle (data profiled, trials gated, the best model registered with its
- * lineage, served with predictions answered, the drift check), reaches its table with every example object, shows
- * a change applied through the webhook, and leaves nothing behind. It starts a local cluster of its own, next to
+ * `npm run demo` runs the examples' whole loop (data profiled, trials gated, the best model registered with its
+ * lineage, served with predictions answered, the drift check; a change applied through the webhook; then new data
+ * committed, drift found against the stable model's data, the retraining run, the new version's canary to 100%),
+ * reaches its table with every object, ends with the loop's timeline, and leaves nothing behind. It starts a local cluster of its own, next to
  * the test environment's.
  */
 import { execFile } from 'node:child_process';
@@ -20,11 +21,11 @@ function runDemo(root: string): Promise<{ code: number; stdout: string; stderr: 
 }
 
 describe('npm run demo', () => {
-  it('syncs examples/ from a local Git repository, runs their lifecycle, applies a change through the webhook, and stops cleanly', { timeout: 1_200_000 }, async () => {
+  it('syncs examples/ from a local Git repository, runs their whole loop with the retraining round, and stops cleanly', { timeout: 1_800_000 }, async () => {
     const { code, stdout, stderr } = await runDemo(testenv().root);
     expect(stderr).not.toContain('demo failed');
     expect(code).toBe(0);
-    const table = stdout.slice(stdout.indexOf('KIND'));
+    const table = stdout.slice(stdout.lastIndexOf('KIND'));
     for (const row of [/GitSource\s+examples\s+True/, /Dataset\s+driver-stats\s+(True|False|Unknown)\s+examples/, /Experiment\s+eta-elasticnet\s+(True|False|Unknown)\s+examples/, /Deployment\s+eta\s+(True|False|Unknown)\s+examples/, /DriftMonitor\s+eta-drift\s+(True|False|Unknown)\s+examples/]) {
       expect(table).toMatch(row);
     }
@@ -40,6 +41,23 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/DriftMonitor eta-drift: Drifted=/);
     expect(stdout).toMatch(/Webhook POST \/hooks\/git\/cairn-demo\/examples \(GitHub signature\): HTTP 202/);
     expect(stdout).toMatch(/Applied in \d+ ms through the webhook/);
+    // The second half: new data, drift against the stable model's data, the retraining run (the drift's
+    // request coalesced into it), the new version and its canary to 100%, the loop's timeline.
+    expect(stdout).toMatch(/Committed [0-9a-f]{12}: Dataset driver-stats -> pvc:\/\/ml-data\/driver_stats\/2026-12\.csv/);
+    expect(stdout).toMatch(/Dataset driver-stats: 2000 rows profiled \(3 columns\), version sha256:(?!b9683f1be97c)[0-9a-f]{12}/);
+    expect(stdout).toMatch(/Experiment eta-elasticnet run 2 started on Dataset driver-stats/);
+    expect(stdout).toMatch(/DriftMonitor eta-drift: Drifted=True \(DriftDetected: conv_rate: psi/);
+    expect(stdout).toMatch(/baseline: Dataset driver-stats sha256:b9683f1be97c \(ConfigMap driver-stats-profile-b9683f1be97c\), the data the stable eta-1 was trained on/);
+    expect(stdout).toMatch(/Experiment eta-elasticnet run 2: 9 trials/);
+    expect(stdout).toMatch(/Retrain request driftmonitor\/eta-drift@\S+: coalesced into run 2, no second run on the same data/);
+    expect(stdout).toMatch(/ModelVersion eta-2: model eta version 2/);
+    expect(stdout).toMatch(/lineage: experiment eta-elasticnet run 2 trial .* dataset driver-stats sha256:(?!b9683f1be97c)[0-9a-f]{12}/);
+    for (const weight of [10, 50, 100]) expect(stdout).toMatch(new RegExp(`Deployment eta: canary version 2 at ${weight}%`));
+    expect(stdout).toMatch(/Deployment eta serves version 2 to all traffic; \d+ of \d+ live predictions answered/);
+    expect(table).toMatch(/ModelVersion\s+eta-2\s+True/);
+    expect(stdout).toMatch(/The loop's timeline, from the data commit to the retrained model at 100%/);
+    expect(stdout).toMatch(/the whole loop\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+ s/);
+    expect(stdout).toMatch(/Cairn's overhead over the whole loop: [\d.]+ s \(goal <= 10\.0 s: (met|missed)\)/);
     expect(stdout).toContain('Stopped; nothing left running');
     // The control plane it started is gone: its run directory and its API server port.
     const dir = /kubeconfig: (\/\S+)\/admin\.kubeconfig/.exec(stdout)?.[1];
