@@ -23,9 +23,13 @@ export function lineagePage(): Page {
   const columns = h('div', { style: 'display:flex; gap:.8rem; overflow-x:auto', 'data-testid': 'lineage-nodes' });
   const notes = h('div');
   const root = h('section', {}, h('h1', {}, 'Lineage'), notes, chart, h('h2', {}, 'Objects'), columns);
+  /** The objects the graph was drawn from: a history point or an Event (most of a live stream) redraws nothing. */
+  let drawnKinds: ConsoleState['kinds'] | undefined;
   return {
     root,
     update(state: ConsoleState) {
+      if (state.kinds === drawnKinds) return;
+      drawnKinds = state.kinds;
       const graph = lineageGraph(state);
       const denied = Object.entries(state.kinds).filter(([, k]) => k.access === 'forbidden').map(([kind]) => kind);
       fill(notes, denied.length ? h('p', { class: 'forbidden', 'data-testid': 'not-permitted' }, `Not permitted to read: ${denied.join(', ')}. References to them are marked "not permitted".`) : null);
