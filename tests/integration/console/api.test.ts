@@ -33,7 +33,7 @@ describe('cairn console: JSON and events', () => {
     admin = new HttpKubeClient(adminKubeConfig());
     await createLifecycle(admin, ns);
     consoleProc = await startConsoleProcess(['--kubeconfig', testenv().kubeconfigPath, '-n', ns]);
-  });
+  }, 400_000); // the console bundles its script as it starts: slow on a loaded machine
   afterAll(async () => {
     await consoleProc?.stop();
     for (const p of others) await p.stop();

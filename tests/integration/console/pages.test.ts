@@ -42,7 +42,7 @@ describe('cairn console in Chromium', () => {
     await createLifecycle(admin, ns, 1000);
     consoleProc = await startConsoleProcess(['--kubeconfig', testenv().kubeconfigPath, '-n', ns]);
     await settledState(consoleProc.url);
-  });
+  }, 400_000); // the console bundles its script as it starts: slow on a loaded machine
   afterAll(async () => {
     await browser?.close();
     await consoleProc?.stop();
