@@ -93,7 +93,7 @@ export interface TrialTable {
 }
 
 export interface ConsoleState {
-  /** No promote or abort: the console was started with --read-only. */
+  /** No promote or abort: `cairn console --read-only`, or the console the operator serves. */
   readOnly: boolean;
   /** The namespace the console watches (several: comma-separated, as the operator's --namespaces); undefined for all. */
   namespace?: string;
