@@ -142,7 +142,7 @@ export async function retrainingRound(ctx: RoundContext): Promise<RoundResult> {
     // 8. The baseline moves to the new model's data, and the drift clears (a window of traffic on its bins).
     traffic = startTraffic(ctx.routeUrl, 'eta', dataFile);
     const cleared = await ctx
-      .wait('DriftMonitor eta-drift to compare with the new model\'s data and clear', minutes(3), async () => {
+      .wait('DriftMonitor eta-drift to compare with the new model\'s data and clear', minutes(2), async () => {
         const m = await get<DriftMonitorView>('DriftMonitor', 'eta-drift');
         return m?.status?.baseline?.modelVersion === registered && condition(m, 'Drifted')?.status === 'False' ? m : undefined;
       })
