@@ -3,8 +3,10 @@
  * prediction (id, model, version, inputs, outputs, latency), the shape Loki, OpenSearch or Kibana ingest.
  *
  * Kept off the hot path: a request pays for one random draw; only a sampled one takes a token from the rate limit and
- * pushes one record of references onto a bounded queue (no object is built for the others: bench:drift figure 4). The lines are serialised and written after the responses, in one write per turn of the
- * event loop (setImmediate), so a request never waits on a line; the rate limit bounds what that costs the loop.
+ * pushes one record of references onto a bounded queue (no object is built for the others: bench:drift figure 4).
+ * The lines are serialised and written after the responses, gathered into one write every flushMs (50 ms; sooner
+ * when the queue is half full), so a request never waits on a line and a file is not written once per line (each
+ * write is a trip to libuv's thread pool); the rate limit bounds what that costs the loop.
  * What the limit or a full queue (a destination that does not keep up) refuses is dropped and counted, never
  * waited for.
  */
@@ -13,6 +15,8 @@ import type { TensorMap, TensorValue } from './datatypes.js';
 
 /** `cairn serve` defaults: --prediction-log-rate (lines per second). */
 export const DEFAULT_PREDICTION_LOG_RATE = 100;
+/** How long lines gather before they are written together. */
+export const DEFAULT_PREDICTION_LOG_FLUSH_MS = 50;
 /** Lines waiting to be written; more are dropped. */
 export const PREDICTION_LOG_QUEUE = 1024;
 /** Elements of one tensor written in a line; a larger tensor is cut, with `"truncated": true`. */
@@ -51,6 +55,8 @@ export interface PredictionLogOptions {
   wallClock?(): Date;
   registry?: Registry;
   maxQueue?: number;
+  /** ms lines gather before one write; 0: at the next turn of the event loop. Default DEFAULT_PREDICTION_LOG_FLUSH_MS. */
+  flushMs?: number;
 }
 
 function tensorJson(value: TensorValue): Record<string, unknown> {
@@ -91,6 +97,7 @@ export class PredictionLog {
   private refilledAt: number;
   private queue: PredictionRecord[] = [];
   private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private blocked = false;
   private readonly maxQueue: number;
   private readonly lines?: Counter<'model' | 'version'>;
@@ -151,13 +158,22 @@ export class PredictionLog {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.blocked) return;
+    if (this.blocked) return;
+    const flushMs = this.options.flushMs ?? DEFAULT_PREDICTION_LOG_FLUSH_MS;
+    const soon = flushMs === 0 || this.queue.length * 2 >= this.maxQueue;
+    if (this.scheduled && !(soon && this.timer)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.scheduled = true;
-    setImmediate(() => this.write());
+    if (soon) setImmediate(() => this.write());
+    else this.timer = setTimeout(() => this.write(), flushMs);
   }
 
   private write(): void {
+    if (!this.scheduled) return; // written already by an earlier setImmediate
     this.scheduled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.queue;
     this.queue = [];
     const { model, version, sink } = this.options;

@@ -37,7 +37,7 @@ function memorySink(): LogSink & { lines(): Array<Record<string, unknown>> } {
 function log(options: Partial<ConstructorParameters<typeof PredictionLog>[0]> & { sink: LogSink }) {
   const registry = new Registry();
   const clock = { t: 0 };
-  const logger = new PredictionLog({ model: 'm', version: '2', sample: 1, ratePerSecond: 1000, random: () => 0, now: () => clock.t, registry, wallClock: () => new Date('2026-01-02T03:04:05Z'), ...options });
+  const logger = new PredictionLog({ model: 'm', version: '2', sample: 1, ratePerSecond: 1000, random: () => 0, now: () => clock.t, registry, wallClock: () => new Date('2026-01-02T03:04:05Z'), flushMs: 0, ...options });
   return { logger, registry, clock };
 }
 
@@ -98,6 +98,22 @@ describe('PredictionLog', () => {
     await new Promise((r) => setImmediate(r));
     expect(written).toHaveLength(2);
     expect(written[1]!.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['b', 'c']);
+  });
+});
+
+describe('PredictionLog writes', () => {
+  it('gathers the lines of flushMs into one write, and writes at once when the queue is half full', async () => {
+    const writes: string[] = [];
+    const sink: LogSink = { write: (text) => writes.push(text) > 0 };
+    const { logger } = log({ sink, flushMs: 20, maxQueue: 8 });
+    for (const id of ['a', 'b', 'c']) logger.offer(record(id), 1.23456);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toHaveLength(0); // gathering
+    await logger.flushed();
+    expect(writes.map((w) => w.split('\n').filter(Boolean).length)).toEqual([3]);
+    for (const id of ['d', 'e', 'f', 'g']) logger.offer(record(id), 1.23456);
+    await new Promise((r) => setImmediate(r));
+    expect(writes.map((w) => w.split('\n').filter(Boolean).length)).toEqual([3, 4]);
   });
 });
 
