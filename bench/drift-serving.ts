@@ -7,7 +7,7 @@
  * shared machine. The ratio is the median of the rounds' on/off ratios; beside it each server's CPU time per
  * request (from /proc), which a loaded machine disturbs less than a rate. Goal: on >= 0.9x off.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = 'driver_elasticnet';
 const CONNECTIONS = 16;
 const ROUND_S = 3;
-const ROUNDS = 8;
+const ROUNDS = 12;
 const LOG_SAMPLE = 0.05;
 
 interface Serving {
@@ -109,6 +109,7 @@ export async function servingThroughput(): Promise<void> {
     const cpuRatio = median(rounds.off.map((x) => x.cpuMsPerRequest)) / median(rounds.on.map((x) => x.cpuMsPerRequest));
     console.log(`   on / off = ${ratio.toFixed(2)}x (median of the rounds' ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}); by CPU per request ${cpuRatio.toFixed(2)}x`);
     console.log(`   goal >= 0.9x: ${ratio >= 0.9 ? 'meets the goal' : 'MISSES the goal'}`);
+    console.log(`   load: ${execFileSync('uptime').toString().trim()}`);
   } finally {
     await Promise.all([off.stop(), on.stop()]);
     rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,7 @@
  *
  * Seeded: the same figures of 2 and 3 on every run; the times of 1 are this machine's.
  */
+import { execFileSync } from 'node:child_process';
 import { servingThroughput } from './drift-serving.js';
 import { countIntoBins, criteriaOf, DEFAULT_NUMERIC_CHECK, psiStatistic, scoreNumeric, type CheckSpec } from '../src/drift/index.js';
 import { mulberry32 } from '../src/drift/simulated-null.js';
@@ -151,7 +152,7 @@ function detection(): void {
   console.log(`   goal within 2 windows (the default check, p99): ${verdict(p99 <= 2)}`);
 }
 
-console.log(`bench:drift on ${process.version}, ${new Date().toISOString()}`);
+console.log(`bench:drift on ${process.version}, ${new Date().toISOString()}; load: ${execFileSync('uptime').toString().trim()}`);
 scoring();
 falseAlarms();
 detection();
