@@ -144,7 +144,8 @@ export async function retrainingRound(ctx: RoundContext): Promise<RoundResult> {
     const cleared = await ctx
       .wait('DriftMonitor eta-drift to compare with the new model\'s data and clear', minutes(2), async () => {
         const m = await get<DriftMonitorView>('DriftMonitor', 'eta-drift');
-        return m?.status?.baseline?.modelVersion === registered && condition(m, 'Drifted')?.status === 'False' ? m : undefined;
+        const scoredConv = m?.status?.features?.some((f) => f.name === 'conv_rate') ?? false;
+        return m?.status?.baseline?.modelVersion === registered && condition(m, 'Drifted')?.status === 'False' && scoredConv ? m : undefined;
       })
       .catch((error: Error) => {
         if (error.message === 'Interrupted') throw error;

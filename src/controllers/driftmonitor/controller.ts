@@ -23,7 +23,7 @@ import { cairnResource } from '../resources.js';
 import { endEpisode, episodeStep, holdsCanary, recordPause, recordRetrain, rerunPatch, rerunValue } from './actions.js';
 import { baselineDataset, baselineProfile, driftedFrom, stableModelVersion, type BaselineProfile, type DeploymentObject, type ModelVersionObject } from './baseline.js';
 import { DriftMonitorReason, driftMonitorConditions } from './reasons.js';
-import { scrapeable, scrapePods, type ServingPod } from './scrape.js';
+import { countsOnBaseline, scrapeable, scrapePods, type ServingPod } from './scrape.js';
 import { recordPerformance, recordVerdict, summarise } from './status.js';
 
 export const driftMonitorResource = cairnResource('DriftMonitor');
@@ -148,7 +148,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       remembered.baselineConfigMap = baseline.configMap;
 
       const selector = Object.entries(servingSelector(deployment));
-      const serving = pods.list(namespace).filter((p) => selector.every(([k, v]) => p.metadata?.labels?.[k] === v) && scrapeable(p));
+      const serving = pods.list(namespace).filter((p) => selector.every(([k, v]) => p.metadata?.labels?.[k] === v) && scrapeable(p) && countsOnBaseline(p, baseline.configMap));
       const scraped = await scrapePods(serving, deployment.spec.model, scope.signal);
       if (scraped.failures.length > 0) {
         scope.log.info({ failures: scraped.failures }, 'Failed to read the metrics of serving pods');

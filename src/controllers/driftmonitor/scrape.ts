@@ -11,7 +11,7 @@ import { SERVING_PORT } from '../../render/serving.js';
 
 export interface ServingPod extends KubeObject {
   metadata: KubeObject['metadata'] & { name: string; uid?: string };
-  spec?: { containers?: Array<{ name: string; ports?: Array<{ name?: string; containerPort: number }> }> };
+  spec?: { containers?: Array<{ name: string; ports?: Array<{ name?: string; containerPort: number }> }>; volumes?: Array<{ name: string; configMap?: { name?: string } }> };
   status?: { phase?: string; podIP?: string; startTime?: string };
 }
 
@@ -22,6 +22,19 @@ const TIMEOUT_MS = 5_000;
 /** Pods that may hold counts: scheduled with an address, and not finished. */
 export function scrapeable(pod: Frozen<ServingPod>): boolean {
   return pod.status?.podIP !== undefined && pod.status.phase === 'Running' && !pod.metadata?.deletionTimestamp;
+}
+
+/** The serving pod's volume holding the profile it counts on (src/render/serving.ts). */
+const PROFILE_VOLUME = 'profile';
+
+/**
+ * Whether the pod counts on the baseline's bins: it mounts that profile, or none. A pod started before the
+ * baseline moved (the stable version changed) counts on the former profile's bins until it is replaced; its
+ * counts would make the column unscorable for the whole window, so it is left out.
+ */
+export function countsOnBaseline(pod: Frozen<ServingPod>, baselineConfigMap: string): boolean {
+  const mounted = pod.spec?.volumes?.find((v) => v.name === PROFILE_VOLUME)?.configMap?.name;
+  return mounted === undefined || mounted === baselineConfigMap;
 }
 
 /** http://<podIP>:<the port named http, else the serving port>/metrics */

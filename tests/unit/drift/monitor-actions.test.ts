@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DriftMonitorSpec, DriftMonitorStatus } from '../../../src/api/kinds/driftmonitor.js';
+import { countsOnBaseline, type ServingPod } from '../../../src/controllers/driftmonitor/scrape.js';
 import { endEpisode, episodeStep, holdsCanary, recordPause, recordRetrain, rerunPatch, rerunValue } from '../../../src/controllers/driftmonitor/actions.js';
 import { driftMonitorConditions } from '../../../src/controllers/driftmonitor/reasons.js';
 import { describeResult, recordVerdict } from '../../../src/controllers/driftmonitor/status.js';
@@ -126,5 +127,16 @@ describe('DriftMonitor Ready between evaluations', () => {
     const thinAgain = new ConditionSet(thin.conditions, driftMonitorConditions, '2026-11-29T10:00:05.000Z', 1);
     summarise(thin.status, thinAgain);
     expect(thinAgain.result()).toEqual(thin.conditions);
+  });
+});
+
+describe('which serving pods count toward the window', () => {
+  const pod = (profile?: string) => ({ metadata: { name: 'p' }, spec: { volumes: [{ name: 'models', emptyDir: {} }, ...(profile ? [{ name: 'profile', configMap: { name: profile } }] : [])] } }) as unknown as ServingPod;
+  it.each([
+    ['a pod counting on the baseline profile', pod('rides-profile-111111111111'), true],
+    ['a pod started before the baseline moved (another profile\'s bins)', pod('rides-profile-000000000000'), false],
+    ['a pod without a profile (it counts no features)', pod(), true],
+  ])('%s', (_name, p, counted) => {
+    expect(countsOnBaseline(p, 'rides-profile-111111111111')).toBe(counted);
   });
 });
