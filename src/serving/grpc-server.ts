@@ -15,7 +15,8 @@ import type { Ticket } from './admission.js';
 import type { TensorValue } from './datatypes.js';
 import { badRequest, HttpError, quote } from './errors.js';
 import { encodeRawTensor } from './raw-tensor.js';
-import type { InferenceCore, Prediction } from './server.js';
+import type { AnsweredPrediction } from './prediction-log.js';
+import type { InferenceCore } from './server.js';
 import { v2Metadata } from './signature.js';
 import { EXTENSIONS } from './triton-extensions.js';
 import { parseV2Request, type InferRequest } from './v2.js';
@@ -181,7 +182,7 @@ export function buildGrpcServer(core: InferenceCore, logger: Logger): GrpcServer
     const start = core.now();
     let ticket: Ticket | undefined;
     let rows = -1;
-    let predicted: Prediction | undefined;
+    let predicted: AnsweredPrediction | undefined;
     inFlight++;
     const finish = (status: number) => {
       inFlight--;

@@ -15,7 +15,7 @@ import type { PredictionLedger } from './feedback.js';
 import { handleFeedback } from './feedback-endpoint.js';
 import { BINARY_HEADER, binaryHeaderLength, parseInferBody } from './infer-body.js';
 import type { Protocol, RequestMetrics } from './metrics.js';
-import type { PredictionLog, PredictionRecord } from './prediction-log.js';
+import type { AnsweredPrediction, PredictionLog } from './prediction-log.js';
 import type { Mirror, PrimaryOutputs } from './mirror.js';
 import { route, type Route } from './router.js';
 import type { ServedModel } from './served-model.js';
@@ -98,15 +98,12 @@ export interface InferenceCore {
    * A prediction answered: gives it its id (V2 and gRPC; kept for feedback), set on `parsed`, and returns what the
    * prediction log writes once the answer is out (undefined without a prediction log).
    */
-  predicted(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): Prediction | undefined;
+  predicted(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): AnsweredPrediction | undefined;
   /** Offers an answered prediction to the prediction log. */
-  logPrediction(prediction: Prediction, latencyMs: number): void;
+  logPrediction(prediction: AnsweredPrediction, latencyMs: number): void;
   /** Seconds clock the durations are measured with. */
   now(): number;
 }
-
-/** A prediction the log may write, before its latency is known. */
-export type Prediction = Omit<PredictionRecord, 'latencyMs'>;
 
 export interface DrainResult {
   /** Requests still unanswered when the deadline closed their connections. */
@@ -211,7 +208,7 @@ export function buildServer(options: ServerOptions): ServingServer {
     let ticket: Ticket | undefined;
     let rows = -1;
     let answered: PrimaryOutputs | undefined;
-    let predicted: Prediction | undefined;
+    let predicted: AnsweredPrediction | undefined;
     try {
       const served = checkModel(r);
       // Refused before admission (no retry can pass), then admitted or shed before a byte of the body is read.
@@ -269,13 +266,13 @@ export function buildServer(options: ServerOptions): ServingServer {
   }
 
   /** V1 answers carry no id (TF Serving's shape has no place for one), so only V2 and gRPC predictions get one. */
-  function notePrediction(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): Prediction | undefined {
+  function notePrediction(protocol: Protocol, parsed: InferRequest, outputs: TensorMap, served: ServedModel): AnsweredPrediction | undefined {
     const id = protocol !== 'v1' && options.predictions ? options.predictions.remember(parsed.id, outputs, served.signature) : parsed.id;
     if (id !== undefined) parsed.id = id;
     return options.predictionLog ? { id, protocol, inputs: parsed.feeds, outputs } : undefined; // no spread: a slow path in V8, on every request
   }
 
-  function logPrediction(prediction: Prediction, latencyMs: number): void {
+  function logPrediction(prediction: AnsweredPrediction, latencyMs: number): void {
     options.predictionLog?.offer(prediction, latencyMs);
   }
 
