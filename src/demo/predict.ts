@@ -45,22 +45,42 @@ export function featureRows(csvText: string, columns: readonly string[], count: 
   });
 }
 
-export async function predictThroughRoute(baseUrl: string, model: string, csvFile: string, count: number, features = ['conv_rate', 'acc_rate', 'avg_daily_trips']): Promise<Predictions> {
-  const metadata = (await (await fetch(`${baseUrl}/v2/models/${model}`, { signal: AbortSignal.timeout(10_000) })).json()) as { inputs?: Array<{ name: string; datatype: string }> };
+const DEFAULT_FEATURES = ['conv_rate', 'acc_rate', 'avg_daily_trips'];
+
+type ModelInput = { name: string; datatype: string };
+
+/** The model's first input, from its V2 metadata. */
+async function modelInput(baseUrl: string, model: string): Promise<ModelInput> {
+  const metadata = (await (await fetch(`${baseUrl}/v2/models/${model}`, { signal: AbortSignal.timeout(10_000) })).json()) as { inputs?: ModelInput[] };
   const input = metadata.inputs?.[0];
   if (!input) throw new Error(`model ${model} has no inputs in its metadata`);
+  return input;
+}
+
+/** One row inferred on a connection of its own: the first output's first value, undefined when the answer is not a 200. */
+async function inferRow(baseUrl: string, model: string, input: ModelInput, row: readonly number[]): Promise<{ value: number | undefined } | undefined> {
+  const body = JSON.stringify({ inputs: [{ name: input.name, shape: [1, row.length], datatype: input.datatype, data: row }] });
+  const answer = await postOnNewConnection(`${baseUrl}/v2/models/${model}/infer`, body);
+  if (answer.status !== 200) return undefined;
+  return { value: (JSON.parse(answer.body) as { outputs?: Array<{ data?: number[] }> }).outputs?.[0]?.data?.[0] };
+}
+
+/** `inputs -> output`, for the progress line. */
+function exampleOf(features: readonly string[], row: readonly number[], value: number | undefined): string {
+  return `${features.map((f, i) => `${f}=${row[i]}`).join(' ')} -> ${value?.toFixed(3) ?? '?'}`;
+}
+
+export async function predictThroughRoute(baseUrl: string, model: string, csvFile: string, count: number, features = DEFAULT_FEATURES): Promise<Predictions> {
+  const input = await modelInput(baseUrl, model);
   const rows = featureRows(readFileSync(csvFile, 'utf8'), features, count);
-  let ok = 0;
-  let example = '';
+  const result: Predictions = { sent: rows.length, ok: 0, example: '' };
   for (const row of rows) {
-    const body = JSON.stringify({ inputs: [{ name: input.name, shape: [1, row.length], datatype: input.datatype, data: row }] });
-    const answer = await fetch(`${baseUrl}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
-    if (!answer.ok) continue;
-    ok += 1;
-    const outputs = ((await answer.json()) as { outputs?: Array<{ data?: number[] }> }).outputs;
-    if (!example) example = `${features.map((f, i) => `${f}=${row[i]}`).join(' ')} -> ${outputs?.[0]?.data?.[0]?.toFixed(3) ?? '?'}`;
+    const answered = await inferRow(baseUrl, model, input, row);
+    if (!answered) continue;
+    result.ok += 1;
+    if (!result.example) result.example = exampleOf(features, row, answered.value);
   }
-  return { sent: rows.length, ok, example };
+  return result;
 }
 
 export interface Traffic {
@@ -74,25 +94,24 @@ export interface Traffic {
  * is counted, not thrown (a pod may be replaced meanwhile).
  */
 export function startTraffic(baseUrl: string, model: string, csvFile: string, options: { everyMs?: number; features?: string[] } = {}): Traffic {
-  const features = options.features ?? ['conv_rate', 'acc_rate', 'avg_daily_trips'];
+  const features = options.features ?? DEFAULT_FEATURES;
   // Up to about 60 requests a second: enough for a canary's analysis and the drift checks, little CPU taken from the trainers.
   const everyMs = options.everyMs ?? 15;
   const rows = featureRows(readFileSync(csvFile, 'utf8'), features, Number.MAX_SAFE_INTEGER);
   let stopped = false;
   const result: Predictions = { sent: 0, ok: 0, example: '' };
   const loop = (async () => {
-    let input: { name: string; datatype: string } | undefined;
+    let input: ModelInput | undefined;
     for (let i = 0; !stopped; i = (i + 1) % rows.length) {
       try {
-        input ??= ((await (await fetch(`${baseUrl}/v2/models/${model}`, { signal: AbortSignal.timeout(10_000) })).json()) as { inputs?: Array<{ name: string; datatype: string }> }).inputs?.[0];
-        if (!input) throw new Error(`model ${model} has no inputs in its metadata`);
+        input ??= await modelInput(baseUrl, model);
         const row = rows[i]!;
         result.sent += 1;
-        const body = JSON.stringify({ inputs: [{ name: input.name, shape: [1, row.length], datatype: input.datatype, data: row }] });
-        const answer = await postOnNewConnection(`${baseUrl}/v2/models/${model}/infer`, body);
-        if (answer.status === 200) result.ok += 1;
-        const outputs = answer.status === 200 ? (JSON.parse(answer.body) as { outputs?: Array<{ data?: number[] }> }).outputs : undefined;
-        if (!result.example && outputs) result.example = `${features.map((f, k) => `${f}=${row[k]}`).join(' ')} -> ${outputs[0]?.data?.[0]?.toFixed(3) ?? '?'}`;
+        const answered = await inferRow(baseUrl, model, input, row);
+        if (answered) {
+          result.ok += 1;
+          if (!result.example) result.example = exampleOf(features, row, answered.value);
+        }
       } catch {
         // Counted as sent and not answered; the next request goes on.
       }
