@@ -28,6 +28,8 @@ export const SERVICE_PORT = 80;
 const MODELS_DIR = '/models';
 const MODEL_FILE = 'model.onnx';
 const PROFILE_DIR = '/etc/cairn/profile';
+/** The pod volume holding the drift profile the pod counts on (read back by the DriftMonitor: which bins a pod counts on). */
+export const PROFILE_VOLUME = 'profile';
 /** cairn serve's own stop: --shutdown-delay-s 5 + --drain-timeout-s 20, plus a margin before the SIGKILL. */
 const TERMINATION_GRACE_SECONDS = 30;
 const DEFAULT_RESOURCES = { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } };
@@ -149,7 +151,7 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
     image: input.cairnImage,
     args: serveArgs(input),
     resources: resources(deployment.spec),
-    volumeMounts: [{ name: 'models', mountPath: MODELS_DIR, readOnly: true }, ...(input.profile ? [{ name: 'profile', mountPath: PROFILE_DIR, readOnly: true }] : [])],
+    volumeMounts: [{ name: 'models', mountPath: MODELS_DIR, readOnly: true }, ...(input.profile ? [{ name: PROFILE_VOLUME, mountPath: PROFILE_DIR, readOnly: true }] : [])],
   };
   const serveContainer: ServingContainer = {
     ...renderContainer(serve),
@@ -162,7 +164,7 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
   const volumes: Volume[] = [
     { name: 'models', emptyDir: {} },
     ...(modelClaim ? [modelClaim.volume] : []),
-    ...(input.profile ? [{ name: 'profile', configMap: { name: input.profile.configMap, items: [{ key: input.profile.key, path: input.profile.key }] } }] : []),
+    ...(input.profile ? [{ name: PROFILE_VOLUME, configMap: { name: input.profile.configMap, items: [{ key: input.profile.key, path: input.profile.key }] } }] : []),
     ...([fetch, serve].some((c) => !mountsTmp(c)) ? [tmpVolume] : []),
   ];
   const autoscaled = deployment.spec.serving?.autoscaling !== undefined;

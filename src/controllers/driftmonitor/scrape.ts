@@ -7,7 +7,7 @@
 import { driftCounters, type PodScrape } from '../../drift/index.js';
 import { parseExposition } from '../../metrics/exposition.js';
 import type { Frozen, KubeObject } from '../../runtime/kube/object.js';
-import { SERVING_PORT } from '../../render/serving.js';
+import { PROFILE_VOLUME, SERVING_PORT } from '../../render/serving.js';
 
 export interface ServingPod extends KubeObject {
   metadata: KubeObject['metadata'] & { name: string; uid?: string };
@@ -23,9 +23,6 @@ const TIMEOUT_MS = 5_000;
 export function scrapeable(pod: Frozen<ServingPod>): boolean {
   return pod.status?.podIP !== undefined && pod.status.phase === 'Running' && !pod.metadata?.deletionTimestamp;
 }
-
-/** The serving pod's volume holding the profile it counts on (src/render/serving.ts). */
-const PROFILE_VOLUME = 'profile';
 
 /**
  * Whether the pod counts on the baseline's bins: it mounts that profile, or none. A pod started before the
