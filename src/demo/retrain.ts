@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { cairnResource } from '../controllers/resources.js';
 import type { KubeClient } from '../runtime/kube/client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
-import { coalescedRerun } from '../training/run.js';
+import { coalescedRerun, rerunAnnotation } from '../training/run.js';
 import type { DemoRepo } from './git.js';
 import { canaryStepIntervals, LoopObserver } from './observe.js';
 import { startTraffic } from './predict.js';
@@ -107,7 +107,7 @@ export async function retrainingRound(ctx: RoundContext): Promise<RoundResult> {
     for (const line of trialLines(experiment)) say(line);
     const coalesced = await ctx.wait('the retrain request to be answered', minutes(1), async () => {
       const e = await get<ExperimentView & { metadata?: { annotations?: Record<string, string> } }>('Experiment', 'eta-elasticnet');
-      const asked = e?.metadata?.annotations?.['cairn.dev/rerun'];
+      const asked = e?.metadata?.annotations?.[rerunAnnotation];
       return asked !== undefined && e?.status?.rerunRequest === asked ? { asked, run: e.status.run } : undefined;
     });
     // Why, as the Experiment decided it (its RerunCoalesced Event may be dropped by the per-object Event spam filter).
