@@ -24,6 +24,7 @@ function fail(values: ArrayLike<number>): never {
 
 export function countIntoBins(edges: readonly number[], values: ArrayLike<number>): number[] {
   const bins = edges.length - 1;
+  if (bins < 1) throw new DriftInputError('InvalidEdges', `the baseline has ${edges.length} edge(s): counting needs at least 2 (one bin)`);
   checkEdges(edges, bins);
   const e = bins - 1;
   // upper[k]: interior edge k, then +Infinity, so the step over the edges needs no bound check

@@ -1,7 +1,7 @@
 /**
  * countIntoBins (src/drift/bin-counts.ts) against the contract's rule written the plain way (a value's bin is the
  * number of interior edges strictly below it): values on edges, outside the range, equal edges, a single bin,
- * many bins, and NaN or Infinity refused with the index.
+ * many bins, NaN or Infinity refused with the index, and fewer than 2 edges refused.
  */
 import { describe, expect, it } from 'vitest';
 import { countIntoBins } from '../../../src/drift/index.js';
@@ -39,5 +39,9 @@ describe('countIntoBins', () => {
   it('refuses NaN and Infinity, naming the index', () => {
     expect(() => countIntoBins([0, 1, 2], [0.5, Number.NaN])).toThrow('live value 1 is NaN: samples must be finite numbers');
     expect(() => countIntoBins([0, 1, 2], [Number.POSITIVE_INFINITY])).toThrow('live value 0 is Infinity');
+  });
+
+  it.each([[[]], [[0]]])('refuses %j as edges: no bin to count into', (edges) => {
+    expect(() => countIntoBins(edges, [0.5])).toThrow(/counting needs at least 2 \(one bin\)/);
   });
 });
