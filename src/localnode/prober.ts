@@ -19,7 +19,7 @@ export interface ProberHooks {
 /**
  * The probes of one container process, with the kubelet's semantics: the startup probe runs first and
  * liveness and readiness wait for it; initialDelaySeconds counts from the process start, then one attempt
- * every periodSeconds; a result flips after failureThreshold failures or successThreshold successes in a row.
+ * starts every periodSeconds (counted from the previous attempt's start, as the kubelet's ticker); a result flips after failureThreshold failures or successThreshold successes in a row.
  * Readiness starts false when there is a readiness probe, true otherwise. A new process gets a new prober.
  */
 export class ContainerProber {
@@ -90,6 +90,7 @@ export class ContainerProber {
     };
     const tick = async (): Promise<void> => {
       if (this.stopped) return;
+      const attemptStarted = Date.now();
       let result: ProbeResult;
       try {
         result = await this.hooks.run(probe);
@@ -105,7 +106,9 @@ export class ContainerProber {
         successes = 0;
         this.hooks.unhealthy(kind, result.output);
       }
-      if (decide(result.ok, successes, failures) && !this.stopped) schedule((probe.periodSeconds ?? 10) * 1000);
+      // The kubelet's ticker: attempts start every periodSeconds, however long one took (an attempt longer than
+      // the period is followed at once by the next), so an exec probe's own run time does not widen the period.
+      if (decide(result.ok, successes, failures) && !this.stopped) schedule(Math.max(0, attemptStarted + (probe.periodSeconds ?? 10) * 1000 - Date.now()));
     };
     const initialDelayMs = (probe.initialDelaySeconds ?? 0) * 1000;
     schedule(Math.max(0, this.startedAt + initialDelayMs - Date.now()));

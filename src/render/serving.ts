@@ -156,8 +156,9 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
   const serveContainer: ServingContainer = {
     ...renderContainer(serve),
     ports: [{ name: 'http', containerPort: SERVING_PORT, protocol: 'TCP' }],
-    // Loading a large model can take a while: the startup probe allows 2 minutes before liveness applies.
-    startupProbe: probe('/v2/health/ready', 2, 60),
+    // Loading a large model can take a while: the startup probe allows 2 minutes before liveness applies, probing
+    // every second so a pod is Ready (and a canary step goes on) within a second of its model being loaded.
+    startupProbe: probe('/v2/health/ready', 1, 120),
     readinessProbe: probe('/v2/health/ready', 5, 2),
     livenessProbe: probe('/v2/health/live', 10, 3),
   };

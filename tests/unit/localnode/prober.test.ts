@@ -73,6 +73,31 @@ describe('ContainerProber', () => {
     expect(calls.filter((c) => c.startsWith('readiness'))).toEqual(['readiness:pass', 'readiness:fail', 'readiness:pass', 'readiness:pass', 'readiness:fail', 'readiness:fail']);
   });
 
+  it.each([
+    { case: 'an attempt shorter than the period: the next starts a period after this one started', attemptMs: 600, periodSeconds: 1, starts: [0, 1_000, 2_000, 3_000] },
+    { case: 'an attempt longer than the period: the next starts as soon as it ends', attemptMs: 2_500, periodSeconds: 1, starts: [0, 2_500] },
+  ])('attempts start on the kubelet ticker: $case', async ({ attemptMs, periodSeconds, starts }) => {
+    const started: number[] = [];
+    const t0 = Date.now();
+    const hooks: ProberHooks = {
+      run: async () => {
+        started.push(Date.now() - t0);
+        await new Promise((r) => setTimeout(r, attemptMs));
+        return { ok: false, output: 'not yet' };
+      },
+      started: () => undefined,
+      readiness: () => undefined,
+      unhealthy: () => undefined,
+      kill: () => undefined,
+    };
+    const prober = new ContainerProber({ startupProbe: { exec: { command: ['x'] }, periodSeconds, failureThreshold: 100 } }, hooks);
+    prober.start();
+    await vi.advanceTimersByTimeAsync(starts.at(-1)! + 100);
+    prober.stop();
+    // (a timer of 0 ms fires after 1 ms)
+    expect(started.map((ms) => Math.round(ms / 10) * 10)).toEqual(starts);
+  });
+
   it('stop ends all probing', async () => {
     const { prober, calls } = harness({ livenessProbe: { exec: { command: ['x'] }, periodSeconds: 1 } }, {});
     prober.start();

@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRenderError, renderTrialJob, type TrialJobInput } from '../../../src/render/index.js';
 import { trialArtifactsUri, trialName } from '../../../src/training/names.js';
@@ -35,8 +39,11 @@ describe('renderTrialJob', () => {
     expect(fetch?.args).toEqual(['fetch', 's3://ml-data/driver_stats/2026-11.parquet', '--sha256', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', '--to', '/cairn/data', '--name', 'data.parquet']);
     expect(env.CAIRN_DATA_PATH).toBe('/cairn/data/data.parquet');
     expect(upload).toMatchObject({ restartPolicy: 'Always', args: ['upload', '/cairn/output', 's3://ml-artifacts/eta/eta-elasticnet/2/eta-elasticnet-2-t4/', '--after-sigterm', '--ready-file', '/tmp/cairn-upload-ready'] });
-    // The trainer starts only once the sidecar would handle its SIGTERM.
-    expect((upload as { startupProbe?: unknown }).startupProbe).toEqual({ exec: { command: ['node', '-e', 'require(\'fs\').accessSync("/tmp/cairn-upload-ready")'] }, periodSeconds: 1, failureThreshold: 300 });
+    // The trainer starts only once the sidecar would handle its SIGTERM; an attempt waits for it within its timeout.
+    const probe = (upload as { startupProbe?: { exec: { command: string[] } } }).startupProbe;
+    expect(probe).toMatchObject({ periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 75 });
+    expect(probe?.exec.command.slice(0, 2)).toEqual(['node', '-e']);
+    expect(probe?.exec.command[2]).toContain('"/tmp/cairn-upload-ready"');
     expect(env.CAIRN_OUTPUT_DIR).toBe('/cairn/output');
     expect(env.CAIRN_PARAMS).toBe('{"alpha":0.01,"l1_ratio":0.5}');
     expect(env).toMatchObject({ CAIRN_RUN: '2', CAIRN_TRIAL: 'eta-elasticnet-2-t4', CAIRN_EXPERIMENT: 'eta-elasticnet', CAIRN_DATA_FORMAT: 'parquet' });
@@ -44,6 +51,23 @@ describe('renderTrialJob', () => {
     expect(job.spec.activeDeadlineSeconds).toBe(1800);
     expect(job.metadata.annotations?.['cairn.dev/parameters']).toBe('{"alpha":0.01,"l1_ratio":0.5}');
   });
+
+  it("the sidecar's startup probe passes on its first attempt when the ready file appears while it waits, and fails without it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-upload-probe-'));
+    try {
+      const upload = renderTrialJob(input()).spec.template.spec.initContainers?.find((c) => c.name === 'upload') as unknown as { startupProbe: { exec: { command: string[] } } };
+      const [node, flag, script] = upload.startupProbe.exec.command;
+      expect(node).toBe('node');
+      const run = (readyFile: string) =>
+        new Promise<number>((resolve) => execFile(process.execPath, [flag!, script!.replace('"/tmp/cairn-upload-ready"', JSON.stringify(readyFile))], (error) => resolve(error ? Number(error.code ?? 1) : 0)));
+      const attempt = run(join(dir, 'ready'));
+      setTimeout(() => void writeFile(join(dir, 'ready'), ''), 200);
+      expect(await attempt).toBe(0);
+      expect(await run(join(dir, 'never'))).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('refuses a trainer env var that would redefine a CAIRN_* variable', () => {
     let error: unknown;
