@@ -23,7 +23,7 @@ import { selectVersion, signatureProblems, type Candidate } from '../../rollout/
 import { shadowStatus } from '../../rollout/shadow.js';
 import { stateFromStatus, statusFromState } from '../../rollout/state.js';
 import { childSelector, kindController, KitReason, stamped, upToDate, type Scope } from '../kit/index.js';
-import { baselineDataset, baselineProfile } from '../driftmonitor/baseline.js';
+import { modelVersionNumbered, resolveBaseline } from '../driftmonitor/baseline.js';
 import { DriftMonitorCondition } from '../driftmonitor/reasons.js';
 import { cairnResource } from '../resources.js';
 import { measure, Scrapes, shadowAgreement, type ServingPod } from './measure.js';
@@ -179,12 +179,11 @@ export function deploymentController(options: DeploymentControllerOptions = {}):
     function driftProfile(d: DeploymentObject, stable: number | undefined): { configMap: string; key: string } | undefined {
       const monitor = driftMonitors.list(d.metadata.namespace).find((m) => m.spec?.deploymentRef?.name === d.metadata.name);
       if (!monitor) return undefined;
-      const stableVersion = modelVersions.list(d.metadata.namespace).find((mv) => mv.spec?.model === d.spec.model && mv.spec.version === stable);
-      const named = baselineDataset(monitor.spec?.baseline?.datasetRef?.name, stableVersion);
-      if (!named) return undefined;
-      const dataset = datasets.get(named.name, d.metadata.namespace);
+      const stableVersion = modelVersionNumbered(d.spec.model, stable, modelVersions.list(d.metadata.namespace));
       // The profile the DriftMonitor compares with (the stable version's training data), so the pods count on its bins.
-      const configMap = dataset ? baselineProfile(dataset, stableVersion).configMap : `${named.name}-profile`;
+      const baseline = resolveBaseline(monitor.spec?.baseline?.datasetRef?.name, stableVersion, (name) => datasets.get(name, d.metadata.namespace));
+      if ('missing' in baseline) return undefined;
+      const configMap = baseline.configMap;
       return configMaps.get(configMap, d.metadata.namespace)?.data?.[PROFILE_KEY] === undefined ? undefined : { configMap, key: PROFILE_KEY };
     }
 

@@ -21,9 +21,13 @@ type DatasetLike = KubeObject & { status?: { version?: string; profile?: { confi
 
 /** The ModelVersion serving most traffic now, if the Deployment says which and it exists. */
 export function stableModelVersion(deployment: Frozen<DeploymentObject>, versions: ReadonlyArray<Frozen<ModelVersionObject>>): Frozen<ModelVersionObject> | undefined {
-  const stable = deployment.status?.stable?.version;
-  if (stable === undefined) return undefined;
-  return versions.find((v) => v.spec.model === deployment.spec.model && v.spec.version === stable);
+  return modelVersionNumbered(deployment.spec.model, deployment.status?.stable?.version, versions);
+}
+
+/** The ModelVersion of `model` with this version number, if there is one. */
+export function modelVersionNumbered(model: string, version: number | undefined, versions: ReadonlyArray<Frozen<ModelVersionObject>>): Frozen<ModelVersionObject> | undefined {
+  if (version === undefined) return undefined;
+  return versions.find((v) => v.spec.model === model && v.spec.version === version);
 }
 
 /** The baseline Dataset: named by the spec, else the stable version's training data; undefined when neither says. */
@@ -69,6 +73,22 @@ export function baselineProfile(dataset: Frozen<DatasetLike>, stable: Frozen<Mod
     if (!isRenderError(err)) throw err;
     return { ...base, version, configMap: profileConfigMapName(dataset) };
   }
+}
+
+/**
+ * The baseline for a DriftMonitor whose spec names `datasetRef` (or none) while `stable` serves, over the Datasets
+ * the cache holds; `missing` says why there is none yet. The DriftMonitor waits on it, the Deployment controller
+ * mounts nothing until it exists.
+ */
+export function resolveBaseline(
+  datasetRef: string | undefined,
+  stable: Frozen<ModelVersionObject> | undefined,
+  getDataset: (name: string) => Frozen<DatasetLike> | undefined,
+): BaselineProfile | { missing: string } {
+  const named = baselineDataset(datasetRef, stable);
+  if (!named) return { missing: 'no stable version trained on a Dataset yet' };
+  const dataset = getDataset(named.name);
+  return dataset ? baselineProfile(dataset, stable) : { missing: `Dataset ${named.name} not found` };
 }
 
 /** The rerun request's note naming the data the drifted model was trained on: the Experiment coalesces a request the run in progress already answers. */

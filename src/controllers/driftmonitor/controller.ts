@@ -21,7 +21,7 @@ import { keyOf } from '../../runtime/keys.js';
 import { childSelector, KitReason, kindController, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { endEpisode, episodeStep, holdsCanary, recordPause, recordRetrain, rerunPatch, rerunValue } from './actions.js';
-import { baselineDataset, baselineProfile, driftedFrom, stableModelVersion, type BaselineProfile, type DeploymentObject, type ModelVersionObject } from './baseline.js';
+import { driftedFrom, resolveBaseline, stableModelVersion, type BaselineProfile, type DeploymentObject, type ModelVersionObject } from './baseline.js';
 import { DriftMonitorReason, driftMonitorConditions } from './reasons.js';
 import { countsOnBaseline, scrapeable, scrapePods, type ServingPod } from './scrape.js';
 import { recordPerformance, recordVerdict, summarise } from './status.js';
@@ -75,14 +75,12 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
     const fieldManager = options.rerunFieldManager ?? `${deps.settings.fieldManager}-driftmonitor`;
 
     /** Which profile is the baseline now (baseline.ts); WaitingError while there is no Dataset to take it from. */
-    function resolveBaseline(monitor: DriftMonitorObject, deployment: Frozen<DeploymentObject>): BaselineProfile {
+    function currentBaseline(monitor: DriftMonitorObject, deployment: Frozen<DeploymentObject>): BaselineProfile {
       const namespace = monitor.metadata.namespace;
       const stable = stableModelVersion(deployment, modelVersions.list(namespace));
-      const named = baselineDataset(monitor.spec.baseline?.datasetRef.name, stable);
-      if (!named) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `No baseline: Deployment ${deployment.metadata.name} has no stable version trained on a Dataset yet`, dependencyRecheckMs);
-      const dataset = datasets.get(named.name, namespace);
-      if (!dataset) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `Dataset ${named.name} not found`, dependencyRecheckMs);
-      return baselineProfile(dataset, stable);
+      const baseline = resolveBaseline(monitor.spec.baseline?.datasetRef.name, stable, (name) => datasets.get(name, namespace));
+      if ('missing' in baseline) throw new WaitingError(DriftMonitorReason.BaselineNotReady, `No baseline for Deployment ${deployment.metadata.name}: ${baseline.missing}`, dependencyRecheckMs);
+      return baseline;
     }
 
     /** The checks of the spec against the baseline profile; WaitingError (BaselineNotReady) until its ConfigMap holds it. */
@@ -137,7 +135,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
 
       const deployment = deployments.get(monitor.spec.deploymentRef.name, namespace);
       if (!deployment) throw new WaitingError(DriftMonitorReason.DeploymentNotFound, `Deployment ${monitor.spec.deploymentRef.name} not found`, dependencyRecheckMs);
-      const baseline = resolveBaseline(monitor, deployment);
+      const baseline = currentBaseline(monitor, deployment);
       scope.status.baseline = { dataset: baseline.dataset, configMap: baseline.configMap, from: baseline.from, ...(baseline.version ? { version: baseline.version } : {}), ...(baseline.modelVersion ? { modelVersion: baseline.modelVersion } : {}) };
       const checks = baselineChecks(monitor, baseline);
       if (remembered.baselineConfigMap !== undefined && remembered.baselineConfigMap !== baseline.configMap) {
@@ -185,7 +183,7 @@ export function driftMonitorController(options: DriftMonitorControllerOptions = 
       if (step.kind === 'ended') endEpisode(scope.conditions);
       if (step.kind !== 'drifted') return;
       const deployment = deployments.get(monitor.spec.deploymentRef.name, monitor.metadata.namespace);
-      const baseline = deployment ? resolveBaseline(monitor, deployment) : undefined;
+      const baseline = deployment ? currentBaseline(monitor, deployment) : undefined;
       recordPause(scope.conditions, monitor.spec, step.pause && holdsCanary(baseline?.version, deployment && canaryTrainedOn(deployment)));
       if (step.retrain.length === 0) return;
       const value = rerunValue(monitor.metadata.name, new Date(scope.startedAt).toISOString(), driftedFrom(baseline));

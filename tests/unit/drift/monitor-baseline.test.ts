@@ -4,7 +4,7 @@
  * model was trained on, not the Dataset's latest.
  */
 import { describe, expect, it } from 'vitest';
-import { baselineDataset, baselineProfile, driftedFrom, profileConfigMapName, stableModelVersion, type DeploymentObject, type ModelVersionObject } from '../../../src/controllers/driftmonitor/baseline.js';
+import { baselineDataset, baselineProfile, driftedFrom, modelVersionNumbered, profileConfigMapName, resolveBaseline, stableModelVersion, type DeploymentObject, type ModelVersionObject } from '../../../src/controllers/driftmonitor/baseline.js';
 
 const deployment = (stable?: number) => ({ metadata: { name: 'eta', namespace: 'ml' }, spec: { model: 'eta' }, ...(stable ? { status: { stable: { version: stable, weight: 100 } } } : {}) }) as unknown as DeploymentObject;
 const version = (model: string, n: number, dataset?: string) => ({ metadata: { name: `${model}-${n}` }, spec: { model, version: n, artifact: { uri: 's3://b/m', sha256: 'a'.repeat(64) }, ...(dataset ? { lineage: { dataset: { name: dataset, version: 'sha256:00' } } } : {}) } }) as unknown as ModelVersionObject;
@@ -47,5 +47,26 @@ describe('the baseline profile: the data version the stable model was trained on
     expect(driftedFrom(baselineProfile(dataset(v2), trainedOn('rides', v1)))).toBe(v1);
     expect(driftedFrom(baselineProfile(dataset(v2), undefined))).toBeUndefined();
     expect(driftedFrom(undefined)).toBeUndefined();
+  });
+});
+
+describe('resolving the baseline over the cached Datasets (both the DriftMonitor and the Deployment controller)', () => {
+  const v1 = `sha256:${'1'.repeat(64)}`;
+  const datasets = new Map([['rides-v1', { metadata: { name: 'rides-v1' }, status: { version: v1 } }]]);
+  const lookup = (name: string) => datasets.get(name);
+  const trained = { ...version('eta', 1, 'rides-v1'), spec: { ...version('eta', 1).spec, lineage: { dataset: { name: 'rides-v1', version: v1 } } } } as unknown as ModelVersionObject;
+  it.each([
+    ['the stable version\'s training data', undefined, trained, { dataset: 'rides-v1', version: v1, configMap: 'rides-v1-profile-111111111111', from: 'stableVersion', modelVersion: 'eta-1' }],
+    ['no stable version and no spec: why', undefined, undefined, { missing: 'no stable version trained on a Dataset yet' }],
+    ['the named Dataset is not in the cache: which', 'pinned', trained, { missing: 'Dataset pinned not found' }],
+  ])('%s', (_name, ref, stable, expected) => {
+    expect(resolveBaseline(ref, stable, lookup)).toEqual(expected);
+  });
+
+  it('a model version is found by model and number only', () => {
+    expect(modelVersionNumbered('eta', 2, versions)?.spec.lineage?.dataset?.name).toBe('rides-v2');
+    expect(modelVersionNumbered('other', 2, versions)?.spec.lineage?.dataset?.name).toBe('elsewhere');
+    expect(modelVersionNumbered('eta', 9, versions)).toBeUndefined();
+    expect(modelVersionNumbered('eta', undefined, versions)).toBeUndefined();
   });
 });
