@@ -529,8 +529,8 @@ async function naiveComparison(results: Record<string, unknown>): Promise<void> 
 
 // ------------------------------------------------------------------------------------ gRPC vs HTTP (issue 12)
 
-/** `connections` closed loops of ModelInfer (1 row, raw contents) on one grpc-js channel: answered/s. */
-async function grpcLoad(port: number, connections: number): Promise<number> {
+/** `connections` closed loops of ModelInfer (1 row, raw contents) on one grpc-js channel of this process. */
+async function grpcClient(port: number, connections: number): Promise<{ run(ms: number): Promise<number>; close(): void }> {
   const grpc = await import('@grpc/grpc-js');
   const protoLoader = await import('@grpc/proto-loader');
   const definition = protoLoader.loadSync(`${root}src/serving/proto/open_inference_grpc.proto`, { keepCase: true, longs: String });
@@ -542,32 +542,81 @@ async function grpcLoad(port: number, connections: number): Promise<number> {
     raw_input_contents: [Buffer.from(Float32Array.from([0.5, 0.9, 280]).buffer)],
   };
   const call = () => new Promise<void>((resolve, reject) => client.ModelInfer!.call(client, request, (err) => (err ? reject(err) : resolve())));
-  const run = async (ms: number) => {
-    let answered = 0;
-    const end = performance.now() + ms;
-    await Promise.all(Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        await call();
-        answered++;
-      }
-    }));
-    return answered;
+  return {
+    /** Answered calls in `ms`. */
+    async run(ms) {
+      let answered = 0;
+      const end = performance.now() + ms;
+      await Promise.all(Array.from({ length: connections }, async () => {
+        while (performance.now() < end) {
+          await call();
+          answered++;
+        }
+      }));
+      return answered;
+    },
+    close: () => (client as unknown as import('@grpc/grpc-js').Client).close(),
   };
-  await run(1000);
-  const answered = await run(DURATION_S * 1000);
-  (client as unknown as import('@grpc/grpc-js').Client).close();
-  return answered / DURATION_S;
 }
 
+/** One protocol's rounds: answered requests, seconds, and the CPU seconds of the server and of this process (the client). */
+interface ProtocolRounds {
+  answered: number;
+  seconds: number;
+  serverCpu: number;
+  clientCpu: number;
+}
+
+/**
+ * gRPC beside HTTP at c=16 on the same server, in 3 alternating rounds. Both clients run in this process (autocannon
+ * for HTTP, grpc-js for gRPC), so each side's client CPU per request is printed apart from the server's: the
+ * server's CPU per request is the figure a loaded machine and the client library do not distort.
+ */
 async function grpcVsHttp(results: Record<string, unknown>, v2Body: string, v2Path: string): Promise<void> {
-  console.log('\ngRPC (inference.GRPCInferenceService, raw contents) vs HTTP (V2 JSON), the same server, 1-row requests');
+  console.log('\ngRPC (inference.GRPCInferenceService, raw contents) vs HTTP (V2 JSON), the same server, 1-row requests, c=16, 3 alternating rounds');
   const server = await startServer({ model: 'driver_elasticnet', http: 'node', execution: 'inline', maxBatchSize: 64, grpc: true });
-  const httpC16 = (await load(server.port, v2Path, 16, v2Body)).requests.average;
-  const grpcC16 = await grpcLoad(server.grpcPort, 16);
+  const grpcC16 = await grpcClient(server.grpcPort, 16);
+  const roundMs = (DURATION_S / 2) * 1000;
+  const clients = {
+    http: async () => (await load(server.port, v2Path, 16, v2Body, undefined, roundMs / 1000, 0))['2xx'],
+    grpc: () => grpcC16.run(roundMs),
+  };
+  await load(server.port, v2Path, 16, v2Body, undefined, 1, 0);
+  await grpcC16.run(1000);
+  const sums: Record<'http' | 'grpc', ProtocolRounds> = {
+    http: { answered: 0, seconds: 0, serverCpu: 0, clientCpu: 0 },
+    grpc: { answered: 0, seconds: 0, serverCpu: 0, clientCpu: 0 },
+  };
+  for (let round = 0; round < 3; round++) {
+    for (const protocol of ['http', 'grpc'] as const) {
+      const sum = sums[protocol];
+      const server0 = cpuSeconds(server.pid);
+      const client0 = process.cpuUsage();
+      const t0 = performance.now();
+      sum.answered += await clients[protocol]();
+      sum.seconds += (performance.now() - t0) / 1000;
+      const client = process.cpuUsage(client0);
+      sum.clientCpu += (client.user + client.system) / 1e6;
+      sum.serverCpu += cpuSeconds(server.pid) - server0;
+    }
+  }
+  grpcC16.close();
   await server.stop();
-  line('V2 infer c=16: HTTP (autocannon)', rps(httpC16));
-  line('ModelInfer c=16: gRPC (grpc-js client, one channel)', rps(grpcC16), `${(grpcC16 / httpC16).toFixed(2)}x HTTP`);
-  results.grpc = { httpC16, grpcC16 };
+  const perSecond = (p: ProtocolRounds) => p.answered / p.seconds;
+  const serverUs = (p: ProtocolRounds) => (p.serverCpu * 1e6) / p.answered;
+  const clientUs = (p: ProtocolRounds) => (p.clientCpu * 1e6) / p.answered;
+  const { http: h, grpc: g } = sums;
+  line('V2 infer c=16: HTTP (autocannon)', rps(perSecond(h)), `server CPU ${us(serverUs(h))} per request, client ${us(clientUs(h))}`);
+  line('ModelInfer c=16: gRPC (grpc-js client, one channel)', rps(perSecond(g)), `server CPU ${us(serverUs(g))} per request, client ${us(clientUs(g))}`);
+  line('gRPC / HTTP: req/s, server CPU per request', `${(perSecond(g) / perSecond(h)).toFixed(2)}x / ${(serverUs(g) / serverUs(h)).toFixed(2)}x`, 'no goal set');
+  results.grpc = {
+    httpC16: perSecond(h),
+    grpcC16: perSecond(g),
+    httpServerCpuUs: serverUs(h),
+    grpcServerCpuUs: serverUs(g),
+    httpClientCpuUs: clientUs(h),
+    grpcClientCpuUs: clientUs(g),
+  };
 }
 
 // ------------------------------------------------------------------------------------ under abuse (issue 12)

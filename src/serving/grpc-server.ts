@@ -158,6 +158,9 @@ export function buildGrpcServer(core: InferenceCore, logger: Logger): GrpcServer
   const server = new grpc.Server({
     'grpc.max_receive_message_length': core.limits.maxBodyBytes,
     'grpc.max_send_message_length': -1,
+    // channelz (grpc-js's introspection service, which Cairn does not serve) counted every call and every
+    // message sent and received: ~4% of the server's CPU under 1-row ModelInfer load (--cpu-prof; docs/benchmarks.md).
+    'grpc.enable_channelz': 0,
   });
   let inFlight = 0;
 
