@@ -16,6 +16,7 @@ import { HttpKubeClient } from '../runtime/kube/http-client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin } from '../runtime/kube/resource.js';
 import { startLocalCluster, type LocalCluster } from '../dev/cluster.js';
+import { ensureCompiledCairn, FROM_DIST_ENV } from '../dev/compiled.js';
 import { storageCredentials } from '../dev/dev.js';
 import { SERVICE_HOSTS_ENV } from '../net/service-hosts.js';
 import { storageSecretName } from '../render/trial-job.js';
@@ -75,6 +76,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   let cluster: LocalCluster | undefined;
   let repo: DemoRepo | undefined;
   try {
+    // The operator and the pods run `cairn` compiled, as the image does (no compiler in each container start).
+    await step('compiling src/ to dist/ (npm run build)', () => ensureCompiledCairn({ root: options.root, say }));
     say("Checking the example trainer's Python environment (made on first use: about a minute)");
     const trainer = await step(`making the example trainer's Python environment (pip install -r ${TRAINER_REQUIREMENTS})`, () =>
       ensureTrainerEnv({ root: options.root, log: (line) => say(`  ${line}`) }),
@@ -82,7 +85,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say('Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, the local node and an S3 server (the binaries are built from upstream Go modules on first use: ~30 min on 2 cores)');
     // Its progress: the entries below through `say`, build.sh's own timestamped lines on stderr.
     cluster = await step('starting the local cluster (bash scripts/testenv/build.sh on first use)', () =>
-      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: quiet, buildLogger: demoLogger(say, { info: true }), buckets: ['cairn'], podIpPrefix: DEMO_POD_IPS, serviceCidr: DEMO_SERVICE_CIDR, kwokNodes: 0 }),
+      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: quiet, buildLogger: demoLogger(say, { info: true }), buckets: ['cairn'], podIpPrefix: DEMO_POD_IPS, serviceCidr: DEMO_SERVICE_CIDR, kwokNodes: 0, cairnFromDist: true }),
     );
     const { plane, agent } = cluster;
     say(`Control plane up at ${plane.server} (kubeconfig: ${plane.kubeconfigPath}); node ${agent.nodeName} runs pods as local processes`);
@@ -106,7 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`Made a Git repository of examples/ at ${repo.dir} (commit ${first.slice(0, 12)}; the demo's shorter pauses and drift interval committed on top)`);
 
     const { address, logFile: operatorLog } = await step('starting cairn operator', () =>
-      startOperatorInPlane(plane, options.root, { namespace, podName: 'cairn-demo', env: { [SERVICE_HOSTS_ENV]: agent.serviceHostsFile }, poll: { stopped: () => stopRequested } }),
+      startOperatorInPlane(plane, options.root, { namespace, podName: 'cairn-demo', env: { [SERVICE_HOSTS_ENV]: agent.serviceHostsFile, [FROM_DIST_ENV]: '1' }, poll: { stopped: () => stopRequested } }),
     );
     say(`Started cairn operator at ${address} (log: ${operatorLog})`);
 

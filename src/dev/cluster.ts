@@ -27,6 +27,8 @@ export interface LocalClusterOptions {
   kwokNodes?: number;
   /** The Services' ClusterIP range (default the tests' 127.0.64.0/18): another local cluster on the machine needs another. */
   serviceCidr?: string;
+  /** The `cairn` image runs dist/ (src/dev/compiled.ts must have built it), as the container image does. */
+  cairnFromDist?: boolean;
 }
 
 export interface LocalCluster {
@@ -48,7 +50,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     server: plane.server,
     caFile: plane.caFile,
     spawn: (spawnOptions) => plane.spawn(spawnOptions),
-    images: new Map([...defaultImages(options.root, { trainerPython: options.trainerPython }), ...(options.images ?? [])]),
+    images: new Map([...defaultImages(options.root, { trainerPython: options.trainerPython, cairnFromDist: options.cairnFromDist }), ...(options.images ?? [])]),
     stateDir: join(plane.dir, 'pods'),
     logger: options.logger,
     podIpPrefix: options.podIpPrefix,

@@ -1,6 +1,7 @@
 /**
- * `cairn dev`: a local cluster with Cairn in it, for trying Cairn on your own YAML with no Docker. Builds (first
- * run) or reuses the control plane and the example trainer's Python environment, starts them with the local node
+ * `cairn dev`: a local cluster with Cairn in it, for trying Cairn on your own YAML with no Docker. Compiles src/ to
+ * dist/ when the sources changed (the operator and the pods' `cairn` run compiled, as the image does: src/dev/compiled.ts),
+ * builds (first run) or reuses the control plane and the example trainer's Python environment, starts them with the local node
  * and an S3 server, installs the CRDs, gives
  * pods in `default` their storage credentials (Secret `cairn-storage`), starts `cairn operator` unless told not
  * to, writes the admin kubeconfig and prints the `export KUBECONFIG=...` line; then waits. Stopping (Ctrl-C,
@@ -19,6 +20,7 @@ import { builtin } from '../runtime/kube/resource.js';
 import type { S3Server } from '../testenv/index.js';
 import { ensureTrainerEnv, TRAINER_REQUIREMENTS } from '../testenv/trainer-env.js';
 import { startLocalCluster, type LocalCluster } from './cluster.js';
+import { ensureCompiledCairn, FROM_DIST_ENV } from './compiled.js';
 
 export interface DevOptions {
   root: string;
@@ -71,6 +73,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   let cluster: LocalCluster | undefined;
   let wroteKubeconfig: string | undefined;
   try {
+    // The operator and the pods run `cairn` compiled, as the image does (no compiler in each container start).
+    await step('compiling src/ to dist/ (npm run build)', () => ensureCompiledCairn({ root: options.root, say }));
     say("Checking the example trainer's Python environment (made on first use: about a minute)");
     const trainer = await step(`making the example trainer's Python environment (pip install -r ${TRAINER_REQUIREMENTS})`, () =>
       ensureTrainerEnv({ root: options.root, log: (line) => say(`  ${line}`) }),
@@ -78,7 +82,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     if (stopRequested) return;
     say('Starting the control plane, the local node and an S3 server (the binaries are built on first use: ~30 min on 2 cores)');
     cluster = await step('starting the local cluster', () =>
-      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: demoLogger(say), buildLogger: demoLogger(say, { info: true }), stateRoot: options.stateRoot, buckets: [options.bucket], podIpPrefix: DEV_POD_IPS, serviceCidr: DEV_SERVICE_CIDR, kwokNodes: 0 }),
+      startLocalCluster({ root: options.root, trainerPython: trainer.python, logger: demoLogger(say), buildLogger: demoLogger(say, { info: true }), stateRoot: options.stateRoot, buckets: [options.bucket], podIpPrefix: DEV_POD_IPS, serviceCidr: DEV_SERVICE_CIDR, kwokNodes: 0, cairnFromDist: true }),
     );
     const { plane, agent } = cluster;
     const s3 = cluster.s3!;
@@ -96,7 +100,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       const operator = await step('starting cairn operator', () =>
         startOperatorInPlane(plane, options.root, {
           podName: 'cairn-dev',
-          env: { [SERVICE_HOSTS_ENV]: agent.serviceHostsFile },
+          env: { [SERVICE_HOSTS_ENV]: agent.serviceHostsFile, [FROM_DIST_ENV]: '1' },
           poll: { stopped: () => stopRequested },
         }),
       );
