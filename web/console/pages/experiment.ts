@@ -5,10 +5,12 @@
  * come from the run's trial table (ConfigMap, every finished trial) and status.trials (the recent ones).
  */
 import { conditionOf, type ConsoleObject, type ConsoleState, type TrialRow } from '../../../src/console/model.js';
-import { draw } from '../charts.js';
+import { draw, finished, type ChartOption } from '../charts.js';
 import { fill, h, table } from '../dom.js';
 import { absent, conditionsTable, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
-import { compareBy, isNumeric, matches, metricNames, parameterNames, reasonOf, runTrials, type Criterion } from './trials.js';
+import { afterPaint, markLoaded } from '../load.js';
+import { isNumeric, parameterNames, reasonOf, runTrials, type Criterion } from './trials.js';
+import { buildTrialsTable, type TrialSort, type TrialsTable } from './trials-table.js';
 
 export function experimentListPage(): Page {
   const body = h('div');
@@ -90,11 +92,14 @@ function scatterOption(trials: TrialRow[], parameter: string, objective: string,
   };
 }
 
+/** The rows built before the first paint; the rest follow once the charts are drawn. */
+const FIRST_ROWS = 50;
+
 export function experimentPage(namespace: string, name: string): Page {
   const header = h('div');
   const filter = h('input', { type: 'search', placeholder: 'filter: name, phase, reason, alpha=0.1…', 'data-testid': 'trial-filter' });
   const count = h('span', { class: 'muted' });
-  // Below the fold: the browser lays out and paints the table (1,000 rows) only when it comes near the viewport.
+  // Below the fold: the browser lays out and paints the table only when it comes near the viewport.
   const tableBox = h('div', { style: 'max-height: 480px; overflow: auto; content-visibility: auto; contain-intrinsic-size: auto 480px' });
   const parallel = h('div', { class: 'chart', 'data-testid': 'parallel-chart' });
   const scatters = h('div', { class: 'grid', style: 'grid-template-columns: repeat(auto-fill, minmax(420px, 1fr))' });
@@ -103,56 +108,63 @@ export function experimentPage(namespace: string, name: string): Page {
   const tableNote = h('p', { class: 'muted' });
   const details = h('div', {}, h('h2', {}, 'Parameters against the objective'), parallel, h('h2', {}, 'The objective per parameter, with the gate'), scatters, h('h2', {}, 'Trials'), tableNote, h('div', { class: 'actions' }, filter, count), tableBox, h('h2', {}, 'Failed trials'), failed, h('h2', {}, 'Conditions'), conditions);
   const root = h('section', {}, h('h1', {}, `Experiment ${namespace}/${name}`), header, details);
-  let sort = { column: '#', descending: false };
+  let sort: TrialSort = { column: '#', descending: false };
   let scatterKeys = '';
   /** What the last render drew from: a watch event about another object redraws nothing here. */
   let drawn: { e?: ConsoleObject; table?: unknown; access?: string } = {};
   /** The trials the table shows: a new filter or sort order redraws the table only, not the plots. */
   let shownTrials: { e: ConsoleObject; trials: TrialRow[] } | undefined;
-  const redrawTable = () => shownTrials && fill(tableBox, trialsTable(shownTrials.e, shownTrials.trials));
-  filter.addEventListener('input', redrawTable);
+  let shownTable: TrialsTable | undefined;
+  /** Counts renders: the charts and rows a render deferred are dropped once a newer render has begun. */
+  let renders = 0;
 
-  function trialsTable(e: ConsoleObject, trials: TrialRow[]): HTMLElement {
+  /** Builds the table (its first `firstRows` rows; all of them when absent). */
+  function showTable(firstRows?: number): void {
+    if (!shownTrials) return;
+    const { e, trials } = shownTrials;
+    shownTable = buildTrialsTable(
+      {
+        trials,
+        best: text(e.status?.bestTrial),
+        filter: filter.value,
+        sort,
+        onSort: (column) => {
+          sort = { column, descending: sort.column === column ? !sort.descending : false };
+          showTable();
+        },
+      },
+      firstRows,
+    );
+    fill(count, `${shownTable.shown} of ${trials.length} trial(s)`);
+    fill(tableBox, shownTable.element);
+  }
+  filter.addEventListener('input', () => showTable());
+
+  /** Draws the charts one after another (each after the page painted), then adds the table's other rows. */
+  function drawCharts(render: number, e: ConsoleObject, trials: TrialRow[], metric: string): void {
     const parameters = parameterNames(trials);
-    const metrics = metricNames(trials);
-    const columns = ['#', 'name', 'phase', ...parameters.map((p) => `param:${p}`), ...metrics.map((m) => `metric:${m}`), 'passed', 'message'];
-    const shown = trials.filter((t) => matches(t, filter.value)).sort(compareBy(sort.column, sort.descending));
-    fill(count, `${shown.length} of ${trials.length} trial(s)`);
-    const best = text(e.status?.bestTrial);
-    const head = h(
-      'tr',
-      {},
-      columns.map((c) =>
-        h(
-          'th',
-          {
-            class: c === 'message' ? '' : 'sortable',
-            'data-column': c,
-            onclick: () => {
-              if (c === 'message') return;
-              sort = { column: c, descending: sort.column === c ? !sort.descending : false };
-              redrawTable();
-            },
-          },
-          c.replace(/^(param|metric):/, ''),
-          sort.column === c ? (sort.descending ? ' ▼' : ' ▲') : '',
-        ),
-      ),
-    );
-    const rows = shown.map((t) =>
-      h(
-        'tr',
-        { 'data-trial': t.name, class: t.name === best ? 'best' : '' },
-        h('td', {}, text(t.index)),
-        h('td', {}, t.name, t.name === best ? h('strong', {}, ' (best)') : null),
-        h('td', { class: t.phase === 'Failed' ? 'error' : '' }, text(t.phase)),
-        parameters.map((p) => h('td', {}, text(t.parameters?.[p]))),
-        metrics.map((m) => h('td', {}, t.metrics?.[m] === undefined ? '' : String(t.metrics[m]))),
-        h('td', { class: t.passed ? 'status-True' : t.passed === false ? 'status-False' : '' }, t.passed === undefined ? '' : t.passed ? 'yes' : 'no'),
-        h('td', {}, text(t.message)),
-      ),
-    );
-    return h('table', { 'data-testid': 'trials' }, h('thead', {}, head), h('tbody', {}, rows));
+    const gate = (Array.isArray(e.spec?.successCriteria) ? (e.spec.successCriteria as Criterion[]) : []).filter((c) => c.metric === metric);
+    const numeric = parameters.filter((p) => isNumeric(trials, p));
+    // The scatter charts are made again only when the parameters change; otherwise redrawn in place.
+    if (scatterKeys !== numeric.join(',')) {
+      scatterKeys = numeric.join(',');
+      fill(scatters, numeric.map((p) => h('div', { class: 'chart', 'data-testid': `scatter-${p}` })));
+    }
+    const charts: Array<[HTMLElement, () => ChartOption]> = [
+      [parallel, () => parallelOption(trials, parameters, metric)],
+      ...numeric.map((p, i): [HTMLElement, () => ChartOption] => [scatters.children[i] as HTMLElement, () => scatterOption(trials, p, metric, gate)]),
+    ];
+    const next = (i: number): void =>
+      afterPaint(() => {
+        if (render !== renders) return;
+        const chart = charts[i];
+        if (!chart) {
+          shownTable?.addRest();
+          return afterPaint(() => markLoaded('complete'));
+        }
+        void finished(draw(chart[0], chart[1]())).then(() => next(i + 1));
+      });
+    next(0);
   }
 
   function render(state: ConsoleState): void {
@@ -189,24 +201,16 @@ export function experimentPage(namespace: string, name: string): Page {
           ? `${trialTable.records.length} finished trial(s) from ${text(s.trialsConfigMap) || 'the trial table'}, with the recent ones from status.`
           : 'The trials in status (the 50 most recent and the best); the full table appears once the run has one.',
     );
-    const parameters = parameterNames(trials);
-    const metric = objective.metric ?? '';
-    draw(parallel, parallelOption(trials, parameters, metric));
-    const gate = (Array.isArray(e.spec?.successCriteria) ? (e.spec.successCriteria as Criterion[]) : []).filter((c) => c.metric === metric);
-    const numeric = parameters.filter((p) => isNumeric(trials, p));
-    // The scatter charts are made again only when the parameters change; otherwise redrawn in place.
-    if (scatterKeys !== numeric.join(',')) {
-      scatterKeys = numeric.join(',');
-      fill(scatters, numeric.map((p) => h('div', { class: 'chart', 'data-testid': `scatter-${p}` })));
-    }
-    numeric.forEach((p, i) => draw(scatters.children[i] as HTMLElement, scatterOption(trials, p, metric, gate)));
-    // The table after the plots: a chart's first draw measures its box, which forces a layout of the page, and
-    // that layout is cheap while the 1,000 rows are not in it yet.
+    // First paint: the summary, the first rows of the table (sorting and filtering work on all of them) and the
+    // failed trials; the charts and the other rows follow, each after the page painted (web/console/load.ts).
     shownTrials = { e, trials };
-    redrawTable();
+    showTable(FIRST_ROWS);
     const failures = trials.filter((t) => t.phase === 'Failed');
     fill(failed, failures.length ? table(['trial', 'reason', 'message'], failures.map((t) => [t.name, reasonOf(t), text(t.message)]), { 'data-testid': 'failed-trials' }) : h('p', { class: 'muted' }, 'No trial failed.'));
     fill(conditions, conditionsTable(e.status?.conditions));
+    const thisRender = ++renders;
+    afterPaint(() => thisRender === renders && markLoaded('usable'));
+    drawCharts(thisRender, e, trials, objective.metric ?? '');
   }
 
   return { root, update: render };
