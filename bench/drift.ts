@@ -3,8 +3,9 @@
  * same run and its goal.
  *
  * 1. Scoring 100 features x 1,000,000 samples: counting each feature's samples into its 10 profile bins (the
- *    serving runtime's rule) and scoring the bins with the DriftMonitor's default check (psi), beside one plain
- *    pass over the same samples (their sum). Goal: <= 1 s.
+ *    serving runtime's rule) and scoring the bins with the DriftMonitor's default check (psi), the counting split
+ *    across one worker thread per core, beside the same in this thread and one plain pass over the same samples
+ *    (their sum). Goal: <= 1 s.
  * 2. False alarms over 1,000 windows without drift at sizes 100, 1,000 and 10,000: baseline and windows are
  *    independent draws of one normal distribution, the baseline's 10 quantile bins as a profile has them; each
  *    numeric method at the monitor's thresholds, beside a bare `PSI >= 0.1` on the same windows. Goal: <= 1%.
@@ -14,19 +15,22 @@
  *    same server with them off (bench/drift-serving.ts). Goal: >= 0.9x.
  *
  * Seeded: the same figures of 2 and 3 on every run; the times of 1 are this machine's.
+ * `npm run bench:drift -- --figures 1,4` runs only those figures.
  */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { servingThroughput } from './drift-serving.js';
 import { countIntoBins, criteriaOf, DEFAULT_NUMERIC_CHECK, psiStatistic, scoreNumeric, type CheckSpec } from '../src/drift/index.js';
 import { mulberry32 } from '../src/drift/simulated-null.js';
+import { countInThisThread, startBinCountThreads, type BinCounter } from '../src/drift/bin-count-threads.js';
 
 const BASELINE_SIZE = 50_000;
 const BINS = 10;
 
 
-/** n draws of N(mean, 1) (Box-Muller). */
-function normals(random: () => number, n: number, mean = 0): Float64Array {
-  const out = new Float64Array(n);
+/** n draws of N(mean, 1) (Box-Muller), into `out` when given. */
+function normals(random: () => number, n: number, mean = 0, out: Float64Array<ArrayBufferLike> = new Float64Array(n)): Float64Array<ArrayBufferLike> {
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - random()));
     const theta = 2 * Math.PI * random();
@@ -56,42 +60,82 @@ const cpuMs = (start: NodeJS.CpuUsage): number => {
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 const verdict = (ok: boolean) => (ok ? 'meets the goal' : 'MISSES the goal');
 
-function scoring(): void {
+/** The time and CPU of one step, summed over the measured batches. */
+class Meter {
+  wallMs = 0;
+  cpuMs = 0;
+  async time<T>(step: () => T | Promise<T>, counted: boolean): Promise<T> {
+    const start = process.hrtime.bigint();
+    const cpu = process.cpuUsage(); // the whole process: the counting threads' CPU too
+    const result = await step();
+    if (counted) {
+      this.wallMs += ms(start);
+      this.cpuMs += cpuMs(cpu);
+    }
+    return result;
+  }
+}
+
+/**
+ * Figure 1, in batches of features whose samples sit in SharedArrayBuffers; per batch, in alternating order: one
+ * plain pass (the baseline), the scoring in this thread (the previous way), and the scoring with the counting in
+ * worker threads (bin-count-threads.ts). Both scorings must give the same counts.
+ */
+async function scoring(): Promise<void> {
   const FEATURES = 100;
   const SAMPLES = 1_000_000;
+  const BATCH = 10;
   const random = mulberry32(1);
   const bins = profileBins(normals(random, BASELINE_SIZE));
   const criteria = criteriaOf({ name: 'x', ...DEFAULT_NUMERIC_CHECK });
-  let scoringMs = 0;
-  let plainMs = 0;
-  let scoringCpu = 0;
-  let plainCpu = 0;
+  const threads = availableParallelism();
+  const threaded = await startBinCountThreads(threads);
+  const plain = new Meter();
+  const single = new Meter();
+  const parallel = new Meter();
   let sink = 0;
-  for (let f = -1; f < FEATURES; f++) {
-    const values = normals(random, SAMPLES, f % 3 === 0 ? 0.1 : 0);
-    let start = process.hrtime.bigint();
-    let cpu = process.cpuUsage();
-    let sum = 0;
-    for (let i = 0; i < values.length; i++) sum += values[i]!;
-    const plain = [ms(start), cpuMs(cpu)];
-    start = process.hrtime.bigint();
-    cpu = process.cpuUsage();
-    const test = scoreNumeric('psi', bins, countIntoBins(bins.edges, values), criteria);
-    const scored = [ms(start), cpuMs(cpu)];
-    sink += sum + test.statistic;
-    if (f >= 0) {
-      // f = -1 warms the JIT up
-      plainMs += plain[0]!;
-      plainCpu += plain[1]!;
-      scoringMs += scored[0]!;
-      scoringCpu += scored[1]!;
+  const score = async (counter: BinCounter, batch: Float64Array[]) => {
+    const counts = await counter.countAll(batch.map((values) => ({ edges: bins.edges, values })));
+    return counts.map((live) => scoreNumeric('psi', bins, live, criteria).statistic);
+  };
+  try {
+    // batch -1 warms the JIT and the threads up
+    for (let b = -1; b < FEATURES / BATCH; b++) {
+      const batch = Array.from({ length: BATCH }, (_, i) => normals(random, SAMPLES, (b * BATCH + i) % 3 === 0 ? 0.1 : 0, new Float64Array(new SharedArrayBuffer(SAMPLES * 8))));
+      const steps = {
+        plain: () =>
+          plain.time(() => {
+            for (const values of batch) {
+              let sum = 0;
+              for (let i = 0; i < values.length; i++) sum += values[i]!;
+              sink += sum;
+            }
+          }, b >= 0),
+        single: () => single.time(() => score(countInThisThread, batch), b >= 0),
+        parallel: () => parallel.time(() => score(threaded, batch), b >= 0),
+      };
+      const order = b % 2 === 0 ? (['plain', 'single', 'parallel'] as const) : (['parallel', 'single', 'plain'] as const);
+      const scores: Partial<Record<'single' | 'parallel', number[]>> = {};
+      for (const step of order) {
+        const result = await steps[step]();
+        if (step !== 'plain') scores[step] = result as number[];
+      }
+      if (JSON.stringify(scores.single) !== JSON.stringify(scores.parallel)) throw new Error(`batch ${b}: the threads scored ${String(scores.parallel)}, this thread ${String(scores.single)}`);
+      sink += scores.single![0]!;
     }
+  } finally {
+    await threaded.close();
   }
-  console.log(`\n1. Scoring ${FEATURES} features x ${SAMPLES.toLocaleString('en')} samples (count into bins + psi)`);
-  console.log(`                    wall ms   CPU ms`);
-  console.log(`   scoring          ${scoringMs.toFixed(0).padStart(7)}  ${scoringCpu.toFixed(0).padStart(7)}`);
-  console.log(`   one plain pass   ${plainMs.toFixed(0).padStart(7)}  ${plainCpu.toFixed(0).padStart(7)}   (baseline: the sum of the same samples; ratio ${(scoringMs / plainMs).toFixed(1)}x wall, ${(scoringCpu / plainCpu).toFixed(1)}x CPU)`);
-  console.log(`   goal <= 1000 ms (wall): ${verdict(scoringMs <= 1000)}${sink === 42 ? '' : ''}`);
+  const values = FEATURES * SAMPLES;
+  const row = (name: string, m: Meter, note = '') => `   ${name.padEnd(30)}${m.wallMs.toFixed(0).padStart(8)}  ${m.cpuMs.toFixed(0).padStart(7)}  ${((m.cpuMs * 1e6) / values).toFixed(2).padStart(8)}${note}`;
+  console.log(`\n1. Scoring ${FEATURES} features x ${SAMPLES.toLocaleString('en')} samples (count into bins + psi), ${FEATURES / BATCH} batches of ${BATCH} features in alternating order`);
+  console.log(`   ${''.padEnd(30)} wall ms   CPU ms  CPU ns/value`);
+  console.log(row(`scoring, counted in ${threads} threads`, parallel, `   (${(parallel.wallMs / plain.wallMs).toFixed(1)}x the plain pass's wall, ${(single.wallMs / parallel.wallMs).toFixed(2)}x faster than in this thread)`));
+  console.log(row('scoring in this thread', single, `   (${(single.wallMs / plain.wallMs).toFixed(1)}x wall, ${(single.cpuMs / plain.cpuMs).toFixed(1)}x CPU)`));
+  console.log(row('one plain pass (baseline)', plain, '   (the sum of the same samples)'));
+  console.log(`   equal scores from both ways on all ${FEATURES} features${sink === 42 ? '' : ''}`);
+  console.log(`   goal <= 1000 ms (wall, ${threads} threads): ${verdict(parallel.wallMs <= 1000)}; in this thread: ${verdict(single.wallMs <= 1000)}`);
+  console.log(`   load: ${execFileSync('uptime').toString().trim()}`);
 }
 
 const methods: CheckSpec[] = [
@@ -152,8 +196,12 @@ function detection(): void {
   console.log(`   goal within 2 windows (the default check, p99): ${verdict(p99 <= 2)}`);
 }
 
-console.log(`bench:drift on ${process.version}, ${new Date().toISOString()}; load: ${execFileSync('uptime').toString().trim()}`);
-scoring();
-falseAlarms();
-detection();
-await servingThroughput();
+const { values: args } = parseArgs({ options: { figures: { type: 'string', default: '1,2,3,4' } } });
+const figures = new Set(args.figures.split(',').map((f) => f.trim()));
+const unknown = [...figures].filter((f) => !['1', '2', '3', '4'].includes(f));
+if (unknown.length > 0) throw new Error(`--figures ${args.figures}: no figure ${unknown.join(', ')} (the figures are 1, 2, 3 and 4)`);
+console.log(`bench:drift on ${process.version}, ${new Date().toISOString()}, ${availableParallelism()} cores; load: ${execFileSync('uptime').toString().trim()}`);
+if (figures.has('1')) await scoring();
+if (figures.has('2')) falseAlarms();
+if (figures.has('3')) detection();
+if (figures.has('4')) await servingThroughput();
