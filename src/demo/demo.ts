@@ -184,6 +184,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const timeline = loopTimeline(round.facts);
     options.out(`The loop's timeline, from the data commit to the retrained model at 100% (the drift was found ${(round.driftDetectedAfterMs / 1000).toFixed(1)} s after the commit, beside run ${round.run}):`);
     for (const line of timelineLines(timeline, OVERHEAD_GOAL_MS)) options.out(`  ${line}`);
+    options.out("Where the overhead went, as the demo's watch saw the pods:");
+    for (const line of round.breakdown) options.out(`  ${line}`);
     options.out('');
     if (!options.once) {
       say(`Running. Try: KUBECONFIG=${plane.kubeconfigPath} kubectl -n ${namespace} get cairn   (Ctrl-C stops everything)`);

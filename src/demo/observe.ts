@@ -13,7 +13,11 @@ import type { Interval } from './timeline.js';
 type ContainerState = { running?: { startedAt?: string }; terminated?: { startedAt?: string; finishedAt?: string } };
 type PodObject = KubeObject & {
   spec?: unknown;
-  status?: { initContainerStatuses?: Array<{ name: string; state?: ContainerState }>; containerStatuses?: Array<{ name: string; state?: ContainerState }> };
+  status?: {
+    conditions?: Array<{ type: string; status: string }>;
+    initContainerStatuses?: Array<{ name: string; state?: ContainerState }>;
+    containerStatuses?: Array<{ name: string; state?: ContainerState }>;
+  };
 };
 type DeploymentObject = KubeObject & { status?: { stable?: { version?: number }; canary?: { version?: number; step?: number }; rollout?: { stepStartedAt?: string } } };
 
@@ -57,8 +61,31 @@ export function canaryStepIntervals(steps: readonly CanaryStep[], version: numbe
   return out;
 }
 
+/** A pod as the demo's watch saw it: its first sighting (its creation, within a watch event's delay) and each state's. */
+export interface PodSighting {
+  pod: string;
+  component: string;
+  labels: Record<string, string>;
+  created: number;
+  /** `<container>.running`, `<container>.terminated`, `ready`: when first seen. */
+  seen: Record<string, number>;
+}
+
+/** The states of a pod that podStates names: each container running or terminated, and the pod Ready. */
+export function podStates(pod: PodObject): string[] {
+  const states: string[] = [];
+  for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    if (status.state?.running) states.push(`${status.name}.running`);
+    if (status.state?.terminated) states.push(`${status.name}.running`, `${status.name}.terminated`);
+  }
+  if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) states.push('ready');
+  return states;
+}
+
 export class LoopObserver {
   readonly containers = new Map<string, ContainerRun>();
+  /** Per pod uid: when this watch first saw each state (milliseconds, unlike the whole seconds of the status times). */
+  readonly sightings = new Map<string, PodSighting>();
   readonly steps: CanaryStep[] = [];
   /** When each version was first seen stable (the watch event's arrival: status has no promotion time). */
   readonly stableAt = new Map<number, number>();
@@ -109,6 +136,10 @@ export class LoopObserver {
     const name = pod.metadata?.name ?? '';
     const labels = pod.metadata?.labels ?? {};
     const component = labels[LABEL_COMPONENT] ?? '';
+    const uid = pod.metadata?.uid ?? name;
+    const sighting = this.sightings.get(uid) ?? { pod: name, component, labels, created: this.now(), seen: {} };
+    this.sightings.set(uid, sighting);
+    for (const key of podStates(pod)) sighting.seen[key] ??= this.now();
     for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const run = containerRun(status.state);
       if (!run) continue;

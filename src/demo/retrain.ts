@@ -11,6 +11,9 @@ import { cairnResource } from '../controllers/resources.js';
 import type { KubeClient } from '../runtime/kube/client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { coalescedRerun, rerunAnnotation } from '../training/run.js';
+import { INSPECT_CONTAINER } from '../render/inspect-job.js';
+import { COMPONENT_SERVING, LABEL_MODEL_VERSION } from '../render/serving.js';
+import { breakdownLine, checkSteps, servingSteps, trialSteps } from './breakdown.js';
 import type { DemoRepo } from './git.js';
 import { canaryStepIntervals, LoopObserver } from './observe.js';
 import { startTraffic } from './predict.js';
@@ -40,6 +43,8 @@ export interface RoundResult {
   driftDetectedAfterMs: number;
   /** The retraining run. */
   run: number;
+  /** Where the overhead went, pod by pod (breakdown.ts). */
+  breakdown: string[];
 }
 
 const NEW_DATA_PATH = 'driver_stats/2026-12.csv';
@@ -166,7 +171,16 @@ export async function retrainingRound(ctx: RoundContext): Promise<RoundResult> {
       profileRead: observer.intervals('profile', ['fetch', 'profile']),
       canaryPauses: canaryStepIntervals(observer.steps, version, stepKinds, promotedAt),
     };
-    return { facts, driftDetectedAfterMs, run };
+    const pods = [...observer.sightings.values()];
+    const trials = pods.filter((p) => p.component === 'trial' && p.labels['cairn.dev/run'] === String(run));
+    const serving = pods.filter((p) => p.component === COMPONENT_SERVING && p.labels[LABEL_MODEL_VERSION] === String(version));
+    const checks = pods.filter((p) => p.component === 'model-check');
+    const breakdown = [
+      breakdownLine(`trial pods of run ${run}`, trials.length, trialSteps(trials)),
+      breakdownLine(`serving pods of version ${version}`, serving.length, servingSteps(serving)),
+      breakdownLine(`model check of ${registered}`, checks.length, checkSteps(checks, INSPECT_CONTAINER)),
+    ];
+    return { facts, driftDetectedAfterMs, run, breakdown };
   } finally {
     await traffic?.stop();
     observer.stop();
