@@ -16,6 +16,7 @@
  * cluster: 100 trials of a trainer that exits at once, parallelism 10, beside the Job controller's own latency.
  *
  *   npm run bench:training [-- --rows N --runs K --formats csv,parquet] [--part profile|overhead] [--trials N] [--pods-from-source] [--operator-in-process] [--skip-build]
+ *   [--operator-cpu-prof DIR] (a V8 CPU profile of the operator process, written into DIR when it stops)
  *   (--skip-build: dist/ is already built; the overhead part otherwise builds it for the pods' cairn)
  */
 import { spawn } from 'node:child_process';
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     'pods-from-source': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
     'operator-in-process': { type: 'boolean', default: false },
+    'operator-cpu-prof': { type: 'string' },
     formats: { type: 'string', default: 'csv,parquet' },
   },
 });
@@ -159,5 +161,5 @@ async function main(): Promise<void> {
 if (args.part === undefined || args.part === 'profile') await main();
 if (args.part === undefined || args.part === 'overhead') {
   const { overheadBench } = await import('./training-overhead.js');
-  process.stdout.write((await overheadBench({ root, trials: Number(args.trials), parallelism: 10, podsFromSource: args['pods-from-source'], skipBuild: args['skip-build'], operatorInProcess: args['operator-in-process'] })) + '\n');
+  process.stdout.write((await overheadBench({ root, trials: Number(args.trials), parallelism: 10, podsFromSource: args['pods-from-source'], skipBuild: args['skip-build'], operatorInProcess: args['operator-in-process'], ...(args['operator-cpu-prof'] ? { operatorCpuProf: args['operator-cpu-prof'] } : {}) })) + '\n');
 }
