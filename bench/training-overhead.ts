@@ -28,6 +28,7 @@ import '../src/testenv/node-compat.js';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { access, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
@@ -78,7 +79,16 @@ function compiledCairnImage(root: string): ImageCommand {
   return { entrypoint: cairn, executables: { cairn, node: [process.execPath] } };
 }
 
-export async function overheadBench(options: { root: string; trials: number; parallelism: number; podsFromSource?: boolean; skipBuild?: boolean; operatorInProcess?: boolean }): Promise<string> {
+export async function overheadBench(options: {
+  root: string;
+  trials: number;
+  parallelism: number;
+  podsFromSource?: boolean;
+  skipBuild?: boolean;
+  operatorInProcess?: boolean;
+  /** Write a V8 CPU profile of the operator process (its own process only) into this directory. */
+  operatorCpuProf?: string;
+}): Promise<string> {
   const { root, trials, parallelism } = options;
   if (!(options.podsFromSource && options.operatorInProcess) && !options.skipBuild) {
     process.stderr.write('Compiling src/ to dist/ for the operator and the pods (npm run build)...\n');
@@ -193,10 +203,18 @@ export async function overheadBench(options: { root: string; trials: number; par
       metricsText = () => registry.metrics();
     } else {
       // As it runs in a cluster: `cairn operator`, compiled, in a process of its own (this one hosts the local node).
-      const child = await startOperatorInPlane(cluster.plane, root, { namespace: NAMESPACE, podName: 'cairn-operator-bench', extraArgs: ['--controllers', 'experiment'], env: { CAIRN_FROM_DIST: '1' } });
+      // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preloaded module records the profile instead. The env reaches
+      // the operator only (the plane's processes get the env given here, not this process's).
+      const preload = join(root, 'bench', 'cpu-profile-preload.mjs');
+      const profile: Record<string, string> = options.operatorCpuProf ? { NODE_OPTIONS: `--import=${preload}`, CAIRN_CPU_PROFILE_DIR: options.operatorCpuProf } : {};
+      const child = await startOperatorInPlane(cluster.plane, root, { namespace: NAMESPACE, podName: 'cairn-operator-bench', extraArgs: ['--controllers', 'experiment'], env: { CAIRN_FROM_DIST: '1', ...profile } });
       operatorProcess = child.process;
       metricsText = async () => (await fetch(new URL('/metrics', child.address))).text();
     }
+    // The operator's CPU (user + system) over the run, from its own process_cpu_seconds_total.
+    const cpuSeconds = async (): Promise<number> => Number(/^process_cpu_seconds_total (\S+)$/m.exec(await metricsText())?.[1] ?? Number.NaN);
+    const cpuBefore = await cpuSeconds();
+    const loadBefore = loadavg();
     const started = performance.now();
     await kube.apply(
       cairnResource('Experiment'),
@@ -226,6 +244,8 @@ export async function overheadBench(options: { root: string; trials: number; par
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     const wallS = (performance.now() - started) / 1000;
+    const operatorCpuS = (await cpuSeconds()) - cpuBefore;
+    const loadAfter = loadavg();
     const names = Array.from({ length: trials }, (_, i) => `bench-1-t${i}`);
     // The baseline needs every Job's Complete, which the Job controller may set after the run is over.
     for (let waited = 0; waited < 60 && names.some((n) => at(n).jobComplete === undefined); waited++) await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -272,7 +292,9 @@ export async function overheadBench(options: { root: string; trials: number; par
       row('floor: pod ended -> one ConfigMap written and seen', floor),
       `  goal p99 <= ${GOAL_MS} ms: ${p99 <= GOAL_MS ? 'met' : 'missed'}`,
       `  trial pod updates ${updates.pod.seen}, of which ${updates.pod.passed} change what the controller reads; Job updates ${updates.job.seen}, of which ${updates.job.passed} (the others are dropped by its predicates)`,
-      `  the operator: ${reconciles} reconciles of the Experiment, ${((1000 * reconcileS) / Math.max(1, reconciles)).toFixed(0)} ms each on average (${(100 * reconcileS / wallS).toFixed(0)}% of the wall time busy); keys waited ${((1000 * waitS) / Math.max(1, waits)).toFixed(0)} ms on average in the queue; ${metric('cairn_status_writes_total')} status writes`,
+      `  the operator: ${reconciles} reconciles of the Experiment, ${((1000 * reconcileS) / Math.max(1, reconciles)).toFixed(0)} ms each on average, wall clock with its API round trips (${(100 * reconcileS / wallS).toFixed(0)}% of the wall time busy); keys waited ${((1000 * waitS) / Math.max(1, waits)).toFixed(0)} ms on average in the queue; ${metric('cairn_status_writes_total')} status writes`,
+      `  the operator's CPU over the run: ${operatorCpuS.toFixed(1)} s${options.operatorInProcess ? ' (the bench process: with the local node and the watches)' : ''}, ${((1000 * operatorCpuS) / Math.max(1, reconciles)).toFixed(1)} ms per reconcile, ${((1000 * operatorCpuS) / trials).toFixed(0)} ms per trial`,
+      `  load average (1 min) ${loadBefore[0]!.toFixed(1)} at the start, ${loadAfter[0]!.toFixed(1)} at the end`,
     ].join('\n');
   } finally {
     for (const w of watches) w.stop();
