@@ -61,7 +61,9 @@ describe('cairn dev', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  test('up, kubectl apply of a pod behind a Service answers through its ClusterIP; Ctrl-C leaves nothing behind', async () => {
+  // Its own bound beside the tier's 180 s: the first `cairn dev` of a checkout compiles src/ to dist/ (src/dev/compiled.ts),
+  // about a minute of CPU, longer on a loaded machine.
+  test('up, kubectl apply of a pod behind a Service answers through its ClusterIP; Ctrl-C leaves nothing behind', { timeout: 600_000 }, async () => {
     const stateDir = join(scratch, 'state');
     const kubeconfig = join(scratch, 'kubeconfig');
     child = spawn(process.execPath, [join(env.root, 'bin', 'cairn.js'), 'dev', '--kubeconfig-out', kubeconfig, '--state-dir', stateDir], {
