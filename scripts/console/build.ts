@@ -1,13 +1,18 @@
 /**
- * `npm run build:console` (after `npm run build`): writes the console page's script to dist/console/web/app.js, the file an installed
- * build serves (src/console/bundle.ts), since an installed build has neither the sources nor esbuild.
+ * `npm run build:console` (after `npm run build`): writes the console page's scripts (the entry app.js and its
+ * chunks) to dist/console/web/, the files an installed build serves (src/console/bundle.ts), since an installed
+ * build has neither the sources nor esbuild.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleConsoleScript } from '../../src/console/bundle.js';
+import { bundleConsoleScripts, ENTRY_FILE } from '../../src/console/bundle.js';
 
-const out = fileURLToPath(new URL('../../dist/console/web/app.js', import.meta.url));
-const script = await bundleConsoleScript();
-mkdirSync(fileURLToPath(new URL('../../dist/console/web/', import.meta.url)), { recursive: true });
-writeFileSync(out, script);
-process.stdout.write(`wrote ${out} (${Math.round(script.length / 1024)} KiB)\n`);
+const dir = fileURLToPath(new URL('../../dist/console/web/', import.meta.url));
+const scripts = await bundleConsoleScripts();
+rmSync(dir, { recursive: true, force: true }); // chunks of an older build would be served for nothing
+mkdirSync(dir, { recursive: true });
+const files: Array<[string, string]> = [[ENTRY_FILE, scripts.entry], ...Object.entries(scripts.chunks)];
+for (const [name, text] of files) writeFileSync(join(dir, name), text);
+const kib = (text: string) => Math.round(Buffer.byteLength(text) / 1024);
+process.stdout.write(`wrote ${dir}: ${files.map(([name, text]) => `${name} (${kib(text)} KiB)`).join(', ')}\n`);

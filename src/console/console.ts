@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../runtime/clock.js';
 import type { KubeClient } from '../runtime/kube/client.js';
 import { requestRolloutAction } from './actions.js';
-import { consoleScript } from './bundle.js';
+import { consoleScripts } from './bundle.js';
 import { ClusterView } from './cluster.js';
 import { buildConsoleServer } from './server.js';
 
@@ -39,12 +39,12 @@ export interface RunningConsole {
 }
 
 export async function startConsole(options: ConsoleOptions, io: ConsoleIo): Promise<RunningConsole> {
-  const script = await consoleScript();
+  const scripts = await consoleScripts();
   const view = new ClusterView({ kube: io.kube, readOnly: options.readOnly, clock: io.clock, log: io.log, ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}) });
   view.start();
   const server = buildConsoleServer({
     view,
-    script,
+    scripts,
     log: io.log,
     ...(options.readOnly ? (options.readOnlyReason ? { readOnlyReason: options.readOnlyReason } : {}) : { act: (namespace, name, action) => requestRolloutAction(io.kube, namespace, name, action, io.now()) }),
   });

@@ -2,6 +2,7 @@
  * The console's HTTP server on node:http (a few fixed routes, docs/style.md §10: built here, listened on by the
  * caller):
  *   GET  /                   the page            GET /app-DIGEST.js   its bundled script (also /app.js)
+ *                                                GET /chunk-HASH.js   the chunks it imports (ECharts)
  *   GET  /api/state          the whole ConsoleState as JSON
  *   GET  /api/events         server-sent events: `state` first, then one ConsoleEvent per change
  *   POST /api/namespaces/NS/deployments/NAME/promote|abort   (absent with --read-only)
@@ -12,12 +13,13 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ActionResult, RolloutAction } from './actions.js';
+import { isChunkFile, type ConsoleScripts } from './bundle.js';
 import type { ClusterView } from './cluster.js';
 import { indexHtml } from './page.js';
 
 export interface ConsoleServerOptions {
   view: ClusterView;
-  script: string;
+  scripts: ConsoleScripts;
   log: Logger;
   /** Promote and abort; undefined serves the page read-only (no write route at all). */
   act?: (namespace: string, name: string, action: RolloutAction) => Promise<ActionResult>;
@@ -36,15 +38,17 @@ function send(res: ServerResponse, status: number, type: string, body: string, c
 }
 
 /**
- * The script's path carries its digest, so it is served as immutable: a browser then keeps it, and V8 its
- * compiled code, instead of fetching and compiling 700 KiB (ECharts) on every load; a new build is a new path.
+ * The script's path carries its digest (and each chunk's name esbuild's hash of it), so they are served as
+ * immutable: a browser then keeps them, and V8 their compiled code, instead of fetching and compiling 700 KiB
+ * (ECharts) on every load; a new build is a new path.
  */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const json = (res: ServerResponse, status: number, body: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
 export function buildConsoleServer(o: ConsoleServerOptions): Server {
-  const scriptPath = `/app-${createHash('sha256').update(o.script).digest('hex').slice(0, 16)}.js`;
+  // The entry names its chunks, so its digest changes whenever one of them does.
+  const scriptPath = `/app-${createHash('sha256').update(o.scripts.entry).digest('hex').slice(0, 16)}.js`;
   const html = indexHtml(scriptPath);
 
   function events(req: IncomingMessage, res: ServerResponse): void {
@@ -81,13 +85,15 @@ export function buildConsoleServer(o: ConsoleServerOptions): Server {
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { message: `${req.method} is not served` });
-    if (url.pathname === scriptPath) return send(res, 200, 'text/javascript; charset=utf-8', o.script, IMMUTABLE);
+    if (url.pathname === scriptPath) return send(res, 200, 'text/javascript; charset=utf-8', o.scripts.entry, IMMUTABLE);
+    const chunk = url.pathname.slice(1);
+    if (isChunkFile(chunk) && Object.hasOwn(o.scripts.chunks, chunk)) return send(res, 200, 'text/javascript; charset=utf-8', o.scripts.chunks[chunk]!, IMMUTABLE);
     switch (url.pathname) {
       case '/':
       case '/index.html':
         return send(res, 200, 'text/html; charset=utf-8', html);
       case '/app.js':
-        return send(res, 200, 'text/javascript; charset=utf-8', o.script);
+        return send(res, 200, 'text/javascript; charset=utf-8', o.scripts.entry);
       case '/api/state':
         return json(res, 200, o.view.state());
       case '/api/events':

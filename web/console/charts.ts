@@ -1,35 +1,39 @@
 /**
- * ECharts, with only the charts and components the pages use (a smaller bundle than the whole library).
- * One chart instance per element, resized with the window; a page disposes of its charts when it goes.
+ * The pages' charts: one ECharts instance per element, resized with the window; a page disposes of its charts
+ * when it goes. The library (web/console/echarts.ts) is imported the first time a chart is drawn, so a page
+ * paints its content before the browser evaluates it.
  */
-import { BarChart, GraphChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import type { ECharts } from 'echarts/core';
 
-echarts.use([BarChart, GraphChart, LineChart, ParallelChart, ScatterChart, DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+export type ChartOption = Parameters<ECharts['setOption']>[0];
+export type Chart = ECharts;
 
-export type ChartOption = Parameters<echarts.ECharts['setOption']>[0];
-
-const live = new Set<echarts.ECharts>();
+let library: Promise<typeof import('./echarts.js')> | undefined;
+const live = new Map<HTMLElement, ECharts>();
 window.addEventListener('resize', () => {
-  for (const c of live) c.resize();
+  for (const c of live.values()) c.resize();
 });
 
-/** Draws `option` in `el` (replacing what was drawn); returns the chart. */
-export function draw(el: HTMLElement, option: ChartOption): echarts.ECharts {
-  let chart = echarts.getInstanceByDom(el);
+/**
+ * Draws `option` in `el` (replacing what was drawn) once the library is loaded; resolves to the chart, or to
+ * undefined when `el` left the page meanwhile.
+ */
+export async function draw(el: HTMLElement, option: ChartOption): Promise<ECharts | undefined> {
+  const { echarts } = await (library ??= import('./echarts.js'));
+  if (!el.isConnected) return undefined;
+  let chart = live.get(el);
   if (!chart) {
     chart = echarts.init(el, undefined, { renderer: 'canvas' });
-    live.add(chart);
+    live.set(el, chart);
   }
   chart.setOption(option, { notMerge: true, lazyUpdate: true });
   return chart;
 }
 
 /** Resolves once `chart` has drawn what it was last given (ECharts' `finished`, after its deferred update). */
-export function finished(chart: echarts.ECharts): Promise<void> {
+export function finished(chart: ECharts | undefined): Promise<void> {
   return new Promise((resolve) => {
+    if (!chart) return resolve();
     const done = () => {
       chart.off('finished', done);
       resolve();
@@ -40,11 +44,9 @@ export function finished(chart: echarts.ECharts): Promise<void> {
 
 /** Frees the charts inside `root` (when a page is left). */
 export function disposeCharts(root: HTMLElement): void {
-  for (const el of root.querySelectorAll<HTMLElement>('[_echarts_instance_]')) {
-    const chart = echarts.getInstanceByDom(el);
-    if (chart) {
-      live.delete(chart);
-      chart.dispose();
-    }
+  for (const [el, chart] of live) {
+    if (!root.contains(el)) continue;
+    live.delete(el);
+    chart.dispose();
   }
 }

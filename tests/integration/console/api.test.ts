@@ -61,7 +61,19 @@ describe('cairn console: JSON and events', () => {
     expect(script.headers.get('content-type')).toMatch(/javascript/);
     expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(await (await fetch(new URL('app.js', consoleProc!.url))).text()).toBe(await script.clone().text());
-    expect((await script.text()).length).toBeGreaterThan(100_000); // ECharts is in it: nothing is loaded from the internet
+    // ECharts is a chunk the script imports from the console (also immutable): nothing comes from the internet.
+    const entry = await script.text();
+    const chunks = [...entry.matchAll(/["']\.\/(chunk-[A-Z0-9]+\.js)["']/g)].map((m) => m[1]!);
+    expect(chunks.length).toBeGreaterThan(0);
+    let bytes = entry.length;
+    for (const chunk of chunks) {
+      const res = await fetch(new URL(chunk, consoleProc!.url));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      bytes += (await res.text()).length;
+    }
+    expect(bytes).toBeGreaterThan(100_000);
+    expect((await fetch(new URL('chunk-NOPE.js', consoleProc!.url))).status).toBe(404);
     expect((await fetch(new URL('nope', consoleProc!.url))).status).toBe(404);
   });
 

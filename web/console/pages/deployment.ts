@@ -181,7 +181,7 @@ export function deploymentPage(namespace: string, name: string): Page {
       fill(steps, stepsView(d));
       const points = state.weights[`${namespace}/${name}`] ?? [];
       fill(weightsNote, `${points.length} observation(s) since the console started (the console keeps this history from its watch; status holds only the present split).`);
-      draw(chart, weightsOption(points));
+      void draw(chart, weightsOption(points));
       fill(analysis, analysisView(d));
       const rollout = rec(s.rollout);
       fill(

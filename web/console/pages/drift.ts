@@ -98,7 +98,7 @@ export function driftPage(namespace: string, name: string): Page {
         chartKeys = names.join(',');
         fill(charts, names.map((f) => h('div', { class: 'chart', 'data-testid': `drift-chart-${f}` })));
       }
-      names.forEach((f, i) => draw(charts.children[i] as HTMLElement, scoresOption(points, f)));
+      names.forEach((f, i) => void draw(charts.children[i] as HTMLElement, scoresOption(points, f)));
       fill(events, eventsView(state, 'DriftMonitor', namespace, name));
       fill(conditions, conditionsTable(m.status?.conditions));
     },

@@ -162,7 +162,7 @@ export function experimentPage(namespace: string, name: string): Page {
           shownTable?.addRest();
           return afterPaint(() => markLoaded('complete'));
         }
-        void finished(draw(chart[0], chart[1]())).then(() => next(i + 1));
+        void draw(chart[0], chart[1]()).then(finished).then(() => next(i + 1));
       });
     next(0);
   }

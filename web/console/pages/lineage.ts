@@ -40,7 +40,7 @@ export function lineagePage(): Page {
         rows.set(n.stage, row + 1);
         return { n, x: column * 230, y: row * 80 };
       });
-      const instance = draw(chart, {
+      const drawn = draw(chart, {
         animation: false,
         tooltip: { formatter: (p: unknown) => { const d = (p as { data?: { tip?: string } }).data; return d?.tip ?? ''; } },
         series: [
@@ -70,10 +70,12 @@ export function lineagePage(): Page {
           },
         ],
       });
-      instance.off('click');
-      instance.on('click', (p: unknown) => {
-        const href = (p as { data?: { href?: string } }).data?.href;
-        if (href) location.hash = href;
+      void drawn.then((instance) => {
+        instance?.off('click');
+        instance?.on('click', (p: unknown) => {
+          const href = (p as { data?: { href?: string } }).data?.href;
+          if (href) location.hash = href;
+        });
       });
       fill(
         columns,
