@@ -209,9 +209,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Takes `<cache>/<key>.lock` (holding this pid), waiting while a live process holds it; a lock left by a dead
- * process is taken over. Returns its release.
+ * process is taken over. Returns its release. src/dev/compiled.ts takes its build lock with it too.
  */
-async function lock(path: string, log: (line: string) => void, what: string): Promise<() => Promise<void>> {
+export async function lock(path: string, log: (line: string) => void, what: string): Promise<() => Promise<void>> {
   let told = false;
   for (;;) {
     try {
