@@ -8,8 +8,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { lock } from '../testenv/python-env.js';
 
 /** The environment variable bin/cairn.js reads: `1` runs dist/ instead of the TypeScript sources. */
 export const FROM_DIST_ENV = 'CAIRN_FROM_DIST';
@@ -67,14 +68,15 @@ export const runTsc: Compile = (root, buildInfoFile) =>
 
 /**
  * Makes dist/ the compiled form of the checkout's sources: compiles unless dist/ says it was compiled from the
- * same digest. One build at a time per checkout (a lock file beside dist/): the demo's and `cairn dev`'s tests
- * may start together, and a pod must never import a file tsc is halfway through writing.
+ * same digest. One build at a time per checkout (.cache/cairn-build.lock): the demo's and `cairn dev`'s tests
+ * may start together, and two tsc runs writing the same files would leave a mix.
  */
 export async function ensureCompiledCairn(options: EnsureCompiledOptions): Promise<BuildOutcome> {
   const { root, say } = options;
   if (!existsSync(join(root, 'src', 'cli', 'main.ts'))) return { kind: 'installed' };
   const dist = join(root, 'dist');
-  const release = await lockBuild(join(root, '.cache', 'cairn-build.lock'));
+  await mkdir(join(root, '.cache'), { recursive: true });
+  const release = await lock(join(root, '.cache', 'cairn-build.lock'), say, 'dist/ (npm run build)');
   try {
     const digest = await sourceDigest(root);
     if (await isBuiltFrom(dist, digest)) {
@@ -110,37 +112,4 @@ async function isBuiltFrom(dist: string, digest: string): Promise<boolean> {
 function firstLines(text: string, count: number): string {
   const lines = text.split('\n');
   return lines.slice(0, count).join('\n') + (lines.length > count ? `\n  ... (${lines.length - count} more lines)` : '');
-}
-
-/**
- * A lock file holding the owner's pid, taken with O_EXCL; a lock whose process is gone is taken over. Waits
- * (polling) while another live process holds it.
- */
-export async function lockBuild(path: string, pollMs = 200): Promise<() => Promise<void>> {
-  await mkdir(join(path, '..'), { recursive: true });
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (owner > 0 && !isAlive(owner)) {
-      await rm(path, { force: true });
-      continue;
-    }
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

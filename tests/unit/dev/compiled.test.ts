@@ -1,10 +1,10 @@
 /** The demo's and `cairn dev`'s compiled `cairn`: built once per content of the sources, with a clear error when it fails. */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BuildError, ensureCompiledCairn, lockBuild, sourceDigest, type Compile } from '../../../src/dev/compiled.js';
+import { BuildError, ensureCompiledCairn, sourceDigest, type Compile } from '../../../src/dev/compiled.js';
 
 let root: string;
 
@@ -86,29 +86,5 @@ describe('sourceDigest', () => {
     expect(second).not.toBe(first);
     await writeFile(join(root, 'src', 'extra.ts'), '\n');
     expect(await sourceDigest(root)).not.toBe(second);
-  });
-});
-
-describe('lockBuild', () => {
-  it('takes over a lock whose process is gone', async () => {
-    const path = join(root, '.cache', 'lock');
-    await mkdir(join(root, '.cache'));
-    await writeFile(path, '999999999');
-    const release = await lockBuild(path, 10);
-    expect(await readFile(path, 'utf8')).toBe(String(process.pid));
-    await release();
-    expect(existsSync(path)).toBe(false);
-  });
-
-  it('waits while a live process holds it', async () => {
-    const path = join(root, 'lock');
-    const release = await lockBuild(path, 10);
-    let second = false;
-    const waiting = lockBuild(path, 10).then((r) => ((second = true), r));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(second).toBe(false);
-    await release();
-    await (await waiting)();
-    expect(second).toBe(true);
   });
 });
