@@ -71,8 +71,8 @@ export interface PodSighting {
   seen: Record<string, number>;
 }
 
-/** The states of a pod that podStates names: each container running or terminated, and the pod Ready. */
-export function podStates(pod: PodObject): string[] {
+/** The states a PodSighting records of a pod: each container running or terminated, and the pod Ready. */
+function podStates(pod: PodObject): string[] {
   const states: string[] = [];
   for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     if (status.state?.running) states.push(`${status.name}.running`);
