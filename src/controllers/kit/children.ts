@@ -148,20 +148,42 @@ function memoizedDigest(child: KubeObject): string {
 }
 
 /**
+ * The stamped copy of each rendered object, by the object itself: a controller that keeps its rendered children
+ * between reconciles (the Experiment's trial Jobs) hands the same object again and pays neither JSON nor hash.
+ * Sound because a rendered child is never changed once handed to the kit.
+ */
+const stampedMemo = new WeakMap<KubeObject, KubeObject>();
+
+/**
  * `child` carrying the digest of itself (without that annotation). A shallow copy: only the annotations are new,
- * the rest is shared with `child`, which neither the kit nor the API client changes.
+ * the rest is shared with `child`, which neither the kit nor the API client changes. The same `child` object
+ * gives the same copy.
  */
 export function stamped(child: KubeObject): KubeObject {
-  const digest = memoizedDigest(child);
-  return { ...child, metadata: { ...child.metadata, annotations: { ...(child.metadata?.annotations ?? {}), [annotations.digest]: digest } } };
+  let copy = stampedMemo.get(child);
+  if (copy === undefined) {
+    const digest = memoizedDigest(child);
+    copy = { ...child, metadata: { ...child.metadata, annotations: { ...(child.metadata?.annotations ?? {}), [annotations.digest]: digest } } };
+    stampedMemo.set(child, copy);
+  }
+  return copy;
 }
+
+/**
+ * The desired object each live child (a frozen informer cache entry, replaced, never changed, on an update) was
+ * last found up to date with: the same pair gives the same answer without walking the object again.
+ */
+const verifiedMemo = new WeakMap<object, KubeObject>();
 
 /**
  * Whether applying would change nothing: the live child carries the digest of the same desired object (no
  * field was dropped since) and still holds every desired value (nobody edited one by hand).
  */
 export function upToDate(desired: KubeObject, live: unknown): boolean {
-  if (!live) return false;
+  if (!live || typeof live !== 'object') return false;
+  if (verifiedMemo.get(live) === desired) return true;
   const liveDigest = (live as KubeObject).metadata?.annotations?.[annotations.digest];
-  return liveDigest === desired.metadata?.annotations?.[annotations.digest] && isSubset(desired, live);
+  const same = liveDigest === desired.metadata?.annotations?.[annotations.digest] && isSubset(desired, live);
+  if (same) verifiedMemo.set(live, desired);
+  return same;
 }
