@@ -27,12 +27,25 @@ export const isFinished = (record: { phase: TrialPhase }): boolean => record.pha
 /** A message in the table stays short: 1,000 trials must fit a ConfigMap (1 MiB). */
 const maxTableMessage = 512;
 
+/**
+ * Each record's line, by the record: a run's stored records are the same objects from one reconcile to the next
+ * (parsed once per table), so a table of 1,000 trials is not serialised again for every pod that ends. A record is
+ * never changed once made.
+ */
+const lines = new WeakMap<TrialRecord, string>();
+
+function lineOf(r: TrialRecord): string {
+  let line = lines.get(r);
+  if (line === undefined) {
+    line = JSON.stringify(r.message && r.message.length > maxTableMessage ? { ...r, message: `${r.message.slice(0, maxTableMessage - 15)}... (truncated)` } : r);
+    lines.set(r, line);
+  }
+  return line;
+}
+
 /** The finished records as JSON lines, in index order (unfinished ones are read again from their Jobs). */
 export function tableJsonl(records: readonly TrialRecord[]): string {
-  return records
-    .filter(isFinished)
-    .map((r) => JSON.stringify(r.message && r.message.length > maxTableMessage ? { ...r, message: `${r.message.slice(0, maxTableMessage - 15)}... (truncated)` } : r))
-    .join('\n');
+  return records.filter(isFinished).map(lineOf).join('\n');
 }
 
 /** The records of a `trials.jsonl`; a line that is not a finished record is skipped (the Jobs, if any, tell again). */

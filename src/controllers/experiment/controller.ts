@@ -26,10 +26,11 @@ import { coalescedRerun, newRunReason, rerunAnnotation } from '../../training/ru
 import { countTrials, schedule, type JobState, type Schedule } from '../../training/schedule.js';
 import { planSearch, SearchSpecError, type TrialParameters } from '../../training/search.js';
 import { parseTable, tableJsonl, type TrialRecord } from '../../training/table.js';
-import { childSelector, jobOutcomeChanged, kindController, KitReason, podOutcomeChanged, StalledError, TransientError, WaitingError, type Scope } from '../kit/index.js';
+import { childSelector, kindController, KitReason, StalledError, TransientError, WaitingError, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { ExperimentCondition, experimentConditions, ExperimentReason } from './reasons.js';
 import { statusTrials } from './status.js';
+import { trialJobEventMatters, trialPodEventMatters, type RecordedTrial } from './trial-events.js';
 
 export const experimentResource = cairnResource('Experiment');
 const datasetResource = cairnResource('Dataset');
@@ -52,6 +53,32 @@ const gitRevisionAnnotation = 'cairn.dev/revision';
 type ExperimentObject = Experiment & KubeObject & { metadata: { name: string } };
 type DatasetObject = Frozen<Dataset & KubeObject>;
 
+/**
+ * The records of each cached trial table (frozen, replaced on every change): parsed once, not on every reconcile
+ * and every event that asks whether a trial is recorded.
+ */
+const parsedTables = new WeakMap<object, ReadonlyMap<string, TrialRecord>>();
+
+function tableRecords(table: Frozen<KubeObject & { data?: Record<string, string> }>): ReadonlyMap<string, TrialRecord> {
+  let records = parsedTables.get(table);
+  if (records === undefined) {
+    records = parseTable(table.data?.[trialTableKey]);
+    parsedTables.set(table, records);
+  }
+  return records;
+}
+
+/**
+ * What the reconciles of one Experiment can reuse while its inputs stay the same (their JSON is the fingerprint):
+ * the planned trials, each desired trial Job as rendered (the same object, so the kit's stamped and upToDate skip
+ * their JSON, hash and comparison), and the table as rendered.
+ */
+interface RenderMemo {
+  plan?: { fingerprint: string; trials: TrialParameters[] };
+  jobs?: { fingerprint: string; byName: Map<string, KubeObject> };
+  table?: { fingerprint: string; jsonl: string; object: KubeObject };
+}
+
 /** What the steps of one reconcile share besides the status. */
 interface RunContext {
   dataset?: DatasetObject;
@@ -67,6 +94,17 @@ export function experimentController(options: ExperimentControllerOptions): Cont
     const pods = deps.informers.for<KubeObject>(builtin.pod, { labelSelector: childSelector });
     const configMaps = deps.informers.for<KubeObject & { data?: Record<string, string> }>(builtin.configMap, { labelSelector: childSelector });
     const contexts = new Map<string, RunContext>();
+    const memos = new Map<string, RenderMemo>();
+    const memoOf = (key: string): RenderMemo => memos.get(key) ?? (memos.set(key, {}), memos.get(key)!);
+    /** Whether the trial of a trial Job or pod is recorded in the table as cached (see trial-events.ts). */
+    const isRecorded: RecordedTrial = (object) => {
+      const labels = object.metadata?.labels;
+      const trial = labels?.['cairn.dev/trial'];
+      const owner = labels?.['cairn.dev/owner-name'];
+      if (!trial || !owner || labels['cairn.dev/owner-kind'] !== 'Experiment') return false;
+      const table = configMaps.get(trialTableName(owner), object.metadata?.namespace);
+      return table !== undefined && tableRecords(table).has(trial);
+    };
     /** Registrations made by this process, by Experiment key: the caches may not show them yet. */
     const registered = new Map<string, { uid: string; run: number; name: string }>();
 
@@ -129,13 +167,17 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       const dataset = context.dataset!;
       const run = status.run!;
       const namespace = experiment.metadata.namespace!;
-      let plan: TrialParameters[];
-      try {
-        plan = planSearch(experiment.spec).trials;
-      } catch (err) {
-        if (err instanceof SearchSpecError) throw new StalledError(KitReason.InvalidSpec, err.message);
-        throw err;
+      const memo = memoOf(scope.key);
+      const specJson = JSON.stringify(experiment.spec);
+      if (memo.plan?.fingerprint !== specJson) {
+        try {
+          memo.plan = { fingerprint: specJson, trials: planSearch(experiment.spec).trials };
+        } catch (err) {
+          if (err instanceof SearchSpecError) throw new StalledError(KitReason.InvalidSpec, err.message);
+          throw err;
+        }
       }
+      const plan = memo.plan.trials;
       const names = plan.map((_, i) => trialName(experiment.metadata.name, run, i));
       const uid = experiment.metadata.uid ?? '';
       const ownJobs = new Map<string, Frozen<KubeObject>>();
@@ -149,7 +191,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       }
 
       const table = configMaps.get(trialTableName(experiment.metadata.name), namespace);
-      const stored = table?.data?.run === String(run) ? parseTable(table.data[trialTableKey]) : new Map<string, TrialRecord>();
+      const stored: ReadonlyMap<string, TrialRecord> = table?.data?.run === String(run) ? tableRecords(table) : new Map<string, TrialRecord>();
       const recorded = new Map(stored);
       for (const t of status.trials ?? []) {
         const index = names.indexOf(t.name);
@@ -194,14 +236,41 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       // trial's among those shown in status (its pod's log tells why; they are few: at most maxFailedTrials + 1
       // plus the ones stopped). A succeeded trial's Job goes once recorded: each kept Job is rendered on every
       // reconcile, and a run of 1,000 trials must not pay for 50 of them each time.
-      const shownNames = new Set(statusTrials(decided.records, experiment.spec.objective).map((t) => t.name));
+      // Started now: Pending until their Jobs are seen.
+      const records = decided.records.map((r, i) => r ?? (decided.start.includes(i) ? { index: i, name: names[i]!, parameters: plan[i]!, phase: 'Pending' as const } : undefined));
+      const shownTrials = statusTrials(records, experiment.spec.objective);
+      // A failed trial's Job stays while this status shows the trial.
+      const shownNames = new Set(shownTrials.map((t) => t.name));
       const keep = (r: TrialRecord) => {
         if (r.reason === 'Stopped') return false;
         if (!stored.has(r.name)) return true;
         return r.phase === 'Failed' && shownNames.has(r.name);
       };
       const desired: KubeObject[] = [];
+      // Everything renderTrialJob reads besides the trial itself (the options are the controller's, fixed).
+      const jobsFingerprint = JSON.stringify([
+        experiment.metadata.name,
+        experiment.metadata.namespace,
+        uid,
+        experiment.metadata.labels,
+        experiment.metadata.annotations,
+        specJson,
+        run,
+        dataset.metadata?.name,
+        dataset.spec.source.uri,
+        dataset.spec.source.format,
+        status.datasetVersion,
+      ]);
+      if (memo.jobs?.fingerprint !== jobsFingerprint) memo.jobs = { fingerprint: jobsFingerprint, byName: new Map() };
+      const renderedJobs = memo.jobs.byName;
+      const rendered = new Map<string, KubeObject>();
       const render = (index: number) => {
+        const name = names[index]!;
+        const job = renderedJobs.get(name) ?? renderFresh(index);
+        rendered.set(name, job);
+        return job;
+      };
+      const renderFresh = (index: number) => {
         try {
           return renderTrialJob({
             experiment,
@@ -222,13 +291,17 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       };
       for (const r of decided.records) if (r && ownJobs.has(r.name) && keep(r)) desired.push(render(r.index));
       for (const index of decided.start) desired.push(render(index));
-      desired.push(renderTrialTable(experiment, run, tableJsonl(decided.records.filter((r): r is TrialRecord => r !== undefined))) as unknown as KubeObject);
+      // Only the Jobs desired now stay in the memo: a run of 1,000 trials keeps some ten.
+      memo.jobs.byName = rendered;
+      const jsonl = tableJsonl(decided.records.filter((r): r is TrialRecord => r !== undefined));
+      if (memo.table?.fingerprint !== jobsFingerprint || memo.table.jsonl !== jsonl) {
+        memo.table = { fingerprint: jobsFingerprint, jsonl, object: renderTrialTable(experiment, run, jsonl) as unknown as KubeObject };
+      }
+      desired.push(memo.table.object);
       // The Jobs and the table are written with the status, not before it: a pod's end then costs one round trip
       // to the API server, not two. The table is the record a Job is pruned on, and the status carries the same
       // records, so neither write needs the other first.
       scope.applyChildrenWithStatus(desired, ExperimentReason.JobApplyFailed);
-      // Started now: Pending until their Jobs are seen.
-      const records = decided.records.map((r, i) => r ?? (decided.start.includes(i) ? { index: i, name: names[i]!, parameters: plan[i]!, phase: 'Pending' as const } : undefined));
 
       const counts = countTrials(records);
       const best = bestTrial(records.filter((r): r is TrialRecord => r !== undefined && r.model !== undefined), experiment.spec.objective);
@@ -236,7 +309,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       status.progress = `${counts.succeeded + counts.failed}/${counts.total}`;
       status.trialCounts = counts;
       status.trialsConfigMap = trialTableName(experiment.metadata.name);
-      status.trials = statusTrials(records, experiment.spec.objective);
+      status.trials = shownTrials;
       if (best) {
         status.bestTrial = best.name;
         status.bestMetric = best.metrics![experiment.spec.objective.metric]!;
@@ -334,7 +407,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       steps: [startRun, runTrials, registerModel],
       children: [builtin.job, builtin.configMap],
       // Only the Job and pod changes observeJob reads: the others would each queue a reconcile the pod ends wait behind.
-      childPredicates: { [builtin.job.kind]: jobOutcomeChanged },
+      childPredicates: { [builtin.job.kind]: (event) => trialJobEventMatters(event, isRecorded) },
       // Our own status writes change neither: no reconcile loop. The rerun annotation is metadata.
       predicate: anyOf(generationChanged, metadataChanged),
       watches: [
@@ -350,12 +423,13 @@ export function experimentController(options: ExperimentControllerOptions): Cont
           // A trial pod's final status (its termination messages) may arrive after its Job's.
           resource: builtin.pod,
           labelSelector: childSelector,
-          predicate: podOutcomeChanged,
+          predicate: (event) => trialPodEventMatters(event, isRecorded),
           map: (pod) => (pod.metadata?.labels?.['cairn.dev/owner-kind'] === 'Experiment' && pod.metadata.labels['cairn.dev/owner-name'] ? [keyOf(pod.metadata.namespace, pod.metadata.labels['cairn.dev/owner-name'])] : []),
         },
       ],
       forget: (req) => {
         contexts.delete(req.key);
+        memos.delete(req.key);
         registered.delete(req.key);
       },
     });

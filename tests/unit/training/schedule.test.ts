@@ -107,6 +107,12 @@ describe('the trial table and status', () => {
     expect(parsed.get('e-1-t0')).toEqual(records[0]);
     expect(parsed.get('e-1-t2')?.message?.length).toBeLessThanOrEqual(512);
   });
+  it('jsonl of the same records again (each line kept by its record) is the same text; a new record adds its line', () => {
+    const records = [record(0), record(1, { phase: 'Failed', reason: 'TrainerFailed', message: 'x'.repeat(2000) })];
+    const first = tableJsonl(records);
+    expect(tableJsonl(records)).toBe(first);
+    expect(tableJsonl([...records, record(2)])).toBe(`${first}\n${JSON.stringify(record(2))}`);
+  });
   it('1,000 trials: status shows the most recent and the best, and the whole status stays small', () => {
     const records = Array.from({ length: 1000 }, (_, i) => record(i, { metrics: { rmse: i === 7 ? 0.001 : 1 + i }, parameters: { alpha: i / 1000, l1_ratio: 0.5, solver: 'cyclic' } }));
     const shown = statusTrials(records, { metric: 'rmse', goal: 'minimize' });
