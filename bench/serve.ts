@@ -486,6 +486,9 @@ async function naiveComparison(results: Record<string, unknown>): Promise<void> 
       const body = JSON.stringify({ inputs: [{ name: m.input, shape: [rows, m.width], datatype: 'FP32', data }] });
       const request = httpRequest(path, body);
       // c=1: interleaved raw-socket round trips (µs resolution; both servers see the same moments).
+      // Warm-up: a second of load on each (both JITs optimize their hot paths), then interleaved round trips.
+      await load(cairn.port, path, 16, body, undefined, 1, 0);
+      await load(naive.port, path, 16, body, undefined, 1, 0);
       const probes = { cairn: await probe(cairn.port, request, true), naive: await probe(naive.port, request, true) };
       await interleaved(probes, 0, 1000);
       const c1Cpu = { cairn: cpuSeconds(cairn.pid), naive: cpuSeconds(naive.pid) };
