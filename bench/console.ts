@@ -6,12 +6,13 @@
  * Each figure is the median (and worst) of --runs page loads in one browser context (after a warm-up round),
  * beside a baseline from the same rounds: the same browser fetching /api/state (the page's data, as JSON)
  * without drawing anything. Baseline and pages alternate within each round. What "loaded" means: the page's
- * content is painted and usable. The Experiment page says so itself with performance marks
- * (src/console/marks.ts): `usable` once its summary and the first rows of its trials table are painted (the
- * table sorts and filters), `complete` once its charts are drawn and all 1,000 rows are in the DOM; both are
- * printed, and the goal is judged on `usable`. The other pages are loaded when their content (the last row,
- * the chart's canvas) is in the DOM. Beside the wall-clock time, the CPU time the page's renderer process used
- * for the whole load (to `complete`; CDP's ProcessTime), which the machine's load inflates less.
+ * content is painted and usable. The Experiment and Lineage pages say so themselves with performance marks
+ * (src/console/marks.ts): `usable` once the Experiment's summary and the first rows of its trials table are
+ * painted (the table sorts and filters), or the lineage's nodes (each a link to its object); `complete` once
+ * their charts are drawn (and all 1,000 rows are in the DOM). Both are printed; the goal is judged on
+ * `usable`. The other two pages are loaded when their content (the last row, the chart's canvas) is in the DOM.
+ * Beside the wall-clock time, the CPU time the page's renderer process used for the whole load (to
+ * `complete`; CDP's ProcessTime), which the machine's load inflates less.
  */
 import '../src/testenv/node-compat.js';
 import { execFile } from 'node:child_process';
@@ -84,7 +85,11 @@ async function main(): Promise<void> {
         what: `Lineage (${deploymentCount} Deployments in the graph)`,
         load: async (page) => {
           await page.goto(`${url}#/lineage`);
+          await waitForMark(page, LOAD_MARKS.usable);
           await page.locator(`[data-node="Deployment:${NS}/fare-${deploymentCount - 1}"]`).waitFor({ state: 'attached' });
+        },
+        complete: async (page) => {
+          await waitForMark(page, LOAD_MARKS.complete);
           await page.locator('[data-testid=lineage-chart] canvas').first().waitFor({ state: 'attached' });
         },
       },

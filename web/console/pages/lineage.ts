@@ -5,8 +5,9 @@
  */
 import { lineageGraph, STAGES, type LineageNode } from '../../../src/console/lineage.js';
 import type { ConsoleState } from '../../../src/console/model.js';
-import { draw } from '../charts.js';
+import { draw, finished, type Chart, type ChartOption } from '../charts.js';
 import { fill, h } from '../dom.js';
+import { afterPaint, markLoaded } from '../load.js';
 import type { Page } from './page.js';
 
 const COLOURS: Record<string, string> = { True: '#1b7f4b', False: '#b42318', Unknown: '#b54708' };
@@ -40,7 +41,8 @@ export function lineagePage(): Page {
         rows.set(n.stage, row + 1);
         return { n, x: column * 230, y: row * 80 };
       });
-      const drawn = draw(chart, {
+      // The graph after the nodes below it are painted: with 100 Deployments it is most of the page's work.
+      const option: ChartOption = {
         animation: false,
         tooltip: { formatter: (p: unknown) => { const d = (p as { data?: { tip?: string } }).data; return d?.tip ?? ''; } },
         series: [
@@ -69,7 +71,8 @@ export function lineagePage(): Page {
             lineStyle: { color: '#98a2b3', width: 1.5 },
           },
         ],
-      });
+      };
+      const drawn = new Promise<Chart | undefined>((resolve) => afterPaint(() => resolve(draw(chart, option))));
       void drawn.then((instance) => {
         instance?.off('click');
         instance?.on('click', (p: unknown) => {
@@ -98,6 +101,10 @@ export function lineagePage(): Page {
           ),
         ),
       );
+      // Loaded once every kind is listed (or known forbidden): the nodes painted first, then the graph.
+      if (Object.values(state.kinds).some((k) => k.access === 'loading')) return;
+      afterPaint(() => markLoaded('usable'));
+      void drawn.then(finished).then(() => markLoaded('complete'));
     },
   };
 }
