@@ -460,8 +460,8 @@ const byCpu = (c: Cell) => c.naiveCpuUs / c.cairnCpuUs;
  * `cairn serve` (default options: batching on, auto execution) beside the naive server, on a small model and
  * the 64-256-256-1 MLP, 1-row and 32-row V2 requests, c = 1, 16, 64: both servers run at once and are loaded
  * in alternating rounds, so that both see the same moments of a shared machine. Goal: >= 1.0x in every cell, judged
- * on the server CPU per request (the firm figure: on a loaded 2-vCPU machine the req/s of two servers measured a
- * second apart swing with what the scheduler gave each; their CPU per request does not), with the req/s ratio beside it.
+ * on the server CPU per request (the firmer figure: on a loaded 2-vCPU machine the req/s of two servers measured a
+ * second apart swing with what the scheduler gave each, their CPU per request much less), with the req/s ratio beside it.
  */
 async function naiveComparison(results: Record<string, unknown>): Promise<void> {
   console.log('\nBeside a naive server (bench/naive/server.ts: node:http, JSON.parse, session.run, JSON.stringify), both running at once');
@@ -593,7 +593,7 @@ interface ProtocolRounds {
 /**
  * gRPC beside HTTP at c=16 on the same server, in 3 alternating rounds. Both clients run in this process (autocannon
  * for HTTP, grpc-js for gRPC), so each side's client CPU per request is printed apart from the server's: the
- * server's CPU per request is the figure a loaded machine and the client library do not distort.
+ * server's CPU per request is the figure a loaded machine and the client library distort least.
  */
 async function grpcVsHttp(results: Record<string, unknown>, v2Body: string, v2Path: string): Promise<void> {
   console.log('\ngRPC (inference.GRPCInferenceService, raw contents) vs HTTP (V2 JSON), the same server, 1-row requests, c=16, 3 alternating rounds');
