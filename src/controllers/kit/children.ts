@@ -49,6 +49,19 @@ export interface ChildrenOutcome {
   errors: ChildError[];
 }
 
+export interface ApplyChildrenOptions {
+  /**
+   * Start the prunes and return without waiting for them; the outcome counts them neither as pruned nor as failed.
+   * For a caller that leaves a failed prune to the next reconcile anyway (applyChildrenWithStatus): its key is then
+   * not held for a DELETE's round trip, which a pod end queued behind it would wait for. A child whose delete is
+   * still in flight is not deleted again.
+   */
+  detachPrunes?: boolean;
+}
+
+/** The uids of children whose detached delete is in flight. */
+const pruning = new Set<string>();
+
 /** Writes in flight at once: enough to hide the API server's round trip, few enough not to crowd it. */
 const concurrency = 8;
 
@@ -59,7 +72,7 @@ const isControlledBy = (child: KubeObject, uid: string): boolean => (child.metad
  * prunes the children of `owner`, among the kinds `kinds`, that are not desired. A desired object of a kind
  * outside `kinds`, or not controlled by `owner`, is an error for that child: pruning relies on both.
  */
-export async function applyChildren(io: ChildrenIO, owner: Owner, desired: readonly KubeObject[], kinds: readonly ResourceType[]): Promise<ChildrenOutcome> {
+export async function applyChildren(io: ChildrenIO, owner: Owner, desired: readonly KubeObject[], kinds: readonly ResourceType[], options: ApplyChildrenOptions = {}): Promise<ChildrenOutcome> {
   const outcome: ChildrenOutcome = { applied: 0, unchanged: 0, pruned: 0, errors: [] };
   const uid = owner.metadata?.uid;
   const namespace = owner.metadata?.namespace;
@@ -105,11 +118,21 @@ export async function applyChildren(io: ChildrenIO, owner: Owner, desired: reado
     for (const live of io.cache(res).list(namespace)) {
       const name = live.metadata?.name ?? '';
       if (wanted.has(`${res.kind}/${name}`) || !isControlledBy(live as KubeObject, uid)) continue;
+      // The uid precondition: never delete a child re-created under the same name meanwhile.
+      const childUid = live.metadata?.uid;
+      const prune = () => io.kube.delete(res, name, namespace, { signal: io.signal, propagationPolicy: 'Background', ...(childUid ? { preconditions: { uid: childUid } } : {}) });
+      if (options.detachPrunes) {
+        if (childUid === undefined || pruning.has(childUid)) continue;
+        pruning.add(childUid);
+        // A failure is the next reconcile's to retry (the child is still in the cache then).
+        void prune()
+          .catch(() => undefined)
+          .finally(() => pruning.delete(childUid));
+        continue;
+      }
       jobs.push(async () => {
         try {
-          // The uid precondition: never delete a child re-created under the same name meanwhile.
-          const childUid = live.metadata?.uid;
-          await io.kube.delete(res, name, namespace, { signal: io.signal, propagationPolicy: 'Background', ...(childUid ? { preconditions: { uid: childUid } } : {}) });
+          await prune();
           outcome.pruned++;
         } catch (err) {
           if (io.signal.aborted) throw err;

@@ -24,7 +24,7 @@ import type { ResourceType } from '../../runtime/kube/resource.js';
 import { controllerOwnerKeys } from '../../runtime/predicates.js';
 import { done, requeueAfter, type Outcome, type Result } from '../../runtime/result.js';
 import type { BackoffPolicy } from '../../runtime/backoff.js';
-import { applyChildren, childSelector, type ChildrenOutcome } from './children.js';
+import { applyChildren, childSelector, type ApplyChildrenOptions, type ChildrenOutcome } from './children.js';
 import { ConditionSet, KitReason, transitions, type Condition, type Failure, type KindConditions } from './conditions.js';
 
 /** The shape the driver needs of a cairn.dev object. */
@@ -61,7 +61,8 @@ export interface Scope<T extends ReconciledObject> {
    * round trip to the API server where applyChildren then the status take two. For children whose outcome the
    * status need not state, since it is computed before they are applied. A failed apply becomes a
    * TransientError(`reason`): the status is written again with it (Ready=False) and the key backs off; a failed
-   * prune is left to the next reconcile. At most once per reconcile (the call prunes what it does not list).
+   * prune is left to the next reconcile, and the reconcile does not wait for the prunes (the deletes go on after it).
+   * At most once per reconcile (the call prunes what it does not list).
    */
   applyChildrenWithStatus(desired: readonly KubeObject[], reason: string): void;
 }
@@ -137,8 +138,8 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     const conditions = new ConditionSet(previousConditions as Condition[] | undefined, kind.conditions, new Date(deps.clock.now()).toISOString(), generation);
     let requeueMs: number | undefined;
     let withStatus: { desired: readonly KubeObject[]; reason: string } | undefined;
-    const applyOwnChildren = (desired: readonly KubeObject[]) =>
-      applyChildren({ kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, cache: (res) => deps.informers.for(res, { labelSelector: childSelector }) }, object, desired, children);
+    const applyOwnChildren = (desired: readonly KubeObject[], options?: ApplyChildrenOptions) =>
+      applyChildren({ kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, cache: (res) => deps.informers.for(res, { labelSelector: childSelector }) }, object, desired, children, options);
     const scope: Scope<T> = {
       object,
       status,
@@ -152,7 +153,7 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
         requeueMs = requeueMs === undefined ? ms : Math.min(requeueMs, ms);
       },
       event: (type, reason, message) => deps.events.record(object, type, reason, message),
-      applyChildren: applyOwnChildren,
+      applyChildren: (desired) => applyOwnChildren(desired),
       applyChildrenWithStatus: (desired, reason) => {
         if (withStatus) throw new Error('applyChildrenWithStatus was called twice in one reconcile: the second call would prune the children of the first');
         withStatus = { desired, reason };
@@ -238,10 +239,11 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
 
 /** Applies children deferred with applyChildrenWithStatus; the TransientError of the first failed apply, if any. */
 async function applyWithStatus(
-  apply: (desired: readonly KubeObject[]) => Promise<ChildrenOutcome>,
+  apply: (desired: readonly KubeObject[], options: ApplyChildrenOptions) => Promise<ChildrenOutcome>,
   deferred: { desired: readonly KubeObject[]; reason: string },
 ): Promise<TransientError | undefined> {
-  const outcome = await apply(deferred.desired);
+  // A failed prune is the next reconcile's anyway: the key is not held for the deletes.
+  const outcome = await apply(deferred.desired, { detachPrunes: true });
   const failed = outcome.errors.find((e) => e.action === 'apply');
   return failed ? new TransientError(deferred.reason, `${failed.kind} ${failed.name}: ${failed.message}`) : undefined;
 }

@@ -1,6 +1,7 @@
 /**
  * The kit's applyChildrenWithStatus over an in-memory API (FakeKube) and real informers: the children and the
- * status are written at the same time, and a failed apply is written into the status afterwards.
+ * status are written at the same time, a failed apply is written into the status afterwards, and the prunes are
+ * not waited for.
  */
 import { describe, expect, it } from 'vitest';
 import { kindConditions, kindController, type ReconciledObject, type Scope } from '../../../../src/controllers/kit/index.js';
@@ -79,5 +80,22 @@ describe('kit driver: applyChildrenWithStatus', () => {
       s.applyChildrenWithStatus([child(s.object, 'b')], 'X');
     });
     expect(await t.reconcile()).toMatchObject({ message: expect.stringMatching(/called twice/) });
+  });
+
+  it('does not wait for the prunes, and a child whose delete is in flight is not deleted again', async () => {
+    let desired = ['w-a'];
+    const t = await setup((s) => s.applyChildrenWithStatus(desired.map((name) => child(s.object, name)), 'X'));
+    expect(await t.reconcile()).toBeUndefined();
+    desired = [];
+    const released = signal();
+    const deletes: string[] = [];
+    const remove = t.kube.delete.bind(t.kube);
+    t.kube.delete = async (...args) => (deletes.push(args[1]), await released.within(5_000, 'never released'), remove(...args));
+    expect(await t.reconcile()).toBeUndefined();
+    expect(await t.reconcile()).toBeUndefined();
+    expect(deletes).toEqual(['w-a']);
+    released.fire();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await t.kube.get(builtin.configMap, 'w-a', 'ml')).toBeUndefined();
   });
 });
