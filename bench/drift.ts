@@ -130,7 +130,7 @@ async function scoring(): Promise<void> {
   const row = (name: string, m: Meter, note = '') => `   ${name.padEnd(30)}${m.wallMs.toFixed(0).padStart(8)}  ${m.cpuMs.toFixed(0).padStart(7)}  ${((m.cpuMs * 1e6) / values).toFixed(2).padStart(8)}${note}`;
   console.log(`\n1. Scoring ${FEATURES} features x ${SAMPLES.toLocaleString('en')} samples (count into bins + psi), ${FEATURES / BATCH} batches of ${BATCH} features in alternating order`);
   console.log(`   ${''.padEnd(30)} wall ms   CPU ms  CPU ns/value`);
-  console.log(row(`scoring, counted in ${threads} threads`, parallel, `   (${(parallel.wallMs / plain.wallMs).toFixed(1)}x wall, ${(parallel.cpuMs / plain.cpuMs).toFixed(1)}x CPU; wall ${(single.wallMs / parallel.wallMs).toFixed(2)}x shorter than in this thread)`));
+  console.log(row(`scoring, counted in ${threads} threads`, parallel, `   (${(parallel.wallMs / plain.wallMs).toFixed(1)}x wall, ${(parallel.cpuMs / plain.cpuMs).toFixed(1)}x CPU; this thread's wall / the threads' wall: ${(single.wallMs / parallel.wallMs).toFixed(2)})`));
   console.log(row('scoring in this thread', single, `   (${(single.wallMs / plain.wallMs).toFixed(1)}x wall, ${(single.cpuMs / plain.cpuMs).toFixed(1)}x CPU)`));
   console.log(row('one plain pass (baseline)', plain, '   (the sum of the same samples)'));
   console.log(`   equal scores from both ways on all ${FEATURES} features${sink === 42 ? '' : ''}`);
