@@ -6,11 +6,12 @@
  * Each figure is the median (and worst) of --runs page loads in one browser context (after a warm-up round),
  * beside a baseline from the same rounds: the same browser fetching /api/state (the page's data, as JSON)
  * without drawing anything. Baseline and pages alternate within each round. What "loaded" means: the page's
- * content is painted and usable. The Experiment and Lineage pages say so themselves with performance marks
+ * content is painted and usable. The pages with charts say so themselves with performance marks
  * (src/console/marks.ts): `usable` once the Experiment's summary and the first rows of its trials table are
- * painted (the table sorts and filters), or the lineage's nodes (each a link to its object); `complete` once
- * their charts are drawn (and all 1,000 rows are in the DOM). Both are printed; the goal is judged on
- * `usable`. The other two pages are loaded when their content (the last row, the chart's canvas) is in the DOM.
+ * painted (the table sorts and filters), the lineage's nodes (each a link to its object), or the Deployment's
+ * status, steps and buttons; `complete` once their charts are drawn (and all 1,000 rows are in the DOM). Both
+ * are printed; the goal is judged on `usable`. The Deployments list (no chart) is loaded when its last row is
+ * in the DOM.
  * Beside the wall-clock time, the CPU time the page's renderer process used for the whole load (to
  * `complete`; CDP's ProcessTime), which the machine's load inflates less.
  */
@@ -114,7 +115,14 @@ async function main(): Promise<void> {
         what: 'one Deployment (steps, weights chart, analysis)',
         load: async (page) => {
           await page.goto(`${url}#/deployment/${NS}/fare`);
+          const usable = await waitForMark(page, LOAD_MARKS.usable);
+          await page.locator('[data-testid=phase]').waitFor({ state: 'attached' });
+          return usable;
+        },
+        complete: async (page) => {
+          const complete = await waitForMark(page, LOAD_MARKS.complete);
           await page.locator('[data-testid=weights-chart] canvas').first().waitFor({ state: 'attached' });
+          return complete;
         },
       },
       {

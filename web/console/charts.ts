@@ -4,6 +4,7 @@
  * paints its content before the browser evaluates it.
  */
 import type { ECharts } from 'echarts/core';
+import { afterPaint } from './load.js';
 
 export type ChartOption = Parameters<ECharts['setOption']>[0];
 export type Chart = ECharts;
@@ -28,6 +29,11 @@ export async function draw(el: HTMLElement, option: ChartOption): Promise<EChart
   }
   chart.setOption(option, { notMerge: true, lazyUpdate: true });
   return chart;
+}
+
+/** `draw`, once the browser has painted what the page put in the DOM so far: its content before its chart. */
+export function drawAfterPaint(el: HTMLElement, option: ChartOption): Promise<ECharts | undefined> {
+  return new Promise((resolve) => afterPaint(() => resolve(draw(el, option))));
 }
 
 /** Resolves once `chart` has drawn what it was last given (ECharts' `finished`, after its deferred update). */

@@ -5,7 +5,8 @@
  * behind a confirmation, with the same annotations as `cairn rollout`.
  */
 import { conditionOf, type ConsoleObject, type ConsoleState, type WeightPoint } from '../../../src/console/model.js';
-import { draw } from '../charts.js';
+import { drawAfterPaint, finished } from '../charts.js';
+import { afterPaint, markLoaded } from '../load.js';
 import { fill, h, table } from '../dom.js';
 import { absent, conditionsTable, eventsView, find, listError, notPermitted, sortedItems, text, type Page } from './page.js';
 
@@ -181,7 +182,7 @@ export function deploymentPage(namespace: string, name: string): Page {
       fill(steps, stepsView(d));
       const points = state.weights[`${namespace}/${name}`] ?? [];
       fill(weightsNote, `${points.length} observation(s) since the console started (the console keeps this history from its watch; status holds only the present split).`);
-      void draw(chart, weightsOption(points));
+      const drawn = drawAfterPaint(chart, weightsOption(points));
       fill(analysis, analysisView(d));
       const rollout = rec(s.rollout);
       fill(
@@ -191,6 +192,8 @@ export function deploymentPage(namespace: string, name: string): Page {
       );
       fill(events, eventsView(state, 'Deployment', namespace, name));
       fill(conditions, conditionsTable(d.status?.conditions));
+      afterPaint(() => markLoaded('usable'));
+      void drawn.then(finished).then(() => markLoaded('complete'));
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { lineageGraph, STAGES, type LineageNode } from '../../../src/console/lineage.js';
 import type { ConsoleState } from '../../../src/console/model.js';
-import { draw, finished, type Chart, type ChartOption } from '../charts.js';
+import { drawAfterPaint, finished, type ChartOption } from '../charts.js';
 import { fill, h } from '../dom.js';
 import { afterPaint, markLoaded } from '../load.js';
 import type { Page } from './page.js';
@@ -72,7 +72,7 @@ export function lineagePage(): Page {
           },
         ],
       };
-      const drawn = new Promise<Chart | undefined>((resolve) => afterPaint(() => resolve(draw(chart, option))));
+      const drawn = drawAfterPaint(chart, option);
       void drawn.then((instance) => {
         instance?.off('click');
         instance?.on('click', (p: unknown) => {
