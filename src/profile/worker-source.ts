@@ -6,10 +6,8 @@
  * worker's own heap and at most IN_FLIGHT batches between the threads (about 3 MiB at 8,192 rows).
  */
 import { createReadStream } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from '../runtime/worker-entry.js';
 import { BatchDecoder, type WireChunk } from './batch-codec.js';
 import type { Batch, DataSource } from './chunks.js';
 import { csvSource } from './csv.js';
@@ -53,14 +51,7 @@ async function* scanInWorker(job: ReaderJob): AsyncGenerator<Batch> {
 }
 
 function startReader(job: ReaderJob): Worker {
-  const compiled = import.meta.url.endsWith('.js');
-  const entry = new URL(compiled ? './reader-worker.js' : './reader-worker.ts', import.meta.url);
-  if (compiled) return new Worker(entry, { workerData: job });
-  // From the sources (tests, a checkout run through tsx): the thread registers tsx's loader before the entry.
-  // (tsx/esm/api's ES module, beside the CommonJS one that require resolves: the latter fails in a thread)
-  const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: job });
+  return startWorkerBeside(import.meta.url, 'reader-worker', { workerData: job });
 }
 
 /** The reader's error as it was thrown: a ProfileError with its reason, an fs error with its code. */

@@ -1,8 +1,8 @@
 /**
  * How to start a worker thread whose module sits beside the caller: its .js once built; in a source checkout (tests,
  * benchmarks, anything run through tsx) its .ts, loaded through tsx's ESM API from a small bootstrap, since Node 20
- * workers do not apply the parent's `--import` loaders. The same rule as src/serving/worker-pool.ts's
- * `workerEntry`, for any directory.
+ * workers do not apply the parent's `--import` loaders. The serving pool's inference and decode workers, the
+ * profile's reader and the drift bin-count threads all start this way.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

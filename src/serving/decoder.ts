@@ -7,15 +7,15 @@
  * One worker, started on first use and unref'd; requests queue for it. If it dies, its requests get 500 and the
  * next large body starts another.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { startWorkerBeside } from '../runtime/worker-entry.js';
 import type { DecodeInit, FromDecoder, ToDecoder } from './decode-protocol.js';
 import { HttpError } from './errors.js';
 import type { Protocol } from './metrics.js';
 import type { ModelSignature } from './signature.js';
 import type { TensorLimits } from './tensor.js';
 import type { InferRequest } from './v2.js';
-import { workerEntry } from './worker-pool.js';
 
 /** Bodies at least this large decode in the worker: 256 KiB of the worst JSON parses in ~10 ms on the loop. */
 export const OFFLOAD_BYTES = 256 * 1024;
@@ -57,8 +57,7 @@ export class Decoder {
   }
 
   private start(): Worker {
-    const { entry, eval: isCode } = workerEntry('decode-worker');
-    const worker = new Worker(entry, { workerData: { signature: this.signature, limits: this.limits } satisfies DecodeInit, eval: isCode });
+    const worker = startWorkerBeside(import.meta.url, 'decode-worker', { workerData: { signature: this.signature, limits: this.limits } satisfies DecodeInit });
     worker.unref();
     this.logger.info({ offloadBytes: OFFLOAD_BYTES }, 'Started the decode worker for large bodies');
     worker.on('message', (message: FromDecoder) => {

@@ -4,12 +4,9 @@
  * held fails (the batcher then retries each request alone). A replacement that fails to start is retried with
  * backoff; meanwhile, if no worker is left, requests get 503 instead of waiting for a worker that may never come.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { startWorkerBeside } from '../runtime/worker-entry.js';
 import type { TensorMap } from './datatypes.js';
 import { HttpError } from './errors.js';
 import type { Executor } from './executor.js';
@@ -50,26 +47,9 @@ interface Slot {
   job?: Job;
 }
 
-/**
- * The entry of a worker thread of this directory (`worker`, `decode-worker`): its .js once built; in a source
- * checkout (and under vitest) its .ts, loaded through tsx's ESM API from a small bootstrap, since Node 20
- * workers do not apply `--import` loaders.
- */
-export function workerEntry(file = 'worker'): { entry: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL(`./${file}.js`, import.meta.url), eval: false };
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
-  const api = pathToFileURL(join(dirname(manifest), exports['./esm/api']!.import.default)).href;
-  const worker = new URL(`./${file}.ts`, import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); })
-  .catch((err) => process.nextTick(() => { throw err; }));`;
-  return { entry: code, eval: true };
-}
-
 /** Starts an inference worker thread (worker.ts) that loads the model from `init`. */
 export function startWorker(init: WorkerInit): Worker {
-  const { entry, eval: isCode } = workerEntry();
-  return new Worker(entry, { workerData: init, eval: isCode });
+  return startWorkerBeside(import.meta.url, 'worker', { workerData: init });
 }
 
 const closedError = () => new Error('the inference worker pool is closed');
