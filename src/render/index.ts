@@ -23,7 +23,7 @@ export {
 export { restrictedContainerSecurityContext, restrictedPodSecurityContext, NON_ROOT_ID } from './security.js';
 export { buildJob, DEFAULT_BACKOFF_LIMIT, DEFAULT_TTL_SECONDS_AFTER_FINISHED, TERMINATION_MESSAGE_PATH, DEFAULT_CONTAINER_ANNOTATION } from './job.js';
 export { TMP_VOLUME, isDNS1123Label, type JobInput, type JobContainer, type JobInitContainer } from './job-input.js';
-export { observeJob, type JobObservation, type JobPhase, type ObserveJobOptions } from './observe-job.js';
+export { decidedByPod, observeJob, type JobObservation, type JobPhase, type ObserveJobOptions } from './observe-job.js';
 export {
   parseTerminationMessage,
   terminationMessageLimit,

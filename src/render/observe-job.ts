@@ -4,7 +4,7 @@
  * never throws, so a reconcile can always record what it saw.
  */
 import { containerCount, hasStarted, jobPods, mainContainerName, relevantPod, stuckReason, subjectContainer, terminatedOf, type Stuck } from './job-pods.js';
-import { dictsAt, integerAt, textAt, type Dict } from './read.js';
+import { dictsAt, integerAt, isDict, textAt, type Dict } from './read.js';
 import { parseTerminationMessage, terminationMessageLimit, type TerminationMessage } from './termination.js';
 
 export type JobPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -144,4 +144,33 @@ function describe(err: unknown): string {
   } catch {
     return 'an unreadable error';
   }
+}
+
+/**
+ * The Job as its pod decides it, before kube-controller-manager's Job controller says so (it batches pod updates
+ * for about a second): a Job of one completion whose pod succeeded will be Complete, and one with backoffLimit 0
+ * (and no pod failure policy, which could ignore the failure) whose pod failed will be Failed. Such a Job comes
+ * back as a copy with that condition added, so observeJob reads its end as soon as the pod's final status is
+ * cached; any other Job comes back as it is. Pure.
+ */
+export function decidedByPod<T>(job: T, pods: readonly unknown[]): T {
+  if (!isDict(job)) return job;
+  const conditions = dictsAt(job, 'status', 'conditions');
+  if (conditions.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return job;
+  const uid = textAt(job, 'metadata', 'uid');
+  if (uid === undefined) return job;
+  const ended = pods
+    .filter((p): p is Dict => isDict(p) && dictsAt(p, 'metadata', 'ownerReferences').some((r) => r.controller === true && r.uid === uid))
+    .map((p) => textAt(p, 'status', 'phase'))
+    .find((phase) => phase === 'Succeeded' || phase === 'Failed');
+  const oneCompletion = (integerAt(job, 'spec', 'completions') ?? 1) === 1;
+  const failsAtOnce = integerAt(job, 'spec', 'backoffLimit') === 0 && !isDict((job.spec as Dict | undefined)?.podFailurePolicy);
+  if (ended === 'Succeeded' && oneCompletion) return withCondition(job, conditions, 'Complete');
+  if (ended === 'Failed' && failsAtOnce) return withCondition(job, conditions, 'Failed');
+  return job;
+}
+
+function withCondition<T>(job: Dict, conditions: Dict[], type: 'Complete' | 'Failed'): T {
+  const status = isDict(job.status) ? job.status : {};
+  return { ...job, status: { ...status, conditions: [...conditions, { type, status: 'True' }] } } as T;
 }

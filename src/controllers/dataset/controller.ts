@@ -13,7 +13,7 @@ import type { KubeObject } from '../../runtime/kube/object.js';
 import { builtin } from '../../runtime/kube/resource.js';
 import { generationChanged } from '../../runtime/predicates.js';
 import { isRenderError } from '../../render/errors.js';
-import { observeJob } from '../../render/observe-job.js';
+import { decidedByPod, observeJob } from '../../render/observe-job.js';
 import { renderProfileAccess, type ProfileAccess } from '../../render/profile-access.js';
 import { PROFILE_CONTAINER, renderProfileJob } from '../../render/profile-job.js';
 import type { Job, Toleration } from '../../render/types.js';
@@ -21,7 +21,7 @@ import { PROFILE_JOB_ANNOTATION, PROFILE_VERSION_ANNOTATION, VALIDATION_KEY } fr
 import { renderProfileSnapshot } from '../../render/profile-snapshot.js';
 import type { Frozen } from '../../runtime/kube/object.js';
 import { keyOf } from '../../runtime/keys.js';
-import { childSelector, KitReason, kindController, type Scope } from '../kit/index.js';
+import { childSelector, jobPodsWatch, KitReason, kindController, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { DatasetReason, datasetConditions } from './reasons.js';
 import { datasetChildren, role, roleBinding } from './resources.js';
@@ -148,7 +148,8 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
         if (recorded?.name !== jobName) recordProfiling(scope.conditions, jobName);
         scope.conditions.progressing(`Starting Job ${jobName}`);
       } else {
-        const observation = observeJob(live, pods.list(dataset.metadata.namespace), { container: PROFILE_CONTAINER });
+        const jobPods = pods.list(dataset.metadata.namespace);
+        const observation = observeJob(decidedByPod(live, jobPods), jobPods, { container: PROFILE_CONTAINER });
         const verdict = profileVerdict(observation, jobName);
         const finished = verdict.kind !== 'running' && verdict.kind !== 'stuck';
         if (finished && observation.exitCode === undefined && observation.pod !== undefined) {
@@ -198,10 +199,14 @@ export function datasetController(options: DatasetControllerOptions = {}): Contr
       children: datasetChildren,
       predicate: generationChanged,
       // A ModelVersion's lineage keeps its data version's profile snapshot; a new or deleted one changes what is kept.
-      watches: [{ resource: cairnResource('ModelVersion'), map: (mv: Frozen<ModelVersionObject>) => {
-        const name = mv.spec?.lineage?.dataset?.name;
-        return name && mv.metadata?.namespace ? [keyOf(mv.metadata.namespace, name)] : [];
-      } }],
+      watches: [
+        { resource: cairnResource('ModelVersion'), map: (mv: Frozen<ModelVersionObject>) => {
+          const name = mv.spec?.lineage?.dataset?.name;
+          return name && mv.metadata?.namespace ? [keyOf(mv.metadata.namespace, name)] : [];
+        } },
+        // The profile pod's end, read at once rather than after the Job controller's batched update of the Job.
+        jobPodsWatch('Dataset'),
+      ],
     });
   };
 }

@@ -9,7 +9,7 @@
  */
 import { parseDuration } from '../../api/duration.js';
 import type { Dataset, Experiment, ExperimentStatus, ModelVersion } from '../../api/kinds/index.js';
-import { isRenderError, observeJob, renderTrialJob, type Toleration } from '../../render/index.js';
+import { decidedByPod, isRenderError, observeJob, renderTrialJob, type Toleration } from '../../render/index.js';
 import { modelVersionName, registeredByAnnotation, renderRegisteredModel } from '../../render/registered-model.js';
 import { renderTrialTable, trialTableKey, trialTableName } from '../../render/trial-table.js';
 import type { ControllerFactory } from '../../runtime/controller.js';
@@ -26,7 +26,7 @@ import { coalescedRerun, newRunReason, rerunAnnotation } from '../../training/ru
 import { countTrials, schedule, type JobState, type Schedule } from '../../training/schedule.js';
 import { planSearch, SearchSpecError, type TrialParameters } from '../../training/search.js';
 import { parseTable, tableJsonl, type TrialRecord } from '../../training/table.js';
-import { childSelector, kindController, KitReason, StalledError, TransientError, WaitingError, type Scope } from '../kit/index.js';
+import { childSelector, jobPodsWatch, kindController, KitReason, StalledError, TransientError, WaitingError, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { ExperimentCondition, experimentConditions, ExperimentReason } from './reasons.js';
 import { statusTrials } from './status.js';
@@ -203,7 +203,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       for (const [name, job] of ownJobs) {
         if (recorded.has(name)) continue;
         const trialPods = podsByTrial.get(name) ?? [];
-        const observed = observeJob(podDecided(job, trialPods), trialPods, { container: 'trainer' });
+        const observed = observeJob(decidedByPod(job, trialPods), trialPods, { container: 'trainer' });
         if (observed.phase === 'Pending' || observed.phase === 'Running') {
           states.set(name, { phase: observed.phase, ...(observed.reason ? { reason: observed.reason } : {}), ...(observed.message ? { message: observed.message } : {}) });
           continue;
@@ -214,7 +214,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
           scope.requeueAfter(1_000);
           continue;
         }
-        states.set(name, { phase: 'Finished', outcome: trialOutcome(observed, observeJob(podDecided(job, trialPods), trialPods, { container: 'upload' }), artifacts(name)) });
+        states.set(name, { phase: 'Finished', outcome: trialOutcome(observed, observeJob(decidedByPod(job, trialPods), trialPods, { container: 'upload' }), artifacts(name)) });
       }
 
       const search = experiment.spec.search ?? {};
@@ -419,13 +419,8 @@ export function experimentController(options: ExperimentControllerOptions): Cont
               .filter((e) => e.spec?.datasetRef?.name === dataset.metadata?.name)
               .map((e) => keyOf(e.metadata.namespace, e.metadata.name)),
         },
-        {
-          // A trial pod's final status (its termination messages) may arrive after its Job's.
-          resource: builtin.pod,
-          labelSelector: childSelector,
-          predicate: (event) => trialPodEventMatters(event, isRecorded),
-          map: (pod) => (pod.metadata?.labels?.['cairn.dev/owner-kind'] === 'Experiment' && pod.metadata.labels['cairn.dev/owner-name'] ? [keyOf(pod.metadata.namespace, pod.metadata.labels['cairn.dev/owner-name'])] : []),
-        },
+        // A trial pod's final status (its termination messages) may arrive after its Job's.
+        jobPodsWatch('Experiment', (event) => trialPodEventMatters(event, isRecorded)),
       ],
       forget: (req) => {
         contexts.delete(req.key);
@@ -442,24 +437,6 @@ function verifiedVersion(dataset: DatasetObject): string | undefined {
   const ready = dataset.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   if (!ready || !version) return undefined;
   return version === `sha256:${dataset.spec.source.sha256}` ? version : undefined;
-}
-
-/**
- * The Job as its pod decides it: a trial pod (restartPolicy Never, backoffLimit 0) that ended ends its Job, so
- * the trial is read as soon as the pod's final status is cached, without waiting the Job controller's batched
- * update (about a second): a Complete or Failed condition is added to a copy. Otherwise the Job as it is.
- */
-function podDecided(job: Frozen<KubeObject>, pods: readonly Frozen<KubeObject>[]): Frozen<KubeObject> {
-  const uid = job.metadata?.uid;
-  const conditions = (job as { status?: { conditions?: Array<{ type?: string; status?: string }> } }).status?.conditions ?? [];
-  if (conditions.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return job;
-  const ended = pods
-    .filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === uid))
-    .map((p) => (p as { status?: { phase?: string } }).status?.phase)
-    .find((phase) => phase === 'Succeeded' || phase === 'Failed');
-  if (!ended) return job;
-  const status = (job as { status?: Record<string, unknown> }).status ?? {};
-  return { ...job, status: { ...status, conditions: [...conditions, { type: ended === 'Succeeded' ? 'Complete' : 'Failed', status: 'True' }] } } as Frozen<KubeObject>;
 }
 
 function podIsFinal(pods: readonly Frozen<KubeObject>[]): boolean {

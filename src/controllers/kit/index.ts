@@ -18,6 +18,6 @@ export {
   type KindConditions,
   type Polarity,
 } from './conditions.js';
-export { jobEdited, jobOutcomeChanged, jobOutcomeView, jobVerdictChanged, podOutcomeChanged, podOutcomeView } from './job-events.js';
+export { jobEdited, jobOutcomeChanged, jobOutcomeView, jobPodsWatch, jobVerdictChanged, podOutcomeChanged, podOutcomeView } from './job-events.js';
 export { failureOf, kindController, type KindController, type ReconciledObject, type Scope, type Step, type StepResult } from './driver.js';
 export { StalledError, TransientError, WaitingError } from '../../runtime/errors.js';

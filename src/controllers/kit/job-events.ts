@@ -8,7 +8,12 @@
  * reconcile reads the whole cache anyway.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { WatchSpec } from '../../runtime/controller.js';
 import type { InformerEvent } from '../../runtime/informer.js';
+import { builtin } from '../../runtime/kube/resource.js';
+import { keyOf } from '../../runtime/keys.js';
+import { LABEL_OWNER_KIND, LABEL_OWNER_NAME } from '../../render/labels.js';
+import { childSelector } from './children.js';
 import type { Frozen, KubeObject } from '../../runtime/kube/object.js';
 import { hasStarted, stuckReason } from '../../render/job-pods.js';
 
@@ -82,4 +87,22 @@ export const jobVerdictChanged = (event: InformerEvent<KubeObject>): boolean =>
 export function jobEdited(event: { old: Frozen<KubeObject>; object: Frozen<KubeObject> }): boolean {
   const [a, b] = [event.old.metadata, event.object.metadata];
   return a?.generation !== b?.generation || !isDeepStrictEqual(a?.labels ?? {}, b?.labels ?? {}) || !isDeepStrictEqual(a?.annotations ?? {}, b?.annotations ?? {});
+}
+
+/**
+ * A watch on the pods of a kind's Jobs (labelled with their owner by the Job renderer), so a pod's end reaches its
+ * owner's reconcile at once: read through decidedByPod (src/render/observe-job.ts), it ends the Job there without
+ * waiting for the Job controller's update. Only the changes observeJob reads pass (podOutcomeChanged).
+ */
+export function jobPodsWatch(ownerKind: string, predicate: (event: InformerEvent<KubeObject>) => boolean = podOutcomeChanged): WatchSpec {
+  return {
+    resource: builtin.pod,
+    labelSelector: childSelector,
+    predicate,
+    map: (pod) => {
+      const labels = pod.metadata?.labels;
+      const namespace = pod.metadata?.namespace;
+      return labels?.[LABEL_OWNER_KIND] === ownerKind && labels[LABEL_OWNER_NAME] && namespace ? [keyOf(namespace, labels[LABEL_OWNER_NAME])] : [];
+    },
+  };
 }

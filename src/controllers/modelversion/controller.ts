@@ -14,9 +14,9 @@ import { builtin } from '../../runtime/kube/resource.js';
 import { generationChanged } from '../../runtime/predicates.js';
 import { isRenderError } from '../../render/errors.js';
 import { INSPECT_CONTAINER, INSPECT_RETRY_AFTER_SECONDS, renderInspectJob } from '../../render/inspect-job.js';
-import { observeJob } from '../../render/observe-job.js';
+import { decidedByPod, observeJob } from '../../render/observe-job.js';
 import type { Job } from '../../render/types.js';
-import { childSelector, KitReason, kindController, type Scope } from '../kit/index.js';
+import { childSelector, jobPodsWatch, KitReason, kindController, type Scope } from '../kit/index.js';
 import { cairnResource } from '../resources.js';
 import { finalReasons, ModelVersionCondition, modelVersionConditions, ModelVersionReason } from './reasons.js';
 import { inspectVerdict } from './result.js';
@@ -107,7 +107,8 @@ export function modelVersionController(options: ModelVersionControllerOptions = 
         scope.conditions.progressing(`Starting Job ${jobName}`);
         return apply(scope, [job]);
       }
-      const observation = observeJob(live, pods.list(modelVersion.metadata.namespace), { container: INSPECT_CONTAINER });
+      const jobPods = pods.list(modelVersion.metadata.namespace);
+      const observation = observeJob(decidedByPod(live, jobPods), jobPods, { container: INSPECT_CONTAINER });
       const verdict = inspectVerdict(observation, jobName, modelVersion.spec.artifact.sha256);
       if ((verdict.kind === 'verified' || verdict.kind === 'failed') && observation.exitCode === undefined && observation.pod !== undefined) {
         await apply(scope, [job]);
@@ -143,6 +144,8 @@ export function modelVersionController(options: ModelVersionControllerOptions = 
       steps: [inspect],
       children: [builtin.job],
       predicate: generationChanged,
+      // The inspect pod's end, read at once rather than after the Job controller's batched update of the Job.
+      watches: [jobPodsWatch('ModelVersion')],
     });
   };
 }
