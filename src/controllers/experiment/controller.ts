@@ -203,7 +203,8 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       for (const [name, job] of ownJobs) {
         if (recorded.has(name)) continue;
         const trialPods = podsByTrial.get(name) ?? [];
-        const observed = observeJob(decidedByPod(job, trialPods), trialPods, { container: 'trainer' });
+        const decidedJob = decidedByPod(job, trialPods);
+        const observed = observeJob(decidedJob, trialPods, { container: 'trainer' });
         if (observed.phase === 'Pending' || observed.phase === 'Running') {
           states.set(name, { phase: observed.phase, ...(observed.reason ? { reason: observed.reason } : {}), ...(observed.message ? { message: observed.message } : {}) });
           continue;
@@ -214,7 +215,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
           scope.requeueAfter(1_000);
           continue;
         }
-        states.set(name, { phase: 'Finished', outcome: trialOutcome(observed, observeJob(decidedByPod(job, trialPods), trialPods, { container: 'upload' }), artifacts(name)) });
+        states.set(name, { phase: 'Finished', outcome: trialOutcome(observed, observeJob(decidedJob, trialPods, { container: 'upload' }), artifacts(name)) });
       }
 
       const search = experiment.spec.search ?? {};

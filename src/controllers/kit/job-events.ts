@@ -8,14 +8,14 @@
  * reconcile reads the whole cache anyway.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { hasStarted, stuckReason } from '../../render/job-pods.js';
+import { LABEL_OWNER_KIND, LABEL_OWNER_NAME } from '../../render/labels.js';
 import type { WatchSpec } from '../../runtime/controller.js';
 import type { InformerEvent } from '../../runtime/informer.js';
+import type { Frozen, KubeObject } from '../../runtime/kube/object.js';
 import { builtin } from '../../runtime/kube/resource.js';
 import { keyOf } from '../../runtime/keys.js';
-import { LABEL_OWNER_KIND, LABEL_OWNER_NAME } from '../../render/labels.js';
 import { childSelector } from './children.js';
-import type { Frozen, KubeObject } from '../../runtime/kube/object.js';
-import { hasStarted, stuckReason } from '../../render/job-pods.js';
 
 type Json = Record<string, unknown>;
 
