@@ -25,6 +25,7 @@ import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import type { KubeObject } from '../src/runtime/kube/object.js';
 import { builtin, type ResourceType } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../src/testenv/index.js';
+import { ensureCompiledCairn } from '../src/dev/compiled.js';
 import { heapMiB, scrape } from './operator-metrics.js';
 import { cpuSeconds, memory } from './process.js';
 
@@ -142,8 +143,8 @@ function diff(after: Map<string, number>, before: Map<string, number>): Map<stri
 async function main(): Promise<void> {
   log('Cairn GitOps benchmark (a real control plane on loopback; every figure measured in this run)\n');
   // The operator runs as the container image runs it: compiled JavaScript, no TypeScript compiler in the process.
-  log('Compiling src/ to dist/ (npm run build)');
-  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')]);
+  const build = await ensureCompiledCairn({ root, say: log });
+  if (build.typeErrors !== undefined) throw new Error(`npm run build reported type errors:\n${build.typeErrors}`);
   const binDir = await ensureBinaries({ root, logger: { info: (m) => log(`  ${m}`), warn: (m) => log(`  warning: ${m}`), error: (m) => log(`  error: ${m}`) } });
   const plane = await startControlPlane({ binDir, logger: { info: () => undefined, warn: () => undefined, error: (m) => log(`  error: ${m}`) }, kwokNodes: 1 });
   const repos: { remove(): void }[] = [];

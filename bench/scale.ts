@@ -15,23 +15,22 @@
  * 1,000 (read here as: within 1.25x, for RSS growth and CPU per object).
  */
 import '../src/testenv/node-compat.js';
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { cairnResource } from '../src/controllers/resources.js';
 import { installCrds, pollUntil, startOperatorInPlane } from '../src/demo/cluster.js';
 import { HttpKubeClient } from '../src/runtime/kube/http-client.js';
 import { builtin } from '../src/runtime/kube/resource.js';
 import { ensureBinaries, startControlPlane } from '../src/testenv/index.js';
+import { ensureCompiledCairn } from '../src/dev/compiled.js';
 import { heapMiB, histogramBetween, scrape, total } from './operator-metrics.js';
 import { cpuSeconds, memory } from './process.js';
 import { SCALE_KINDS, scaleObjects, type ScaleObject } from './scale-objects.js';
 import { watchSettled } from './settled.js';
 
-const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stdout.write(line + '\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -230,10 +229,8 @@ async function main(): Promise<void> {
   if (sizes.length !== 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error(`bench:scale: --sizes takes two sizes, baseline first (e.g. 1000,10000), got "${String(args.sizes)}"`);
   log('Cairn scale benchmark (a real control plane on loopback per size; every figure measured in this run)');
   log(`load average at start: ${load()}`);
-  log('Compiling src/ to dist/ (npm run build)');
-  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')]).catch((err: { stdout?: string }) => {
-    throw new Error(`npm run build failed:\n${err.stdout ?? ''}`);
-  });
+  const build = await ensureCompiledCairn({ root, say: log });
+  if (build.typeErrors !== undefined) throw new Error(`npm run build reported type errors:\n${build.typeErrors}`);
   const binDir = await ensureBinaries({ root, logger: { info: (m) => log(`  ${m}`), warn: (m) => log(`  warning: ${m}`), error: (m) => log(`  error: ${m}`) } });
   const results: Figures[][] = [];
   for (let round = 0; round < positive('rounds'); round++) {

@@ -27,7 +27,7 @@
 import '../src/testenv/node-compat.js';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -46,6 +46,7 @@ import { builtin } from '../src/runtime/kube/resource.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { createStorage } from '../src/storage/index.js';
 import { silentLogger } from '../src/testenv/index.js';
+import { ensureCompiledCairn } from '../src/dev/compiled.js';
 
 const NAMESPACE = 'default';
 const BUCKET = 'cairn-bench';
@@ -91,10 +92,8 @@ export async function overheadBench(options: {
 }): Promise<string> {
   const { root, trials, parallelism } = options;
   if (!(options.podsFromSource && options.operatorInProcess) && !options.skipBuild) {
-    process.stderr.write('Compiling src/ to dist/ for the operator and the pods (npm run build)...\n');
-    // other work in progress may not type-check: tsc still emits, and the commands the pods run must be there
-    await new Promise<void>((resolve) => execFile(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], () => resolve()));
-    await access(join(root, 'dist/cli/main.js'));
+    // The operator's and the pods' dist/, compiled only when the sources changed (type errors warn: tsc still emits).
+    await ensureCompiledCairn({ root, say: (line) => process.stderr.write(`${line}\n`) });
   }
   // Outside /tmp: a trial pod mounts its own /tmp, which would hide a run directory under it (see docs/benchmarks.md).
   const stateRoot = await mkdtemp(join('/var/tmp', 'cairn-bench-training-'));
