@@ -1,10 +1,11 @@
 /**
  * Request metrics of docs/contracts.md §2, registered in an injected prom-client Registry. The request counter
- * and duration histogram are observed on every inference request, so they are plain counters here (a
- * prom-client child still validates and hashes its labels on every observation) that render exactly as
- * prom-client's Counter and Histogram do: same series, same order (first observed first), same labels.
+ * and duration histogram are observed on every inference request, and the batch size histogram on every run, so
+ * they are plain counters here (a prom-client child still validates and hashes its labels on every observation)
+ * that render exactly as prom-client's Counter and Histogram do: same series, same order (first observed first),
+ * same labels.
  */
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 /** The inference protocols: V1 and V2 over HTTP, and V2 over gRPC. */
 export type Protocol = 'v1' | 'v2' | 'grpc';
@@ -162,21 +163,17 @@ export function createRequestMetrics(registry: Registry, model: string, version:
     DURATION_BUCKETS,
     registry,
   );
-  const batchSize = new Histogram({
-    name: 'cairn_inference_batch_size',
-    help: 'Rows in each run of the model (after dynamic batching).',
-    labelNames: ['model', 'version'] as const,
-    buckets: BATCH_BUCKETS,
-    registers: [registry],
-  });
-  const batches = batchSize.labels(model, version);
+  // Observed on every run (a 1-row request alone is one run): a plain histogram too, its one series created at the
+  // first run as prom-client's would be.
+  const batchSize = new RequestHistogram('cairn_inference_batch_size', 'Rows in each run of the model (after dynamic batching).', BATCH_BUCKETS, registry);
+  const batchLabels = { model, version };
   return {
     request(protocol, status, seconds) {
       (requests.find(protocol, status) ?? requests.add(protocol, status, { model, version, protocol, code: String(status) })).value += 1;
       duration.observe(duration.find(protocol) ?? duration.add(protocol, { model, version, protocol }), seconds);
     },
     batch(rows) {
-      batches.observe(rows);
+      batchSize.observe(batchSize.find('') ?? batchSize.add('', batchLabels), rows);
     },
   };
 }
