@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
@@ -214,6 +215,10 @@ export async function overheadBench(options: {
     const cpuSeconds = async (): Promise<number> => Number(/^process_cpu_seconds_total (\S+)$/m.exec(await metricsText())?.[1] ?? Number.NaN);
     const cpuBefore = await cpuSeconds();
     const loadBefore = loadavg();
+    // This process's event loop also runs the local node agent (every pod's processes, probes, status writes):
+    // its delay is part of every figure above, at both ends.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const started = performance.now();
     await kube.apply(
       cairnResource('Experiment'),
@@ -294,6 +299,7 @@ export async function overheadBench(options: {
       `  the operator: ${reconciles} reconciles of the Experiment, ${((1000 * reconcileS) / Math.max(1, reconciles)).toFixed(0)} ms each on average, wall clock with its API round trips (${(100 * reconcileS / wallS).toFixed(0)}% of the wall time busy); keys waited ${((1000 * waitS) / Math.max(1, waits)).toFixed(0)} ms on average in the queue; ${metric('cairn_status_writes_total')} status writes`,
       `  the operator's CPU over the run (its whole process: watches, HTTP, reconciles): ${operatorCpuS.toFixed(1)} s${options.operatorInProcess ? ' (the bench process: with the local node and the watches)' : ''}, ${((1000 * operatorCpuS) / Math.max(1, reconciles)).toFixed(1)} ms per reconcile, ${((1000 * operatorCpuS) / trials).toFixed(0)} ms per trial`,
       `  load average (1 min) ${loadBefore[0]!.toFixed(1)} at the start, ${loadAfter[0]!.toFixed(1)} at the end`,
+      `  this process's event-loop delay (the local node agent and the watches): p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`,
     ].join('\n');
   } finally {
     for (const w of watches) w.stop();

@@ -1,5 +1,6 @@
 import { CoreV1Api, ListWatch, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
@@ -49,7 +50,16 @@ export interface NodeAgentOptions {
   visiblePaths?: readonly string[];
   /** The /24 on loopback its Pods get their IPs from (default `127.0.1.`): two nodes on one machine need two. */
   podIpPrefix?: string;
+  /**
+   * The nice value every container process starts with (default POD_NICE; 0 leaves it as this process's). On a
+   * cluster the control plane has cores of its own; here it shares them with the pods, so a trainer using every
+   * core must not slow the API server, the controllers and kubectl (src/localnode/README.md, "CPU priority").
+   */
+  podNice?: number;
 }
+
+/** Pods run below the control plane's CPU priority by default: see NodeAgentOptions.podNice. */
+export const POD_NICE = 10;
 
 /**
  * A kubelet stand-in that runs the Pods bound to its Node as local processes (see src/localnode/README.md).
@@ -182,7 +192,7 @@ export class NodeAgent {
   private newWorker(pod: V1Pod): PodWorker {
     const { options } = this;
     const worker: PodWorker = new PodWorker(pod, {
-      spawn: (spawnOptions) => this.logs.spawned(spawnOptions, () => options.spawn(spawnOptions)),
+      spawn: (spawnOptions) => this.logs.spawned(spawnOptions, () => withNice(options.spawn(spawnOptions), options.podNice ?? POD_NICE, options.logger)),
       images: options.images,
       // The service hosts file's folder too: a volume over /tmp must not hide it (the node renames a new file
       // into it, so the folder is kept, not the file).
@@ -254,4 +264,19 @@ export class NodeAgent {
     }
     return undefined;
   }
+}
+
+/**
+ * Lowers a container process's CPU priority right after it started. Linux keeps a nice value per thread; the
+ * spawn returns once the program was exec'd, before it starts threads of its own, so they inherit it (as do its
+ * children). Raising a nice value needs no privilege; a failure is logged and the process runs as it is.
+ */
+function withNice(proc: ManagedProcess, nice: number, logger: Logger): ManagedProcess {
+  if (nice === 0 || proc.pid <= 0) return proc;
+  try {
+    setPriority(proc.pid, nice);
+  } catch (error) {
+    logger.warn({ pid: proc.pid, nice, error: errorMessage(error) }, 'cannot lower the CPU priority of a container process');
+  }
+  return proc;
 }

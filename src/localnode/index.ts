@@ -1,4 +1,4 @@
-export { NodeAgent, DEFAULT_NODE_NAME, type NodeAgentOptions } from './agent.js';
+export { NodeAgent, DEFAULT_NODE_NAME, POD_NICE, type NodeAgentOptions } from './agent.js';
 export { defaultImages, imageName, lookupImage, type ImageCommand, type ImageTable } from './images.js';
 export { LOCAL_NODE_LABEL, onLocalNode } from './placement.js';
 export { containerArgv, expandVars } from './command.js';

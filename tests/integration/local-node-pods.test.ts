@@ -3,12 +3,12 @@
  * same containerPort), graceful deletion that ends the process, and the pod's ServiceAccount identity.
  */
 import { AppsV1Api } from '@kubernetes/client-node';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { httpStatus, isPortClosed } from '../../src/testenv/index.js';
 import { adminKubeConfig, createNamespace, deleteNamespace, eventually, kubectlOk, testenv } from '../harness/kube.js';
-import { onLocalNode } from '../../src/localnode/index.js';
+import { onLocalNode, POD_NICE } from '../../src/localnode/index.js';
 import { clients, FIXTURE_TRAINER_IMAGE, isReady, localPid, podsWithLabel, podWhere, processAlive } from '../harness/workloads.js';
 
 describe('pods on the local node', () => {
@@ -100,7 +100,7 @@ describe('pods on the local node', () => {
     expect(unready.status?.containerStatuses?.[0]?.ready).toBe(false);
   });
 
-  test('deleting a pod sends SIGTERM to its process and the agent finalizes the deletion', async () => {
+  test("a pod runs below the control plane's CPU priority; deleting it sends SIGTERM to its process and the agent finalizes the deletion", async () => {
     const { core } = clients();
     await core.createNamespacedPod({
       namespace,
@@ -109,6 +109,15 @@ describe('pods on the local node', () => {
     const pod = await podWhere(namespace, 'sleeper', 'Running and Ready', (p) => p.status?.phase === 'Running' && isReady(p));
     const pid = localPid(pod);
     expect(await processAlive(pid)).toBe(true);
+    // Every thread of the process has the node's pod nice value (Linux keeps one per thread).
+    // /proc/PID/task/TID/stat: the 19th field, counted from the state after the command's closing parenthesis.
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const niceValues = readdirSync(`/proc/${pid}/task`).map(niceOf);
+    expect(niceValues.length).toBeGreaterThan(0);
+    expect(new Set(niceValues)).toEqual(new Set([POD_NICE]));
     await core.deleteNamespacedPod({ name: 'sleeper', namespace });
     // The fixture exits 0 on SIGTERM; a SIGKILL after the 30 s grace would leave the pod around much longer.
     await eventually('Pod sleeper deleted', async () => {
