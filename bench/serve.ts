@@ -452,6 +452,16 @@ interface Cell {
   naiveCpuUs: number;
 }
 
+/**
+ * Round trips of each server before the c=1 cells are measured. V8 keeps optimizing a server's per-request
+ * functions for the first few thousand requests at c=1 (the c=16 warm-up exercises merged batches, not requests run
+ * alone), and the compiler's threads count in the process's CPU: with 1,000, `cairn serve`'s first 1,500 measured
+ * requests cost 1.6-2.2x its later ones (~36 functions optimized, some 50-70 ms of compile each, a one-time ~0.3 s of
+ * CPU) and the naive server's 1.25-1.6x, so the cell measured mostly the JIT. 5,000 leaves both servers in the
+ * steady state a serving pod is in after its first seconds (docs/benchmarks.md, Serving).
+ */
+const C1_WARMUP = 5000;
+
 /** How many times cheaper than the naive server `cairn serve` was in a cell: by req/s, and by server CPU per request. */
 const byRate = (c: Cell) => c.cairn / c.naive;
 const byCpu = (c: Cell) => c.naiveCpuUs / c.cairnCpuUs;
@@ -490,7 +500,7 @@ async function naiveComparison(results: Record<string, unknown>): Promise<void> 
       await load(cairn.port, path, 16, body, undefined, 1, 0);
       await load(naive.port, path, 16, body, undefined, 1, 0);
       const probes = { cairn: await probe(cairn.port, request, true), naive: await probe(naive.port, request, true) };
-      await interleaved(probes, 0, 1000);
+      await interleaved(probes, 0, C1_WARMUP);
       const c1Cpu = { cairn: cpuSeconds(cairn.pid), naive: cpuSeconds(naive.pid) };
       const c1 = await interleaved(probes, 4000, 0);
       const c1CpuUs = (name: 'cairn' | 'naive', server: { pid: number }) => ((cpuSeconds(server.pid) - c1Cpu[name]) * 1e6) / 4000;
