@@ -5,15 +5,18 @@
  */
 import '../../../src/runtime/kube/node-compat.js'; // before client-node (used here to build KubeConfigs)
 import { KubeConfig } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent } from '../../../src/runtime/kube/auth.js';
 import { restConfigFromClientNode } from '../../../src/runtime/kube/client-node-config.js';
 import { loadRestConfig } from '../../../src/runtime/kube/config.js';
 import { HttpKubeClient } from '../../../src/runtime/kube/http-client.js';
@@ -136,5 +139,61 @@ describe('HttpKubeClient credentials', () => {
     `;
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
     expect(JSON.parse(stdout)).toEqual({ name: 'default', refused: expect.stringContaining('loaded @kubernetes/client-node') });
+  });
+});
+
+describe('HttpKubeClient over TLS', () => {
+  let dir = '';
+  let server: HttpsServer;
+  let url = '';
+  let pem: Buffer;
+  let key: Buffer;
+  /** TLS connections the server accepted, and the subject of the client certificate of each request. */
+  let handshakes = 0;
+  const clients: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cairn-kubetls-'));
+    // One self-signed certificate for 127.0.0.1: the server's, the CA the client trusts, and the client's own.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    pem = readFileSync(join(dir, 'cert.pem'));
+    key = readFileSync(join(dir, 'key.pem'));
+    server = createHttpsServer({ key, cert: pem, ca: pem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      clients.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? ''));
+      res.setHeader('content-type', 'application/json');
+      // A little later, so that the requests of a burst overlap.
+      setTimeout(() => res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } })), 20);
+    });
+    server.on('secureConnection', () => handshakes++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('verifies the server with the CA, sends the client certificate, and reuses the connections of a burst for the next', async () => {
+    const kube = new HttpKubeClient({ server: url, tls: { ca: pem, cert: pem, key, insecure: false }, credentials: { type: 'none' } });
+    const burst = () => Promise.all(Array.from({ length: 4 }, () => kube.get(builtin.namespace, 'default')));
+    const before = handshakes;
+    expect((await burst()).every((ns) => ns?.metadata?.name === 'default')).toBe(true);
+    const opened = handshakes - before;
+    expect(opened).toBeGreaterThan(1); // the requests overlapped
+    await burst();
+    await burst();
+    expect(handshakes - before).toBe(opened);
+    expect(clients.slice(-12).every((cn) => cn === '127.0.0.1')).toBe(true);
+  });
+
+  it('builds the TLS context once per client, not once per connection', () => {
+    const agent = createAgent({ server: url, tls: { ca: pem, cert: pem, key, insecure: false }, credentials: { type: 'none' } });
+    expect((agent as unknown as { options: { secureContext?: object } }).options.secureContext?.constructor.name).toBe('SecureContext');
+  });
+
+  it('refuses a server its CA did not sign', async () => {
+    const kube = new HttpKubeClient({ server: url, tls: { insecure: false }, credentials: { type: 'none' } });
+    await expect(kube.get(builtin.namespace, 'default')).rejects.toThrow(/self-signed|certificate/);
   });
 });
