@@ -8,11 +8,18 @@ export interface HttpProbe {
   failureThreshold: number;
 }
 
+export interface ExecProbe {
+  exec: { command: string[] };
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+}
+
 export interface ServingContainer extends Container {
   ports?: Array<{ name: string; containerPort: number; protocol: 'TCP' }>;
   readinessProbe?: HttpProbe;
   livenessProbe?: HttpProbe;
-  startupProbe?: HttpProbe;
+  startupProbe?: ExecProbe;
 }
 
 export interface ServingPodSpec {

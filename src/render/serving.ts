@@ -6,7 +6,8 @@
  * Service `<name>-preview` of a blue-green rollout). All owned by the cairn.dev Deployment.
  */
 import type { DeploymentSpec } from '../api/kinds/deployment.js';
-import { claimVolume } from './claim-volume.js';
+import { parseStorageUri } from '../storage/uri.js';
+import { claimVolume, PVC_ROOT } from './claim-volume.js';
 import { RenderError } from './errors.js';
 import { mountsTmp, renderContainer, tmpVolume } from './job.js';
 import type { JobInitContainer } from './job-input.js';
@@ -15,7 +16,7 @@ import { labelValue } from './label-value.js';
 import { childLabels, LABEL_COMPONENT, LABEL_OWNER_KIND, LABEL_OWNER_NAME } from './labels.js';
 import { knownOwner, ownerReference, type OwnerObject } from './owner.js';
 import { restrictedPodSecurityContext } from './security.js';
-import type { AppsDeployment, HorizontalPodAutoscaler, HttpProbe, PodDisruptionBudget, Service, ServingContainer } from './serving-types.js';
+import type { AppsDeployment, HorizontalPodAutoscaler, ExecProbe, HttpProbe, PodDisruptionBudget, Service, ServingContainer } from './serving-types.js';
 import type { ChildMeta, Toleration, Volume } from './types.js';
 import { storageEnvFrom } from './trial-job.js';
 
@@ -100,10 +101,40 @@ function meta(deployment: OwnerObject, name: string, version?: number): ChildMet
 
 const probe = (path: string, periodSeconds: number, failureThreshold: number): HttpProbe => ({ httpGet: { path, port: 'http' }, periodSeconds, timeoutSeconds: 2, failureThreshold });
 
-function serveArgs(input: ServingVersionInput): string[] {
+/** How long one attempt of the serving container's startup probe waits for the model to be loaded. */
+const STARTUP_PROBE_WAIT_MS = 3_000;
+
+/**
+ * The serving container's startup probe: GET /v2/health/ready until it answers 200, waiting inside one attempt
+ * (up to STARTUP_PROBE_WAIT_MS, polling every 20 ms) instead of failing at once. An httpGet probe's first attempt
+ * runs as the container starts, before `cairn serve` listens, and fails; the next came a whole period (1 s) later,
+ * so a pod was Ready a second after it started whatever its model's load time, and every canary step waited for
+ * that. Now it is Ready within ~20 ms of the model being loaded. `node` is in the cairn image (and mapped on the
+ * local node); the address is HOST when it is an IP (the local node's pod IP, as `cairn serve` binds it), else
+ * loopback. 40 attempts of about 3 s: the same 2 minutes a large model had before.
+ */
+const serveStartupProbe: ExecProbe = {
+  exec: {
+    command: [
+      'node',
+      '-e',
+      `const http = require('http'), { isIP } = require('net'), end = Date.now() + ${STARTUP_PROBE_WAIT_MS};` +
+        ` const host = isIP(process.env.HOST || '') ? process.env.HOST : '127.0.0.1';` +
+        ` const retry = () => (Date.now() < end ? setTimeout(check, 20) : process.exit(1));` +
+        ` function check() { http.get({ host, port: ${SERVING_PORT}, path: '/v2/health/ready', timeout: 1000 }, (res) => { res.resume(); if (res.statusCode === 200) process.exit(0); retry(); })` +
+        `.on('timeout', function () { this.destroy(); }).on('error', retry); }` +
+        ` check();`,
+    ],
+  },
+  periodSeconds: 1,
+  timeoutSeconds: 5,
+  failureThreshold: 40,
+};
+
+function serveArgs(input: ServingVersionInput, modelPath: string): string[] {
   const { deployment, version } = input;
   const serving = deployment.spec.serving;
-  const args = ['serve', '--model-uri', `${MODELS_DIR}/${MODEL_FILE}`, '--sha256', version.sha256, '--name', deployment.spec.model, '--version', String(version.number), '--port', String(SERVING_PORT)];
+  const args = ['serve', '--model-uri', modelPath, '--sha256', version.sha256, '--name', deployment.spec.model, '--version', String(version.number), '--port', String(SERVING_PORT)];
   if (serving?.batching?.maxBatchSize !== undefined) args.push('--max-batch-size', String(serving.batching.maxBatchSize));
   if (serving?.batching?.maxDelayMs !== undefined) args.push('--max-delay-ms', String(serving.batching.maxDelayMs));
   if (serving?.logRequests !== undefined && serving.logRequests > 0) args.push('--log-sample', String(serving.logRequests));
@@ -129,6 +160,19 @@ function resources(spec: ServingOwner['spec']): { requests?: Record<string, stri
   return { requests: text(given.requests), limits: text(given.limits) };
 }
 
+/**
+ * Where a pvc:// model is read in place: the file under its claim's mount. Undefined for a URI the storage
+ * module refuses (a `..` segment, an empty path...): the fetch init container then reports why, as for any URI.
+ */
+function modelPathOnClaim(uri: string): string | undefined {
+  try {
+    const parsed = parseStorageUri(uri, { allowFileUrls: false });
+    return parsed.scheme === 'pvc' && parsed.path !== '' ? `${PVC_ROOT}/${parsed.claim}/${parsed.path}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The apps/v1 Deployment of one model version. */
 export function renderServingDeployment(input: ServingVersionInput): AppsDeployment {
   const { deployment, version } = input;
@@ -137,36 +181,45 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
   const selector = servingSelector(deployment, version.number);
   const metadata = meta(deployment, name, version.number);
   const fileUrls = input.allowFileUrls ? ['--allow-file-urls'] : [];
-  // A pvc:// model: its claim mounted read-only where cairn fetch looks for it.
+  // A pvc:// model is read where it lies: its claim mounted read-only, and `cairn serve` checks the sha256 before
+  // it serves a byte (as KServe mounts a pvc:// storageUri instead of running its storage initializer): no copy,
+  // and no init container to wait for as each pod starts. Any other URI is fetched into an emptyDir first by an
+  // init container `cairn fetch`, which keeps the file only if its sha256 matches.
   const modelClaim = claimVolume(version.uri, 'model-claim');
-  const fetch: JobInitContainer = {
-    name: 'fetch-model',
-    image: input.cairnImage,
-    args: ['fetch', version.uri, '--sha256', version.sha256, '--to', MODELS_DIR, '--name', MODEL_FILE, ...fileUrls],
-    envFrom: storageEnvFrom,
-    volumeMounts: [{ name: 'models', mountPath: MODELS_DIR }, ...(modelClaim ? [modelClaim.mount] : [])],
-  };
+  const inPlace = modelClaim ? modelPathOnClaim(version.uri) : undefined;
+  const fetch: JobInitContainer | undefined = inPlace
+    ? undefined
+    : {
+        name: 'fetch-model',
+        image: input.cairnImage,
+        args: ['fetch', version.uri, '--sha256', version.sha256, '--to', MODELS_DIR, '--name', MODEL_FILE, ...fileUrls],
+        envFrom: storageEnvFrom,
+        volumeMounts: [{ name: 'models', mountPath: MODELS_DIR }, ...(modelClaim ? [modelClaim.mount] : [])],
+      };
   const serve: JobInitContainer = {
     name: 'serve',
     image: input.cairnImage,
-    args: serveArgs(input),
+    args: serveArgs(input, inPlace ?? `${MODELS_DIR}/${MODEL_FILE}`),
     resources: resources(deployment.spec),
-    volumeMounts: [{ name: 'models', mountPath: MODELS_DIR, readOnly: true }, ...(input.profile ? [{ name: PROFILE_VOLUME, mountPath: PROFILE_DIR, readOnly: true }] : [])],
+    volumeMounts: [
+      inPlace && modelClaim ? modelClaim.mount : { name: 'models', mountPath: MODELS_DIR, readOnly: true },
+      ...(input.profile ? [{ name: PROFILE_VOLUME, mountPath: PROFILE_DIR, readOnly: true }] : []),
+    ],
   };
   const serveContainer: ServingContainer = {
     ...renderContainer(serve),
     ports: [{ name: 'http', containerPort: SERVING_PORT, protocol: 'TCP' }],
-    // Loading a large model can take a while: the startup probe allows 2 minutes before liveness applies, probing
-    // every second so a pod is Ready (and a canary step goes on) within a second of its model being loaded.
-    startupProbe: probe('/v2/health/ready', 1, 120),
+    // Loading a large model can take a while: the startup probe allows 2 minutes before liveness applies, and
+    // passes as soon as the model is loaded, so a canary step goes on at once (serveStartupProbe).
+    startupProbe: serveStartupProbe,
     readinessProbe: probe('/v2/health/ready', 5, 2),
     livenessProbe: probe('/v2/health/live', 10, 3),
   };
   const volumes: Volume[] = [
-    { name: 'models', emptyDir: {} },
+    ...(inPlace ? [] : [{ name: 'models', emptyDir: {} }]),
     ...(modelClaim ? [modelClaim.volume] : []),
     ...(input.profile ? [{ name: PROFILE_VOLUME, configMap: { name: input.profile.configMap, items: [{ key: input.profile.key, path: input.profile.key }] } }] : []),
-    ...([fetch, serve].some((c) => !mountsTmp(c)) ? [tmpVolume] : []),
+    ...([fetch, serve].some((c) => c !== undefined && !mountsTmp(c)) ? [tmpVolume] : []),
   ];
   const autoscaled = deployment.spec.serving?.autoscaling !== undefined;
   return canonical<AppsDeployment>(
@@ -190,7 +243,7 @@ export function renderServingDeployment(input: ServingVersionInput): AppsDeploym
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(),
             terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-            initContainers: [renderContainer(fetch)],
+            initContainers: fetch ? [renderContainer(fetch)] : undefined,
             containers: [serveContainer],
             volumes,
           },

@@ -1,6 +1,7 @@
 /**
  * pvc:// data and models reach the containers that read or write them: the claim mounted at /mnt/pvc/<claim>
- * (cairn fetch's and cairn upload's default root), read-only where only read, in every renderer that runs them.
+ * (cairn fetch's and cairn upload's default root), read-only where only read, in every renderer that runs them;
+ * a serving pod reads a pvc:// model in place.
  */
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../../src/api/kind.js';
@@ -11,6 +12,9 @@ import { experiment } from './owners.js';
 
 type Pod = { initContainers?: Array<{ name: string; volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> }>; volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }> };
 const mountsOf = (pod: Pod, container: string) => pod.initContainers?.find((c) => c.name === container)?.volumeMounts ?? [];
+type ServingPod = Pod & { containers: Array<{ name: string; args?: string[]; volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> }> };
+const serveOf = (pod: ServingPod) => pod.containers.find((c) => c.name === 'serve')!;
+const argAfter = (args: string[] | undefined, flag: string) => args?.[args.indexOf(flag) + 1];
 const claims = (pod: Pod) => (pod.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [[v.name, v.persistentVolumeClaim.claimName, v.persistentVolumeClaim.readOnly ?? false]] : []));
 
 describe('claimVolume', () => {
@@ -45,12 +49,27 @@ describe('pvc:// in the renderers', () => {
     ]);
   });
 
-  it('a serving Deployment: the model claim read-only in fetch-model; none for an s3:// model', () => {
+  it('a serving Deployment: a pvc:// model read in place by serve, its claim read-only, no fetch; an s3:// model fetched first', () => {
     const owner = { apiVersion: API_VERSION, kind: 'Deployment', metadata: { name: 'eta', namespace: 'ml', uid: 'u-1' }, spec: { model: 'eta' } };
-    const onClaim = renderServingDeployment({ deployment: owner, version: { number: 1, uri: 'pvc://ml-artifacts/eta/model.onnx', sha256: 'b'.repeat(64) }, replicas: 1, cairnImage: 'cairn' }).spec.template.spec as Pod;
-    expect(mountsOf(onClaim, 'fetch-model')).toContainEqual({ name: 'model-claim', mountPath: '/mnt/pvc/ml-artifacts', readOnly: true });
+    const render = (uri: string) => renderServingDeployment({ deployment: owner, version: { number: 1, uri, sha256: 'b'.repeat(64) }, replicas: 1, cairnImage: 'cairn' }).spec.template.spec as ServingPod;
+    const onClaim = render('pvc://ml-artifacts/eta/run 1/model.onnx');
+    expect(onClaim.initContainers).toBeUndefined();
+    expect(serveOf(onClaim).volumeMounts).toEqual([{ name: 'model-claim', mountPath: '/mnt/pvc/ml-artifacts', readOnly: true }, { name: 'cairn-tmp', mountPath: '/tmp' }]);
+    expect(argAfter(serveOf(onClaim).args, '--model-uri')).toBe('/mnt/pvc/ml-artifacts/eta/run 1/model.onnx');
+    expect(argAfter(serveOf(onClaim).args, '--sha256')).toBe('b'.repeat(64));
     expect(claims(onClaim)).toEqual([['model-claim', 'ml-artifacts', true]]);
-    const onS3 = renderServingDeployment({ deployment: owner, version: { number: 1, uri: 's3://models/eta/model.onnx', sha256: 'b'.repeat(64) }, replicas: 1, cairnImage: 'cairn' }).spec.template.spec as Pod;
+    expect((onClaim.volumes ?? []).map((v) => v.name)).not.toContain('models');
+
+    const onS3 = render('s3://models/eta/model.onnx');
+    expect(onS3.initContainers?.map((c) => c.name)).toEqual(['fetch-model']);
+    expect(argAfter(serveOf(onS3).args, '--model-uri')).toBe('/models/model.onnx');
+    expect(serveOf(onS3).volumeMounts).toContainEqual({ name: 'models', mountPath: '/models', readOnly: true });
     expect(claims(onS3)).toEqual([]);
+
+    // A pvc:// URI the storage module refuses is not turned into a path: the fetch init container reports it.
+    const outside = render('pvc://ml-artifacts/eta/../../etc/model.onnx');
+    expect(outside.initContainers?.map((c) => c.name)).toEqual(['fetch-model']);
+    expect(argAfter(serveOf(outside).args, '--model-uri')).toBe('/models/model.onnx');
+    expect(mountsOf(outside, 'fetch-model')).toContainEqual({ name: 'model-claim', mountPath: '/mnt/pvc/ml-artifacts', readOnly: true });
   });
 });
