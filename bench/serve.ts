@@ -358,9 +358,16 @@ async function startShipped(model: string): Promise<Shipped> {
  * The batching gain: a server with batching on and one with it off, at c=64 in alternating rounds, so that both
  * see the same moments of a shared machine; with the batch sizes the batched one ran.
  */
-async function batchingGain(results: Record<string, unknown>, onServer: Server, offServer: Server, v2Body: string, v2Path: string, label = 'ElasticNet'): Promise<void> {
+async function batchingGain(results: Record<string, unknown>, onServer: Server, offServer: Server, v2Body: string, v2Path: string, label = 'ElasticNet', warmRequests = 20_000): Promise<void> {
   const rounds = { on: [] as AutocannonResult[], off: [] as AutocannonResult[] };
   const cpu = { on: 0, off: 0 };
+  // Warmed by a count of requests, not a time: V8 optimizes a server's per-request functions after so many requests,
+  // and on a loaded machine the 1 s warm-up of load() served as few as ~700, so the compiler's threads (counted in
+  // the process's CPU) were still busy in the measured rounds (a perf profile at load 18: 43% of the batched server's
+  // CPU in V8's compiler threads), which inflated the CPU per request of loaded runs.
+  for (const server of [onServer, offServer]) {
+    await autocannon({ url: `http://127.0.0.1:${server.port}${v2Path}`, connections: 64, pipelining: 1, method: 'POST', headers: { 'content-type': 'application/json' }, body: v2Body, amount: warmRequests });
+  }
   const batchesBefore = await batchSizes(onServer.port);
   for (let i = 0; i < 3; i++) {
     for (const [name, server] of [['on', onServer], ['off', offServer]] as const) {
@@ -393,7 +400,7 @@ async function heavyBatchingGain(results: Record<string, unknown>): Promise<void
   const on = await startServer({ model: 'heavy_mlp', http: 'node', execution: 'inline', maxBatchSize: 64 });
   const off = await startServer({ model: 'heavy_mlp', http: 'node', execution: 'inline', maxBatchSize: 1 });
   const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 512], datatype: 'FP32', data: new Array(512).fill(0.25) }] });
-  await batchingGain(results, on, off, body, '/v2/models/heavy_mlp/infer', 'heavy_mlp inline');
+  await batchingGain(results, on, off, body, '/v2/models/heavy_mlp/infer', 'heavy_mlp inline', 10_000);
   await Promise.all([on.stop(), off.stop()]);
 }
 
