@@ -48,6 +48,12 @@ export interface ExperimentControllerOptions {
 /** How long a Job that Succeeded may wait for its pod's final status to reach the cache before it is read without. */
 const podCacheGraceMs = 30_000;
 const datasetWaitMs = 30_000;
+/**
+ * How late a trial's Running may show in status when nothing else changed: that write waits for the next one (a
+ * trial ending, a Job starting) and is made by itself only after this long. Each such write held the key for a
+ * round trip to the API server that a pod end queued behind it waited for.
+ */
+const runningLagMs = 2_000;
 const gitRevisionAnnotation = 'cairn.dev/revision';
 
 type ExperimentObject = Experiment & KubeObject & { metadata: { name: string } };
@@ -229,6 +235,11 @@ export function experimentController(options: ExperimentControllerOptions): Cont
         maxFailedTrials: search.maxFailedTrials ?? 3,
       });
       context.schedule = decided;
+      // Nothing ended, nothing starts, the spec is the one the status was written for: what differs is trials
+      // going from Pending to Running (or a stuck pod's reason), which may show a moment late.
+      if (decided.phase === 'Running' && decided.newlyFinished.length === 0 && decided.start.length === 0 && status.observedGeneration === experiment.metadata.generation) {
+        scope.deferStatus(runningLagMs);
+      }
       for (const r of decided.newlyFinished) {
         if (r.phase === 'Failed' && r.reason !== 'Stopped') scope.event('Warning', ExperimentReason.TrialFailed, `Trial ${r.name} failed: ${r.reason}: ${r.message ?? ''}`);
       }

@@ -21,6 +21,7 @@ import type { InformerEvent } from '../../runtime/informer.js';
 import { isNotFound } from '../../runtime/kube/errors.js';
 import { mutableCopy, type KubeObject, type ObjectMeta } from '../../runtime/kube/object.js';
 import type { ResourceType } from '../../runtime/kube/resource.js';
+import { keyOf } from '../../runtime/keys.js';
 import { controllerOwnerKeys } from '../../runtime/predicates.js';
 import { done, requeueAfter, type Outcome, type Result } from '../../runtime/result.js';
 import type { BackoffPolicy } from '../../runtime/backoff.js';
@@ -65,6 +66,13 @@ export interface Scope<T extends ReconciledObject> {
    * At most once per reconcile (the call prunes what it does not list).
    */
   applyChildrenWithStatus(desired: readonly KubeObject[], reason: string): void;
+  /**
+   * The status draft differs from the written status only in what may show late (an Experiment's trial going from
+   * Pending to Running): its write waits, up to `maxLagMs` after the first reconcile that deferred it, and goes
+   * with the first write a later reconcile makes for another reason. The key is then not held for a write nobody
+   * waits for. Ignored when the reconcile fails, and for the children of applyChildrenWithStatus (applied anyway).
+   */
+  deferStatus(maxLagMs: number): void;
 }
 
 /** A step's verdict: nothing (go on) or `'stop'` (the rest has nothing to do this time). */
@@ -115,16 +123,37 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
    * from the state before (start a Job, re-create a child it just pruned), so it waits for the cache instead.
    */
   const writtenOver = new Map<string, string>();
+  /**
+   * Keys whose reconcile found the cache behind its own status write and is waiting for it. The kind's predicate
+   * usually drops the echo of its own status write (no reconcile per write); for these keys it passes, so the
+   * reconcile runs as soon as the cache shows the write instead of at the next look (a pod end waiting here would
+   * otherwise wait up to STALE_CACHE_RECHECK_MS more).
+   */
+  const waitingForCache = new Set<string>();
+  /** Key -> when a reconcile first deferred its status write (deferStatus), until a status write is made. */
+  const deferredSince = new Map<string, number>();
+  const caughtUp = (event: InformerEvent<KubeObject>): boolean => {
+    if (event.type !== 'update') return false;
+    const key = keyOf(event.object.metadata?.namespace, event.object.metadata?.name ?? '');
+    if (!waitingForCache.has(key) || writtenOver.get(key) === event.object.metadata?.resourceVersion) return false;
+    waitingForCache.delete(key);
+    return true;
+  };
 
   async function reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<Result> {
     const cached = cache.get(req.name, req.namespace);
+    waitingForCache.delete(req.key);
     if (!cached || cached.metadata?.deletionTimestamp) {
       writtenOver.delete(req.key);
+      deferredSince.delete(req.key);
       kind.forget?.(req);
       return done;
     }
     const version = cached.metadata?.resourceVersion;
-    if (version !== undefined && writtenOver.get(req.key) === version) return requeueAfter(STALE_CACHE_RECHECK_MS);
+    if (version !== undefined && writtenOver.get(req.key) === version) {
+      waitingForCache.add(req.key);
+      return requeueAfter(STALE_CACHE_RECHECK_MS);
+    }
     writtenOver.delete(req.key);
     const object = mutableCopy(cached) as T;
     if ((kind.suspended ?? isSuspendedSpec)(object)) {
@@ -138,6 +167,7 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
     const conditions = new ConditionSet(previousConditions as Condition[] | undefined, kind.conditions, new Date(deps.clock.now()).toISOString(), generation);
     let requeueMs: number | undefined;
     let withStatus: { desired: readonly KubeObject[]; reason: string } | undefined;
+    let deferMs: number | undefined;
     const applyOwnChildren = (desired: readonly KubeObject[], options?: ApplyChildrenOptions) =>
       applyChildren({ kube: deps.kube, fieldManager: deps.settings.fieldManager, signal: ctx.signal, cache: (res) => deps.informers.for(res, { labelSelector: childSelector }) }, object, desired, children, options);
     const scope: Scope<T> = {
@@ -158,6 +188,9 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
         if (withStatus) throw new Error('applyChildrenWithStatus was called twice in one reconcile: the second call would prune the children of the first');
         withStatus = { desired, reason };
       },
+      deferStatus: (maxLagMs) => {
+        deferMs = deferMs === undefined ? maxLagMs : Math.min(deferMs, maxLagMs);
+      },
     };
 
     let error: unknown;
@@ -174,7 +207,20 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
 
     const statusOf = (failure: Failure | undefined) => ({ ...status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: conditions.result(failure) }) as StatusOf<T>;
     let next = statusOf(failureOf(error));
-    const [firstWrite, childrenError] = await Promise.all([writeStatus(object, next, object.status, ctx), withStatus && applyWithStatus(applyOwnChildren, withStatus)]);
+    let writeNow = true;
+    if (deferMs !== undefined && error === undefined && !isDeepStrictEqual(next, object.status ?? {})) {
+      const since = deferredSince.get(req.key) ?? scope.startedAt;
+      const waited = scope.startedAt - since;
+      if (waited < deferMs) {
+        deferredSince.set(req.key, since);
+        scope.requeueAfter(deferMs - waited);
+        writeNow = false;
+      }
+    }
+    const [firstWrite, childrenError] = await Promise.all([
+      writeNow ? writeStatus(object, next, object.status, ctx) : undefined,
+      withStatus && applyWithStatus(applyOwnChildren, withStatus),
+    ]);
     let written = firstWrite;
     if (childrenError && error === undefined) {
       // Rare: the status just written said nothing of the failed apply; it is written again with it.
@@ -182,11 +228,14 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
       const before = next;
       next = statusOf(failureOf(error));
       written = (await writeStatus(object, next, firstWrite === undefined ? object.status : before, ctx)) ?? written;
+      writeNow = true;
     }
+    if (written !== undefined) deferredSince.delete(req.key);
     // Only a write that made a new version: a no-op apply (the server already held this status) leaves the
     // version as it was, and waiting for the cache to move past it would wait for nothing.
     if (version !== undefined && written !== undefined && written !== version) writtenOver.set(req.key, version);
-    for (const t of transitions(previousConditions, next.conditions as Condition[], kind.conditions)) {
+    // A deferred write's transitions are recorded when it is made.
+    for (const t of writeNow ? transitions(previousConditions, next.conditions as Condition[], kind.conditions) : []) {
       deps.events.record(object, t.type, t.condition.reason, t.condition.message);
       deps.metrics.conditionTransitions.inc({ controller: kind.name, type: t.condition.type, status: t.condition.status });
     }
@@ -223,7 +272,7 @@ export function kindController<T extends ReconciledObject>(deps: ControllerDeps,
   return {
     name: kind.name,
     for: kind.resource,
-    ...(kind.predicate ? { predicate: kind.predicate } : {}),
+    ...(kind.predicate ? { predicate: (event: InformerEvent<KubeObject>) => kind.predicate!(event) || caughtUp(event) } : {}),
     watches: [
       ...children.map((resource) => {
         const predicate = kind.childPredicates?.[resource.kind];

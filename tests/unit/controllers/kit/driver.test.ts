@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kindConditions, kindController, StalledError, TransientError, WaitingError, type KindController, type ReconciledObject, type Step } from '../../../../src/controllers/kit/index.js';
 import { isStalled } from '../../../../src/runtime/errors.js';
+import { generationChanged } from '../../../../src/runtime/predicates.js';
 import type { Result } from '../../../../src/runtime/result.js';
 import type { FakeKube } from '../../../support/index.js';
 import { widget, widgets } from '../../runtime/helpers.js';
@@ -153,6 +154,84 @@ describe('kit driver', () => {
     await t.reconcile();
     expect(runs).toBe(2);
     expect(t.statusWrites()).toBe(2);
+  });
+
+  it('a reconcile waiting for its own status write runs once the cache shows it, though the kind drops its status updates', async () => {
+    let runs = 0;
+    const t = await setup(
+      [
+        (s) => {
+          runs++;
+          s.status.size = runs;
+        },
+      ],
+      { predicate: generationChanged },
+    );
+    await create(t.kube, { size: 1 });
+    await t.settle();
+    const before = (await t.kube.get<Widget>(widgets, 'w', 'ml'))!;
+    t.kube.holdEvents();
+    await t.reconcile();
+    const written = (await t.kube.get<Widget>(widgets, 'w', 'ml'))!;
+    const echo = { type: 'update' as const, old: before, object: written };
+    // Nobody waits for it yet: the echo of a status write is dropped like any status update.
+    expect(t.def.predicate!(echo)).toBe(false);
+    const stale = await t.reconcile();
+    expect(runs).toBe(1);
+    expect((stale.result as { requeueAfterMs: number }).requeueAfterMs).toBeLessThanOrEqual(110);
+    // The waiting reconcile is woken by the echo, once; an update still showing the old version does not wake it.
+    expect(t.def.predicate!({ type: 'update', old: before, object: before })).toBe(false);
+    expect(t.def.predicate!(echo)).toBe(true);
+    expect(t.def.predicate!(echo)).toBe(false);
+    t.kube.deliverHeldEvents();
+    await t.reconcile();
+    expect(runs).toBe(2);
+  });
+
+  it('deferStatus: a change that may show late waits for the next write, or for its lag, whichever comes first', async () => {
+    let size = 1;
+    let defer = true;
+    const t = await setup([
+      (s) => {
+        s.status.size = size;
+        if (defer) s.deferStatus(2_000);
+      },
+    ]);
+    await create(t.kube);
+    // The first status (Ready, observedGeneration) deferred: nothing written, looked at again within the lag.
+    const first = await t.reconcile();
+    expect(t.statusWrites()).toBe(0);
+    const lag = (r: { result?: unknown }) => (r.result as { requeueAfterMs: number }).requeueAfterMs;
+    expect(lag(first)).toBeLessThanOrEqual(2_000);
+    expect(lag(first)).toBeGreaterThan(1_700); // the requeue's jitter takes at most 10%
+    expect(t.events).toHaveLength(0); // its Ready transition is recorded when it is written
+    // A later reconcile still deferring: the lag counts from the first deferral.
+    t.clock.advance(1_500);
+    const second = await t.reconcile();
+    expect(t.statusWrites()).toBe(0);
+    expect(lag(second)).toBeLessThanOrEqual(500);
+    expect(lag(second)).toBeGreaterThan(400);
+    // The lag is over: written, with the Event.
+    t.clock.advance(500);
+    await t.reconcile();
+    expect(t.statusWrites()).toBe(1);
+    expect(await t.status()).toMatchObject({ size: 1, observedGeneration: 1 });
+    expect(t.events.map((e) => e.reason)).toEqual(['Succeeded']);
+    // Deferred again, then a reconcile that does not defer writes everything at once.
+    size = 2;
+    await t.reconcile();
+    expect(t.statusWrites()).toBe(1);
+    size = 3;
+    defer = false;
+    await t.reconcile();
+    expect(t.statusWrites()).toBe(2);
+    expect(await t.status()).toMatchObject({ size: 3 });
+    // And the lag starts over at the next deferral.
+    size = 4;
+    defer = true;
+    const again = await t.reconcile();
+    expect(t.statusWrites()).toBe(2);
+    expect(lag(again)).toBeGreaterThan(1_700);
   });
 
   it('keeps lastTransitionTime while a status holds, moves it on a change', async () => {
