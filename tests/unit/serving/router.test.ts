@@ -52,4 +52,20 @@ describe('route', () => {
   ])('%s %s -> %i', (method, url, status, message) => {
     expect(() => route(method, url)).toThrow(new HttpError(status, message));
   });
+
+  it('checks the method of a path whose match it kept, and shares a frozen route', () => {
+    const first = route('POST', '/v2/models/kept/infer');
+    expect(route('POST', '/v2/models/kept/infer')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => route('GET', '/v2/models/kept/infer')).toThrow(new HttpError(405, 'method: /v2/models/kept/infer accepts POST, got GET'));
+    expect(route('POST', '/v2/models/kept/infer?a=1')).toBe(first);
+  });
+
+  it('answers alike past the paths it keeps', () => {
+    for (let i = 0; i < 200; i++) {
+      expect(route('GET', `/v2/models/m${i}/versions/${i}`)).toEqual({ kind: 'model-metadata', model: `m${i}`, version: String(i) });
+    }
+    for (let i = 0; i < 200; i++) expect(route('POST', `/v2/models/m${i}/infer`)).toEqual({ kind: 'v2-infer', model: `m${i}` });
+    expect(route('GET', '/v2/models/m0/versions/0')).toEqual({ kind: 'model-metadata', model: 'm0', version: '0' });
+  });
 });
