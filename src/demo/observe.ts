@@ -1,6 +1,7 @@
 /**
  * What the demo watches during the retraining round, for the loop's timeline (timeline.ts): every pod's container
- * start and finish times (the profile Job's fetch and profile containers, the trials' trainer containers; pods are
+ * start and finish times, as the status gives them and as this watch saw them, to the millisecond (the profile
+ * Job's fetch and profile containers, the trials' trainer containers; pods are
  * pruned once their result is recorded, so they are watched, not listed afterwards), and each canary step of the
  * cairn.dev Deployment with the time it started (status.rollout.stepStartedAt) and when a version became stable.
  */
@@ -26,9 +27,23 @@ export interface ContainerRun {
   component: string;
   labels: Record<string, string>;
   container: string;
+  /** From the status (whole seconds, as the kubelet writes them). */
   start: number;
   /** Undefined while it runs. */
   end?: number;
+  /** When this watch first saw the run started and ended (milliseconds, a watch event's delay after the fact). */
+  seenStart?: number;
+  seenEnd?: number;
+}
+
+/**
+ * A container's run as an interval: the times this watch saw it start and end, when it saw them apart (both lag
+ * by about one status write and one watch event, so the length holds to milliseconds); else, for a run first seen
+ * already finished, the status times, which are whole seconds (a 0.4 s run may count as 0 or 1 s). Pure.
+ */
+export function runInterval(run: ContainerRun, now: number): Interval {
+  if (run.seenStart !== undefined && (run.seenEnd === undefined ? run.end === undefined : run.seenEnd > run.seenStart)) return { start: run.seenStart, end: run.seenEnd ?? now };
+  return { start: run.start, end: run.end ?? now };
 }
 
 export interface CanaryStep {
@@ -115,7 +130,7 @@ export class LoopObserver {
   intervals(component: string, containers: readonly string[], where: Record<string, string> = {}): Interval[] {
     return [...this.containers.values()]
       .filter((c) => c.component === component && containers.includes(c.container) && Object.entries(where).every(([k, v]) => c.labels[k] === v))
-      .map((c) => ({ start: c.start, end: c.end ?? this.now() }));
+      .map((c) => runInterval(c, this.now()));
   }
 
   private async watch(res: ResourceType, onObject: (obj: KubeObject) => void): Promise<void> {
@@ -139,14 +154,19 @@ export class LoopObserver {
     const uid = pod.metadata?.uid ?? name;
     const sighting = this.sightings.get(uid) ?? { pod: name, component, labels, created: this.now(), seen: {} };
     this.sightings.set(uid, sighting);
-    for (const key of podStates(pod)) sighting.seen[key] ??= this.now();
+    const now = this.now();
+    for (const key of podStates(pod)) sighting.seen[key] ??= now;
     for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const run = containerRun(status.state);
       if (!run) continue;
       const key = `${pod.metadata?.uid ?? name}/${status.name}`;
       const known = this.containers.get(key);
+      const sameRun = known !== undefined && known.start === run.start;
       // A later status may lose a finished state (a pod deleted mid-update): never forget an end once seen.
-      this.containers.set(key, { pod: name, component, labels, container: status.name, start: run.start, ...(run.end !== undefined ? { end: run.end } : known?.end !== undefined ? { end: known.end } : {}) });
+      const end = run.end ?? (sameRun ? known.end : undefined);
+      const seenStart = sameRun && known.seenStart !== undefined ? known.seenStart : now;
+      const seenEnd = end === undefined ? undefined : sameRun && known.seenEnd !== undefined ? known.seenEnd : now;
+      this.containers.set(key, { pod: name, component, labels, container: status.name, start: run.start, ...(end !== undefined ? { end } : {}), seenStart, ...(seenEnd !== undefined ? { seenEnd } : {}) });
     }
   }
 
