@@ -42,8 +42,8 @@ describe('renderTrialJob', () => {
     // The trainer starts only once the sidecar would handle its SIGTERM; an attempt waits for it within its timeout.
     const probe = (upload as { startupProbe?: { exec: { command: string[] } } }).startupProbe;
     expect(probe).toMatchObject({ periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 75 });
-    expect(probe?.exec.command.slice(0, 2)).toEqual(['node', '-e']);
-    expect(probe?.exec.command[2]).toContain('"/tmp/cairn-upload-ready"');
+    expect(probe?.exec.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(probe?.exec.command[2]).toContain('[ ! -e /tmp/cairn-upload-ready ]');
     expect(env.CAIRN_OUTPUT_DIR).toBe('/cairn/output');
     expect(env.CAIRN_PARAMS).toBe('{"alpha":0.01,"l1_ratio":0.5}');
     expect(env).toMatchObject({ CAIRN_RUN: '2', CAIRN_TRIAL: 'eta-elasticnet-2-t4', CAIRN_EXPERIMENT: 'eta-elasticnet', CAIRN_DATA_FORMAT: 'parquet' });
@@ -56,10 +56,10 @@ describe('renderTrialJob', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-upload-probe-'));
     try {
       const upload = renderTrialJob(input()).spec.template.spec.initContainers?.find((c) => c.name === 'upload') as unknown as { startupProbe: { exec: { command: string[] } } };
-      const [node, flag, script] = upload.startupProbe.exec.command;
-      expect(node).toBe('node');
+      const [shell, flag, script] = upload.startupProbe.exec.command;
+      expect(shell).toBe('sh');
       const run = (readyFile: string) =>
-        new Promise<number>((resolve) => execFile(process.execPath, [flag!, script!.replace('"/tmp/cairn-upload-ready"', JSON.stringify(readyFile))], (error) => resolve(error ? Number(error.code ?? 1) : 0)));
+        new Promise<number>((resolve) => execFile('sh', [flag!, script!.replace('/tmp/cairn-upload-ready', readyFile)], (error) => resolve(error ? Number(error.code ?? 1) : 0)));
       const attempt = run(join(dir, 'ready'));
       setTimeout(() => void writeFile(join(dir, 'ready'), ''), 200);
       expect(await attempt).toBe(0);
