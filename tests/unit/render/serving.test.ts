@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { API_VERSION } from '../../../src/api/kind.js';
 import { RenderError } from '../../../src/render/errors.js';
@@ -34,6 +37,34 @@ describe('serving renderers', () => {
     expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
     expect(d.metadata.ownerReferences[0]).toMatchObject({ kind: 'Deployment', name: 'eta', controller: true });
   });
+
+  test("the serve container's startup probe passes as soon as /v2/health/ready answers 200 within its attempt, and fails when it never does", async () => {
+    const serve = renderServingDeployment({ deployment, version, replicas: 1, cairnImage: 'cairn' }).spec.template.spec.containers[0]!;
+    const probe = serve.startupProbe!;
+    expect(probe).toMatchObject({ periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 40 });
+    const [node, flag, script] = probe.exec.command;
+    expect(node).toBe('node');
+    // The server answers 503 while "loading", then 200: the one attempt waits for it instead of failing.
+    let readyAt = Number.POSITIVE_INFINITY;
+    const server: Server = createServer((req, res) => {
+      res.statusCode = req.url === '/v2/health/ready' && Date.now() >= readyAt ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const attempt = () =>
+      new Promise<number>((resolve) =>
+        execFile(process.execPath, [flag!, script!.replace('port: 8080', `port: ${port}`)], { env: { ...process.env, HOST: '127.0.0.1' } }, (error) => resolve(error ? Number(error.code ?? 1) : 0)),
+      );
+    try {
+      readyAt = Date.now() + 300;
+      expect(await attempt()).toBe(0);
+      readyAt = Number.POSITIVE_INFINITY;
+      expect(await attempt()).not.toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 30_000);
 
   test('with a drift profile, a mirror, autoscaling and placement', () => {
     const autoscaled: ServingOwner = { ...deployment, spec: { model: 'eta', serving: { autoscaling: { minReplicas: 2, maxReplicas: 6 }, resources: { requests: { cpu: 1 } }, predictionLog: { sample: 0.05, maxLinesPerSecond: 20 } } } };
