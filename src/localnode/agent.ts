@@ -1,11 +1,11 @@
 import { CoreV1Api, ListWatch, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
-import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger, ManagedProcess, SpawnOptions } from '../testenv/index.js';
 import { errorMessage, statusCode, writeServiceAccountKubeconfig } from '../testenv/index.js';
 import { SERVICE_HOSTS_ENV } from '../net/service-hosts.js';
+import { lowerCpuPriority } from './cpu-priority.js';
 import { apiEnvSources } from './env.js';
 import { EventRecorder } from './events.js';
 import type { ImageTable } from './images.js';
@@ -267,14 +267,14 @@ export class NodeAgent {
 }
 
 /**
- * Lowers a container process's CPU priority right after it started. Linux keeps a nice value per thread; the
- * spawn returns once the program was exec'd, before it starts threads of its own, so they inherit it (as do its
- * children). Raising a nice value needs no privilege; a failure is logged and the process runs as it is.
+ * Lowers a container process's CPU priority right after it started (cpu-priority.ts). The spawn returns once the
+ * program was exec'd, before it starts threads of its own, so they inherit it (as do its children). Raising a nice
+ * value needs no privilege; a failure is logged and the process runs as it is.
  */
 function withNice(proc: ManagedProcess, nice: number, logger: Logger): ManagedProcess {
   if (nice === 0 || proc.pid <= 0) return proc;
   try {
-    setPriority(proc.pid, nice);
+    lowerCpuPriority(proc.pid, nice);
   } catch (error) {
     logger.warn({ pid: proc.pid, nice, error: errorMessage(error) }, 'cannot lower the CPU priority of a container process');
   }

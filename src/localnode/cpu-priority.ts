@@ -1,0 +1,47 @@
+/**
+ * A container process's CPU priority below the control plane's (src/localnode/README.md, "CPU priority").
+ *
+ * Linux keeps a nice value per thread, but with autogroup scheduling (`/proc/sys/kernel/sched_autogroup_enabled`,
+ * on by default on most distributions' kernels) the CPU is first shared between sessions, and a thread's nice value
+ * only orders it against the threads of its own session. Every container process is spawned detached (setsid), so
+ * it leads a session of its own, and its nice value alone changes nothing against the API server, etcd or the
+ * operator, which lead sessions of their own too: six busy loops at nice 19, each in its own session, left a nice-0
+ * process a quarter of a core on a 2-core machine. What counts between sessions is the session's own nice value,
+ * `/proc/<pid>/autogroup`; it is set too, but only for a process that leads a session other than this one's (never
+ * this process's own session).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/** `/autogroup-12 nice 0` -> its group; undefined when the text is not that shape. */
+export function parseAutogroup(text: string): { group: string; nice: number } | undefined {
+  const match = /^(\/autogroup-\d+)\s+nice\s+(-?\d+)\s*$/.exec(text);
+  return match ? { group: match[1]!, nice: Number(match[2]) } : undefined;
+}
+
+/** The autogroup of a process, or undefined where the kernel has none (disabled, or not Linux). */
+function autogroupOf(pid: number | 'self'): { group: string; nice: number } | undefined {
+  try {
+    return parseAutogroup(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PriorityLowered {
+  /** Whether the session's nice value was set as well (the process leads an autogroup of its own). */
+  autogroup: boolean;
+}
+
+/**
+ * Sets `nice` on the process (its threads started later and its children inherit it) and on its autogroup when it
+ * has one other than this process's. Throws what the kernel refused (the caller logs it; the process runs as it is).
+ */
+export function lowerCpuPriority(pid: number, nice: number): PriorityLowered {
+  setPriority(pid, nice);
+  const own = autogroupOf('self');
+  const theirs = autogroupOf(pid);
+  if (!own || !theirs || theirs.group === own.group) return { autogroup: false };
+  writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  return { autogroup: true };
+}
