@@ -252,7 +252,11 @@ export async function overheadBench(options: {
       const echoSeen = at(name).echoSeen;
       if (echoSeen !== undefined) beyondFloor.push(Math.max(inStatus, creations[i + parallelism]!) - echoSeen);
     }
-    const row = (label: string, xs: number[]) => `  ${label.padEnd(58)} p50 ${percentile(xs, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(xs, 99).toFixed(0).padStart(5)} ms   (n=${xs.length})`;
+    // The baseline is censored (a recorded trial's Job is deleted, often before the Job controller completes it): it can have no sample.
+    const row = (label: string, xs: number[]) =>
+      xs.length === 0
+        ? `  ${label.padEnd(58)} no sample in this run (n=0)`
+        : `  ${label.padEnd(58)} p50 ${percentile(xs, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(xs, 99).toFixed(0).padStart(5)} ms   (n=${xs.length})`;
     const p99 = percentile(overhead, 99);
     const seen = (key: keyof TrialTimes) => names.filter((n) => at(n)[key] !== undefined).length;
     process.stderr.write(`seen: pod ended ${seen('podEnded')}, Job created ${seen('jobCreated')}, Job Complete ${seen('jobComplete')}, in status ${seen('inStatus')}\n`);
