@@ -262,6 +262,23 @@ async function interleaved(probes: Record<string, Probe>, count: number, warmup:
   return out;
 }
 
+/**
+ * Round trips to each server in alternating blocks of `block` (one server's block, then the other's). Request by
+ * request, each server's every request followed the other server's, so every request found the core's caches full
+ * of the other process: the cell then weighed a server's working set (code, heap) more than its work per request.
+ * Blocks of a few hundred requests (a tenth of a second) still give both servers the same moments of a shared
+ * machine. A server is idle during the other's blocks, so its CPU over the whole run is its blocks' CPU.
+ */
+async function alternatingBlocks(probes: Record<string, Probe>, count: number, block: number): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = Object.fromEntries(Object.keys(probes).map((k) => [k, []]));
+  for (let done = 0; done < count; done += block) {
+    for (const [name, roundTrip] of Object.entries(probes)) {
+      for (let i = 0; i < Math.min(block, count - done); i++) out[name]!.push(await roundTrip());
+    }
+  }
+  return out;
+}
+
 interface C1 {
   /** V2 infer round trip, p50 / p99 µs. */
   e2e: { p50: number; p99: number };
@@ -468,6 +485,9 @@ interface Cell {
  * steady state a serving pod is in after its first seconds (docs/benchmarks.md, Serving).
  */
 const C1_WARMUP = 5000;
+/** Measured round trips of each server at c=1, in alternating blocks (alternatingBlocks). */
+const C1_COUNT = 4000;
+const C1_BLOCK = 250;
 
 /** How many times cheaper than the naive server `cairn serve` was in a cell: by req/s, and by server CPU per request. */
 const byRate = (c: Cell) => c.cairn / c.naive;
@@ -509,8 +529,8 @@ async function naiveComparison(results: Record<string, unknown>): Promise<void> 
       const probes = { cairn: await probe(cairn.port, request, true), naive: await probe(naive.port, request, true) };
       await interleaved(probes, 0, C1_WARMUP);
       const c1Cpu = { cairn: cpuSeconds(cairn.pid), naive: cpuSeconds(naive.pid) };
-      const c1 = await interleaved(probes, 4000, 0);
-      const c1CpuUs = (name: 'cairn' | 'naive', server: { pid: number }) => ((cpuSeconds(server.pid) - c1Cpu[name]) * 1e6) / 4000;
+      const c1 = await alternatingBlocks(probes, C1_COUNT, C1_BLOCK);
+      const c1CpuUs = (name: 'cairn' | 'naive', server: { pid: number }) => ((cpuSeconds(server.pid) - c1Cpu[name]) * 1e6) / C1_COUNT;
       for (const p of Object.values(probes)) p.close();
       const meanUs = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
       const cells1: Cell = {
@@ -525,7 +545,7 @@ async function naiveComparison(results: Record<string, unknown>): Promise<void> 
         naiveCpuUs: c1CpuUs('naive', naive),
       };
       cells.push(cells1);
-      show(cells1, 'µs round trips');
+      show(cells1, `µs round trips, blocks of ${C1_BLOCK}`);
       // c=16 and 64: autocannon, 3 alternating rounds after a warm-up of each.
       for (const connections of [16, 64]) {
         const on = { cairn: [] as AutocannonResult[], naive: [] as AutocannonResult[] };
