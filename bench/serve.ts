@@ -522,7 +522,7 @@ async function naiveComparison(results: Record<string, unknown>): Promise<void> 
       const data = Array.from({ length: rows * m.width }, (_, i) => ((i * 7919) % 1000) / 1000);
       const body = JSON.stringify({ inputs: [{ name: m.input, shape: [rows, m.width], datatype: 'FP32', data }] });
       const request = httpRequest(path, body);
-      // c=1: interleaved raw-socket round trips (µs resolution; both servers see the same moments).
+      // c=1: raw-socket round trips (µs resolution), measured in alternating blocks (alternatingBlocks).
       // Warm-up: a second of load on each (both JITs optimize their hot paths), then interleaved round trips.
       await load(cairn.port, path, 16, body, undefined, 1, 0);
       await load(naive.port, path, 16, body, undefined, 1, 0);
