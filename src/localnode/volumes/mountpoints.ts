@@ -30,15 +30,14 @@ export class HostMountpoints {
     return next;
   }
 
-  /** Makes sure `path` exists as a directory (or an empty file, for a file bind) and counts one more user. */
+  /**
+   * Makes sure `path` exists as a directory (or an empty file, for a file bind) and counts one more user. A path
+   * already in use is checked again: another process may have removed it since (a second local node on the same
+   * machine, which made it and released it last, as `npm test` and the demo's cluster do side by side). What is
+   * missing is made again, and is this node's to remove from then on.
+   */
   acquire(path: string, kind: 'dir' | 'file'): Promise<void> {
     return this.serialized(async () => {
-      const entry = this.entries.get(path);
-      if (entry) {
-        await checkKind(path, kind);
-        entry.refs += 1;
-        return;
-      }
       // Walk up while a component is missing or was made by the node: those are what this mountpoint needs.
       const chain: string[] = [];
       const missing: string[] = [];
@@ -63,6 +62,15 @@ export class HostMountpoints {
       } catch (error) {
         for (const p of created.reverse()) await removeIfEmpty(p);
         throw error;
+      }
+      const entry = this.entries.get(path);
+      if (entry) {
+        // Only what this node made again is new to the entry; the rest it already counts.
+        const renewed = created.filter((p) => !entry.chain.includes(p));
+        for (const p of renewed) this.made.set(p, (this.made.get(p) ?? 0) + 1);
+        entry.chain = [...entry.chain, ...renewed].sort((a, b) => a.length - b.length);
+        entry.refs += 1;
+        return;
       }
       for (const p of chain) this.made.set(p, (this.made.get(p) ?? 0) + 1);
       this.entries.set(path, { refs: 1, chain });

@@ -55,6 +55,36 @@ describe('HostMountpoints', () => {
     expect(points.inUse()).toEqual([]);
   });
 
+  it('makes a path in use again when another local node removed it, and owns it from then on', async () => {
+    // Another node on the machine made the path (the demo's and the tests' nodes both mount /etc/cairn/profile);
+    // this one found it there and holds an entry for it.
+    const other = new HostMountpoints();
+    const path = join(root, 'etc', 'cairn', 'profile');
+    await other.acquire(path, 'dir');
+    await points.acquire(path, 'dir');
+    await other.release(path); // the other node's last user: it removes what it made, under this node's feet
+    expect(existsSync(path)).toBe(false);
+    await points.acquire(path, 'dir'); // before the fix: ENOENT, and every later start of the container failed the same way
+    expect(statSync(path).isDirectory()).toBe(true);
+    await points.release(path);
+    expect(existsSync(path)).toBe(true);
+    await points.release(path);
+    expect(existsSync(join(root, 'etc'))).toBe(false);
+    expect(points.inUse()).toEqual([]);
+  });
+
+  it('makes a path it made again after someone removed it, counting it once', async () => {
+    const path = join(root, 'data');
+    await points.acquire(path, 'dir');
+    rmSync(path, { recursive: true });
+    await points.acquire(path, 'dir');
+    expect(statSync(path).isDirectory()).toBe(true);
+    await points.release(path);
+    expect(existsSync(path)).toBe(true);
+    await points.release(path);
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('creates an empty file for a file mount and removes it while still empty', async () => {
     const path = join(root, 'etc', 'settings.json');
     await points.acquire(path, 'file');
