@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { onLocalNode } from '../../../src/localnode/index.js';
 import { createNamespace, deleteNamespace, eventually, testenv } from '../../harness/kube.js';
-import { clients, isReady, podWhere } from '../../harness/workloads.js';
+import { clients, isReady, localPid, podWhere } from '../../harness/workloads.js';
 
 const PYTHON = 'python:3.12';
 
@@ -31,7 +31,8 @@ describe('liveness and startup probes on the local node', () => {
 
   test('a failing liveness probe restarts the container, with Unhealthy and Killing Events', async () => {
     const healthy = `${out}/healthy`;
-    const script = ['import time', `open("${out}/live-runs", "a").write("run\\n")`, 'while True: time.sleep(0.1)'].join('\n');
+    // Each run records its process id: the restarted process is known by its containerID's.
+    const script = ['import os, time', `open("${out}/live-runs", "a").write(f"{os.getpid()}\\n")`, 'while True: time.sleep(0.1)'].join('\n');
     await clients().core.createNamespacedPod({
       namespace,
       body: {
@@ -59,14 +60,19 @@ describe('liveness and startup probes on the local node', () => {
     expect(events.unhealthy.message).toMatch(/^Liveness probe failed/);
     expect(events.unhealthy.involvedObject.fieldPath).toBe('spec.containers{main}');
     expect(events.killing.message).toBe('Container main failed liveness probe, will be restarted');
-    // A restart is a new process of the same container. "Running" is reported once the process is spawned, before
-    // python has run its first line, and under load a run can be killed before it writes one; the run started
-    // after `healthy` exists lives, so at least a second line comes.
-    const runs = await eventually('a second run of container main recorded in live-runs', () => {
-      const count = readFileSync(`${out}/live-runs`, 'utf8').split('\n').filter(Boolean).length;
-      return count >= 2 ? count : undefined;
+    // A restart is a new process of the same container: the one running now (containerID) ran the script. Read
+    // again at every check: "Running" is reported once the process is spawned, before python has run its first
+    // line, so under load a run can be killed before it writes one (and a run before `healthy` existed may be
+    // replaced again); the one started after `healthy` exists lives, and writes its line.
+    const restarted = await eventually('the running process of container main, restarted, recorded in live-runs', async () => {
+      const now = await clients().core.readNamespacedPod({ name: 'liveness', namespace });
+      const status = now.status?.containerStatuses?.[0];
+      if ((status?.restartCount ?? 0) < 1 || status?.state?.running === undefined) return undefined;
+      const pid = localPid(now);
+      const pids = readFileSync(`${out}/live-runs`, 'utf8').split('\n').filter(Boolean).map(Number);
+      return pids.includes(pid) ? { pid, pids } : undefined;
     });
-    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(restarted.pids.at(-1)).toBe(restarted.pid);
   });
 
   test('a startup probe holds readiness and liveness until it passes', async () => {
