@@ -28,6 +28,13 @@ function autogroupOf(pid: number | 'self'): { group: string; nice: number } | un
   }
 }
 
+/** This process's autogroup, read once: it changes only if this process calls setsid, which the node never does. */
+let ownAutogroup: { group: string } | null | undefined;
+function ownGroup(): string | undefined {
+  if (ownAutogroup === undefined) ownAutogroup = autogroupOf('self') ?? null;
+  return ownAutogroup?.group;
+}
+
 export interface PriorityLowered {
   /** Whether the session's nice value was set as well (the process leads an autogroup of its own). */
   autogroup: boolean;
@@ -39,9 +46,9 @@ export interface PriorityLowered {
  */
 export function lowerCpuPriority(pid: number, nice: number): PriorityLowered {
   setPriority(pid, nice);
-  const own = autogroupOf('self');
+  const own = ownGroup();
   const theirs = autogroupOf(pid);
-  if (!own || !theirs || theirs.group === own.group) return { autogroup: false };
+  if (own === undefined || !theirs || theirs.group === own) return { autogroup: false };
   writeFileSync(`/proc/${pid}/autogroup`, String(nice));
   return { autogroup: true };
 }
