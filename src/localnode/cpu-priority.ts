@@ -19,13 +19,18 @@ export function parseAutogroup(text: string): { group: string; nice: number } | 
   return match ? { group: match[1]!, nice: Number(match[2]) } : undefined;
 }
 
-/** The autogroup of a process, or undefined where the kernel has none (disabled, or not Linux). */
+/**
+ * The autogroup of a process: its group, '' for the kernel's root autogroup (the file is empty: a process in the
+ * session of PID 1 that never called setsid, as a CI runner may be), or undefined where the kernel has none.
+ */
 function autogroupOf(pid: number | 'self'): { group: string; nice: number } | undefined {
+  let text: string;
   try {
-    return parseAutogroup(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    text = readFileSync(`/proc/${pid}/autogroup`, 'utf8');
   } catch {
     return undefined;
   }
+  return text.trim() === '' ? { group: '', nice: 0 } : parseAutogroup(text);
 }
 
 /** This process's autogroup, read once: it changes only if this process calls setsid, which the node never does. */
@@ -33,6 +38,14 @@ let ownAutogroup: { group: string } | null | undefined;
 function ownGroup(): string | undefined {
   if (ownAutogroup === undefined) ownAutogroup = autogroupOf('self') ?? null;
   return ownAutogroup?.group;
+}
+
+/**
+ * Whether the session's nice value may be set: the process has an autogroup of its own ('' is the root autogroup,
+ * shared with PID 1, whose nice value the kernel does not let anyone set), and it is not this process's.
+ */
+export function ownsSeparateAutogroup(own: string | undefined, theirs: string | undefined): boolean {
+  return theirs !== undefined && theirs !== '' && theirs !== own;
 }
 
 export interface PriorityLowered {
@@ -46,9 +59,7 @@ export interface PriorityLowered {
  */
 export function lowerCpuPriority(pid: number, nice: number): PriorityLowered {
   setPriority(pid, nice);
-  const own = ownGroup();
-  const theirs = autogroupOf(pid);
-  if (own === undefined || !theirs || theirs.group === own) return { autogroup: false };
+  if (!ownsSeparateAutogroup(ownGroup(), autogroupOf(pid)?.group)) return { autogroup: false };
   writeFileSync(`/proc/${pid}/autogroup`, String(nice));
   return { autogroup: true };
 }
