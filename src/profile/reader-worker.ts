@@ -28,14 +28,16 @@ export type ReaderMessage =
 async function run(port: NonNullable<typeof parentPort>, job: ReaderJob): Promise<void> {
   let credit = IN_FLIGHT;
   let wake: (() => void) | undefined;
-  port.on('message', () => {
+  const encoder = new BatchEncoder();
+  // each message gives back the buffers of a batch the engine is done with: one more may be sent
+  port.on('message', (buffers: ArrayBuffer[]) => {
+    encoder.recycle(buffers);
     credit++;
     wake?.();
   });
   try {
     const open = () => createReadStream(job.path, { highWaterMark: CHUNK_BYTES });
     const source = job.format === 'csv' ? csvSource(open) : jsonlSource(open);
-    const encoder = new BatchEncoder();
     for await (const batch of source.scan(job.requests)) {
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit--;

@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerBeside } from '../runtime/worker-entry.js';
-import { BatchDecoder, type WireChunk } from './batch-codec.js';
+import { BatchDecoder, wireBuffers, type WireChunk } from './batch-codec.js';
 import type { Batch, DataSource } from './chunks.js';
 import { csvSource } from './csv.js';
 import { ProfileError, type ProfileReason } from './errors.js';
@@ -41,8 +41,11 @@ async function* scanInWorker(job: ReaderJob): AsyncGenerator<Batch> {
       const message = inbox.shift()!;
       if (message.type === 'end') return;
       if (message.type === 'error') throw rebuild(message);
-      yield decoder.decode(message.wire as WireChunk[]);
-      worker.postMessage(0); // the engine is done with that batch: the reader may send one more
+      const wire = message.wire as WireChunk[];
+      yield decoder.decode(wire);
+      // the engine is done with that batch (it copies what it keeps): its buffers go back, and one more may come
+      const buffers = wireBuffers(wire);
+      worker.postMessage(buffers, buffers);
     }
   } finally {
     worker.removeAllListeners();

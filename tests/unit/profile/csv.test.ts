@@ -117,6 +117,24 @@ describe('csv values', () => {
     expect(await failure('a,n\n"x",1\n"y"z,2\n', [['a', 'categorical'], ['n', 'number']])).toMatch(/^csv line 3: a closing quote is followed by/);
   });
 
+  it('reads every decimal as Number() does, whatever its number of digits (the fast path and its fallback)', async () => {
+    const random = rng(11);
+    const texts: string[] = [];
+    for (let k = 0; k < 2000; k++) {
+      const digits = 1 + Math.floor(random() * 19);
+      let text = '';
+      for (let d = 0; d < digits; d++) text += String(Math.floor(random() * 10));
+      const dot = Math.floor(random() * (digits + 2)) - 1; // -1: no dot; digits: a trailing dot
+      if (dot >= 0) text = `${text.slice(0, dot)}.${text.slice(dot)}`;
+      if (text.startsWith('.')) text = `0${text}`;
+      texts.push(random() < 0.3 ? `-${text}` : text);
+    }
+    texts.push('999999999', '1000000000', '4294967296', '2147483648.5', '0.000000001', '123456789.123456789');
+    const text = ['n,c', ...texts.map((t) => `${t},x`)].join('\n') + '\n';
+    const [n] = await columns(text, [['n', 'number']], 4096);
+    expect(n!.values).toEqual(texts.map(Number));
+  });
+
   it('skips a BOM and blank lines', async () => {
     const [a] = await columns('\ufeffa\n1\n\n2\r\n\r\n', [['a', 'number']]);
     expect(a!.values).toEqual([1, 2]);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchDecoder, BatchEncoder, DICTIONARY_LIMIT } from '../../../src/profile/batch-codec.js';
+import { BatchDecoder, BatchEncoder, DICTIONARY_LIMIT, wireBuffers } from '../../../src/profile/batch-codec.js';
 import type { Batch, ColumnRequest, DataSource } from '../../../src/profile/chunks.js';
 import { csvSource } from '../../../src/profile/csv.js';
 import { ProfileError } from '../../../src/profile/errors.js';
@@ -92,5 +92,28 @@ describe('batch codec', () => {
     expect(received[1]![0]!.values).toEqual(unique);
     expect(received[1]![1]).toBeUndefined();
     expect(received[2]![0]!.values).toEqual(['b', `v${DICTIONARY_LIMIT + 5}`, 'a']);
+  });
+
+  it('writes the next batches into the buffers the receiver gave back, with their own values', () => {
+    const encoder = new BatchEncoder();
+    const decoder = new BatchDecoder();
+    const counts = { nulls: 0, invalid: 0, firstInvalid: 0, present: true };
+    const batch = (n: number): Batch => [
+      { kind: 'number', values: Float64Array.from({ length: 8 }, (_, j) => n * 10 + j), length: 5, ...counts },
+      { kind: 'category', values: ['x', 'y', String(n)], length: 3, ...counts },
+    ];
+    // as the receiver reads them: each batch decoded before its buffers are given back
+    const received = (sent: ReturnType<BatchEncoder['encode']>) => decoder.decode(sent.wire).map((c) => c && Array.from(c.values as ArrayLike<unknown>).slice(0, c.length));
+    const first = encoder.encode(batch(1));
+    expect(received(first)).toEqual([[10, 11, 12, 13, 14], ['x', 'y', '1']]);
+    const given = wireBuffers(first.wire);
+    expect(given).toEqual(first.transfer);
+    const unreturned = encoder.encode(batch(2));
+    expect(received(unreturned)).toEqual([[20, 21, 22, 23, 24], ['x', 'y', '2']]);
+    expect(wireBuffers(unreturned.wire).some((b) => given.includes(b))).toBe(false);
+    encoder.recycle(given);
+    const reused = encoder.encode(batch(3));
+    expect(wireBuffers(reused.wire)).toEqual(expect.arrayContaining(given));
+    expect(received(reused)).toEqual([[30, 31, 32, 33, 34], ['x', 'y', '3']]);
   });
 });
