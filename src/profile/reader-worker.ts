@@ -1,10 +1,11 @@
 /**
- * The worker thread of worker-source.ts: reads one pass of a csv or jsonl file with the same reader the engine
- * would use in-process and posts its batches (batch-codec.ts), at most IN_FLIGHT ahead of what the engine has
- * taken, so memory stays bounded. An error is posted with what the other side needs to throw it again.
+ * The worker thread of worker-source.ts: takes its job from its first message, reads one pass of a csv or jsonl
+ * file with the same reader the engine would use in-process and posts its batches (batch-codec.ts), at most
+ * IN_FLIGHT ahead of what the engine has taken, so memory stays bounded. An error is posted with what the other
+ * side needs to throw it again.
  */
 import { createReadStream } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { BatchEncoder } from './batch-codec.js';
 import type { ColumnRequest } from './chunks.js';
 import { csvSource } from './csv.js';
@@ -56,4 +57,8 @@ async function run(port: NonNullable<typeof parentPort>, job: ReaderJob): Promis
   }
 }
 
-if (parentPort && workerData) await run(parentPort, workerData as ReaderJob);
+// The first message is the job (the thread may have been started before it was known: reader-thread.ts).
+if (parentPort) {
+  const port = parentPort;
+  port.once('message', (job: ReaderJob) => void run(port, job));
+}

@@ -7,33 +7,43 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { startWorkerBeside } from '../runtime/worker-entry.js';
 import { BatchDecoder, wireBuffers, type WireChunk } from './batch-codec.js';
 import type { Batch, DataSource } from './chunks.js';
 import { csvSource } from './csv.js';
 import { ProfileError, type ProfileReason } from './errors.js';
 import { jsonlSource } from './jsonl.js';
+import { startReaderThread } from './reader-thread.js';
 import type { ReaderJob, ReaderMessage } from './reader-worker.js';
 
 const CHUNK_BYTES = 1 << 20;
 
-export function workerSource(path: string, format: 'csv' | 'jsonl'): DataSource {
+/** `started`: a reader thread already starting (reader-thread.ts), which the first pass takes. */
+export function workerSource(path: string, format: 'csv' | 'jsonl', started?: Worker): DataSource {
   const open = () => createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const inProcess = format === 'csv' ? csvSource(open) : jsonlSource(open);
-  return { unit: inProcess.unit, columns: () => inProcess.columns(), scan: (requests) => scanInWorker({ path, format, requests }) };
+  let waiting = started;
+  const take = (): Worker => {
+    const worker = waiting ?? startReaderThread();
+    waiting = undefined;
+    return worker;
+  };
+  return { unit: inProcess.unit, columns: () => inProcess.columns(), scan: (requests) => scanInWorker(take(), { path, format, requests }) };
 }
 
-async function* scanInWorker(job: ReaderJob): AsyncGenerator<Batch> {
-  const worker = startReader(job);
+async function* scanInWorker(worker: Worker, job: ReaderJob): AsyncGenerator<Batch> {
+  worker.ref();
+  worker.postMessage(job); // its first message is its job
   const inbox: ReaderMessage[] = [];
   let wake: (() => void) | undefined;
   const deliver = (message: ReaderMessage) => {
     inbox.push(message);
     wake?.();
   };
+  const failed = (error: Error) => deliver({ type: 'error', message: `the reader thread failed: ${error.message}` });
+  const exited = (code: number) => deliver({ type: 'error', message: `the reader thread exited with code ${code}` });
   worker.on('message', deliver);
-  worker.on('error', (error) => deliver({ type: 'error', message: `the reader thread failed: ${error.message}` }));
-  worker.on('exit', (code) => deliver({ type: 'error', message: `the reader thread exited with code ${code}` }));
+  worker.on('error', failed);
+  worker.on('exit', exited);
   const decoder = new BatchDecoder();
   try {
     for (;;) {
@@ -48,13 +58,10 @@ async function* scanInWorker(job: ReaderJob): AsyncGenerator<Batch> {
       worker.postMessage(buffers, buffers);
     }
   } finally {
-    worker.removeAllListeners();
+    // only this scan's listeners: the thread may have come from the caller (reader-thread.ts)
+    worker.off('message', deliver).off('error', failed).off('exit', exited);
     await worker.terminate();
   }
-}
-
-function startReader(job: ReaderJob): Worker {
-  return startWorkerBeside(import.meta.url, 'reader-worker', { workerData: job });
 }
 
 /** The reader's error as it was thrown: a ProfileError with its reason, an fs error with its code. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/command.js';
-import { parseProfileArgs, runProfile } from '../../../src/cli/profile.js';
+import { parseProfileArgs, prestartReader } from '../../../src/cli/profile.js';
+import { runProfile } from '../../../src/cli/profile-run.js';
 import { profileToConfigMapData } from '../../../src/profile/configmap.js';
 import { ProfileError } from '../../../src/profile/errors.js';
 import { terminationMessage } from '../../../src/profile/termination.js';
@@ -75,6 +76,52 @@ describe('cairn profile', () => {
     expect(() => parseProfileArgs(['--data', 'x', '--format', 'xlsx', '--schema', 's'])).toThrow(UsageError);
     expect(() => parseProfileArgs(['--data', 'x', '--format', 'csv'])).toThrow('give exactly one of --schema, --dataset and --dataset-json');
     expect(() => parseProfileArgs(['--data', 'x', '--format', 'csv', '--schema', 's', '--version', 'sha256:12'])).toThrow(UsageError);
+  });
+});
+
+describe('cairn profile with its reader thread started before the engine loads', () => {
+  const options = (data: string) => {
+    const parsed = parseProfileArgs(['--data', data, '--format', 'csv', '--dataset', join(dir, 'dataset.yaml')]);
+    if (parsed === 'help') throw new Error('help');
+    return parsed;
+  };
+  const started = async (csv: string) => {
+    await writeFile(join(dir, 'data.csv'), csv);
+    await writeFile(join(dir, 'dataset.yaml'), dataset({}));
+    const o = options(join(dir, 'data.csv'));
+    const reader = prestartReader(o)!;
+    const exited = new Promise<number>((resolve) => reader.once('exit', resolve));
+    return { o, reader, exited };
+  };
+
+  it('reads the first pass on the thread already started, and the thread ends with the command', async () => {
+    const { o, reader, exited } = await started('conv_rate,city,trip_minutes\n0.5,hanoi,10\n0.25,hcm,12\n');
+    let rowsSeen = 0;
+    reader.on('message', (m: { type: string; wire?: { length: number }[] }) => {
+      if (m.type === 'batch') rowsSeen += m.wire![0]!.length;
+    });
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    expect(await runProfile(o, {}, out, undefined, reader)).toBe(0);
+    expect(JSON.parse(text)).toMatchObject({ rows: 2 });
+    expect(rowsSeen).toBe(2);
+    await exited;
+  });
+
+  it('ends the thread when no pass was read: a missing column, a usage error', async () => {
+    const missing = await started('conv_rate,trip_minutes\n0.5,10\n');
+    expect(await runProfile(missing.o, {}, new PassThrough(), undefined, missing.reader)).toBe(1);
+    await missing.exited;
+    const unusable = await started('conv_rate,city,trip_minutes\n0.5,hanoi,10\n');
+    await writeFile(join(dir, 'dataset.yaml'), 'kind: Dataset\nspec: 3\n');
+    await expect(runProfile(unusable.o, {}, new PassThrough(), undefined, unusable.reader)).rejects.toThrow(UsageError);
+    await unusable.exited;
+  });
+
+  it('starts no thread for parquet, which is read on the main thread', () => {
+    const parsed = parseProfileArgs(['--data', 'x.parquet', '--format', 'parquet', '--schema', 's.yaml']);
+    expect(parsed !== 'help' && prestartReader(parsed)).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,18 @@ describe('workerSource: a pass read in a worker thread', () => {
     const missing = await scanAll(workerSource(join(dir, 'none.csv'), 'csv'), [{ name: 'a', type: 'number' }]).catch((e: unknown) => e);
     expect(missing).toMatchObject({ code: 'ENOENT' });
   });
+
+  it('a thread started before its job does not keep the process alive while unused', async () => {
+    const script = join(dir, 'unused-reader.mts');
+    const module = new URL('../../../src/profile/reader-thread.ts', import.meta.url).href;
+    await writeFile(script, `import { startReaderThread } from ${JSON.stringify(module)};\nstartReaderThread();\n`);
+    const tsx = new URL('../../../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', tsx, script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  }, 30_000);
 
   it('stops the thread when the engine stops early', async () => {
     const path = join(dir, 'data.csv');
