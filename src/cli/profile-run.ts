@@ -1,7 +1,7 @@
 /**
  * `cairn profile`'s work once its arguments are parsed (src/cli/profile.ts): the spec, the profile, and where it is
  * written. Loaded after the command has started its reader thread, so that thread's start overlaps this module's
- * loading. Argument parsing and process I/O only: the work is src/profile/.
+ * loading. Process I/O only: the work is src/profile/.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
