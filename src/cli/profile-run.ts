@@ -82,7 +82,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-
 /** The client of --configmap: the pod's service account (in a cluster) or $KUBECONFIG (the local node gives one). */
 async function defaultKube(env: NodeJS.ProcessEnv): Promise<KubeClient> {
   const [{ HttpKubeClient }, { loadRestConfig }] = await Promise.all([import('../runtime/kube/http-client.js'), import('../runtime/kube/config.js')]);

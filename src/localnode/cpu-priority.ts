@@ -20,24 +20,24 @@ export function parseAutogroup(text: string): { group: string; nice: number } | 
 }
 
 /**
- * The autogroup of a process: its group, '' for the kernel's root autogroup (the file is empty: a process in the
- * session of PID 1 that never called setsid, as a CI runner may be), or undefined where the kernel has none.
+ * The autogroup of a process: '' for the kernel's root autogroup (the file is empty: a process in the session of
+ * PID 1 that never called setsid, as a CI runner may be), or undefined where the kernel has none.
  */
-function autogroupOf(pid: number | 'self'): { group: string; nice: number } | undefined {
+function autogroupOf(pid: number | 'self'): string | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/autogroup`, 'utf8');
   } catch {
     return undefined;
   }
-  return text.trim() === '' ? { group: '', nice: 0 } : parseAutogroup(text);
+  return text.trim() === '' ? '' : parseAutogroup(text)?.group;
 }
 
 /** This process's autogroup, read once: it changes only if this process calls setsid, which the node never does. */
-let ownAutogroup: { group: string } | null | undefined;
+let ownAutogroup: string | null | undefined;
 function ownGroup(): string | undefined {
   if (ownAutogroup === undefined) ownAutogroup = autogroupOf('self') ?? null;
-  return ownAutogroup?.group;
+  return ownAutogroup ?? undefined;
 }
 
 /**
@@ -59,7 +59,7 @@ export interface PriorityLowered {
  */
 export function lowerCpuPriority(pid: number, nice: number): PriorityLowered {
   setPriority(pid, nice);
-  if (!ownsSeparateAutogroup(ownGroup(), autogroupOf(pid)?.group)) return { autogroup: false };
+  if (!ownsSeparateAutogroup(ownGroup(), autogroupOf(pid))) return { autogroup: false };
   writeFileSync(`/proc/${pid}/autogroup`, String(nice));
   return { autogroup: true };
 }

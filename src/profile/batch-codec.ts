@@ -48,14 +48,12 @@ export class BatchEncoder {
 
   /** The batch as sent, and the buffers to transfer. */
   encode(batch: Batch): { wire: WireChunk[]; transfer: ArrayBuffer[] } {
-    const transfer: ArrayBuffer[] = [];
     const wire = batch.map((chunk, c): WireChunk => {
       if (chunk === undefined) return null;
       const counts = { nulls: chunk.nulls, invalid: chunk.invalid, firstInvalid: chunk.firstInvalid, present: chunk.present, length: chunk.length };
       if (chunk.kind === 'number') {
         const values = new Float64Array(this.buffer(chunk.length * 8), 0, chunk.length);
         values.set(chunk.values.subarray(0, chunk.length)); // the reader reuses its array
-        transfer.push(values.buffer);
         return { kind: 'number', values, ...counts };
       }
       const dictionary = (this.dictionaries[c] ??= new Map());
@@ -77,14 +75,13 @@ export class BatchEncoder {
         }
         ids[j] = id;
       }
-      transfer.push(ids.buffer);
       return { kind: 'category', ids, added, unlisted, ...counts };
     });
-    return { wire, transfer };
+    return { wire, transfer: wireBuffers(wire) };
   }
 }
 
-/** The buffers of a batch as received, to give back to the sender once nothing reads them. */
+/** The buffers of a batch: the sender transfers them, the receiver gives them back once nothing reads them. */
 export function wireBuffers(wire: readonly WireChunk[]): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
   for (const chunk of wire) if (chunk !== null) buffers.push((chunk.kind === 'number' ? chunk.values : chunk.ids).buffer as ArrayBuffer);
