@@ -12,6 +12,12 @@
  * the sockets were read: every request read in that pass is in the queue and they merge. It then runs batches
  * back to back for up to INLINE_SLICE_MS, and leaves the rest for the next pass, so the sockets (and health
  * probes) wait one slice at most and a request of many batches does not wait a loop pass per batch.
+ *
+ * When nothing merges (LONE_SLICES slices in a row ran one request each: a client at a time), the wait for the
+ * check phase buys nothing and costs every request a loop phase (about 4 µs of a 60 µs 1-row request, measured
+ * beside a naive server in bench:serve). The batcher then runs a lone request at once, as it arrives, and still
+ * sends every PROBE_EVERY-th through the check phase: if others arrived in the same pass they queue behind it,
+ * merge, and the batcher is back to waiting for the check phase.
  */
 import { allocData, type TensorData, type TensorMap } from './datatypes.js';
 import { HttpError } from './errors.js';
@@ -46,6 +52,11 @@ export interface BatchRequest {
 }
 
 const NOBODY = () => false;
+
+/** Slices in a row that ran a single request before lone requests run at once (synchronous executors). */
+export const LONE_SLICES = 8;
+/** While lone requests run at once, one in this many goes through the check phase to see whether others merge. */
+export const PROBE_EVERY = 16;
 
 function abandonedError(): HttpError {
   return new HttpError(499, 'the client closed the connection before its answer; the request was not run');
@@ -133,6 +144,10 @@ export class Batcher {
   private timer: NodeJS.Timeout | undefined;
   /** A slice of synchronous runs is scheduled (setImmediate). */
   private sliceScheduled = false;
+  /** Slices in a row that ran a single request; at LONE_SLICES lone requests run at once. */
+  private loneSlices = 0;
+  /** Requests run at once since the last one sent through the check phase (see PROBE_EVERY). */
+  private sinceProbe = 0;
   private readonly now: () => number;
 
   constructor(
@@ -157,7 +172,31 @@ export class Batcher {
     }
     const max = this.options.maxBatchSize;
     if (this.options.batchable && max > 1 && request.rows > max) return this.inferInChunks(request);
+    if (this.runsAtOnce()) return this.runAtOnce(request);
     return this.enqueue(request, new Waiting());
+  }
+
+  /**
+   * Whether a request that arrives now runs at once (see the header): a synchronous executor, no delay asked for,
+   * nothing queued or scheduled, the last LONE_SLICES slices alone, and not the probe's turn.
+   */
+  private runsAtOnce(): boolean {
+    if (this.loneSlices < LONE_SLICES || this.queue.length > 0 || this.sliceScheduled || !this.executor.runSync || this.options.maxDelayMs > 0) {
+      return false;
+    }
+    if (++this.sinceProbe < PROBE_EVERY) return true;
+    this.sinceProbe = 0;
+    return false;
+  }
+
+  private runAtOnce(request: BatchRequest): Promise<TensorMap> {
+    if (request.abandoned?.()) return Promise.reject(abandonedError());
+    this.options.onBatch?.(Math.max(request.rows, 1));
+    try {
+      return Promise.resolve(this.executor.runSync!(request.feeds));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   private enqueue(request: BatchRequest, waiting: Waiting): Promise<TensorMap> {
@@ -236,6 +275,7 @@ export class Batcher {
     this.sliceScheduled = false;
     const runSync = this.executor.runSync!.bind(this.executor);
     const start = this.now();
+    this.loneSlices = this.queue.length === 1 ? this.loneSlices + 1 : 0;
     while (this.queue.length > 0 && this.now() - start <= INLINE_SLICE_MS) {
       if (this.options.maxDelayMs > 0 && this.waitFor() > 0) break;
       const batch = this.take();

@@ -2,10 +2,11 @@
  * Inline execution (executor.ts, batcher.ts): the inline executor runs synchronously, and the batcher runs its
  * batches in the loop's check phase, so that every request read in one pass of the loop merges, back to back
  * while a slice lasts, then leaves the rest for the next pass (the sockets are served in between). A fake clock
- * and a session that records its runs; a setImmediate callback tells whether a loop pass went by.
+ * and a session that records its runs; a setImmediate callback tells whether a loop pass went by. When nothing
+ * merges, a lone request runs at once, as it arrives (one in PROBE_EVERY still through the check phase).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { Batcher, type BatcherOptions } from '../../../src/serving/batcher.js';
+import { Batcher, LONE_SLICES, PROBE_EVERY, type BatcherOptions } from '../../../src/serving/batcher.js';
 import type { TensorMap } from '../../../src/serving/datatypes.js';
 import { INLINE_SLICE_MS, InlineExecutor } from '../../../src/serving/executor.js';
 import type { SyncSession } from '../../../src/serving/ort-session.js';
@@ -106,6 +107,68 @@ describe('the batcher with an inline executor', () => {
       vi.advanceTimersByTime(60_000);
       expect(values(await alone)).toEqual([6]);
       expect(session.runs).toEqual([2, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  /** Sends `count` lone requests, each after the previous answer and a loop pass; how many ran as they arrived. */
+  async function lone(batcher: Batcher, session: { runs: number[] }, count: number): Promise<number> {
+    let atOnce = 0;
+    for (let i = 0; i < count; i++) {
+      const before = session.runs.length;
+      const reply = batcher.infer({ feeds: row(i), rows: 1 });
+      if (session.runs.length > before) atOnce++;
+      expect(values(await reply)).toEqual([2 * i]);
+      await new Promise((r) => setImmediate(r));
+    }
+    return atOnce;
+  }
+
+  it('runs a lone request at once after LONE_SLICES slices ran one request each; one in PROBE_EVERY still waits for the check phase', async () => {
+    const session = fakeSession();
+    const batcher = new Batcher(new InlineExecutor(session), options());
+    expect(await lone(batcher, session, LONE_SLICES)).toBe(0);
+    // From now on lone requests run at once, except every PROBE_EVERY-th.
+    expect(await lone(batcher, session, 2 * PROBE_EVERY)).toBe(2 * PROBE_EVERY - 2);
+    expect(session.runs.every((rows) => rows === 1)).toBe(true);
+  });
+
+  it('a probe that finds other requests of its pass merges them and ends running at once', async () => {
+    const session = fakeSession();
+    const batcher = new Batcher(new InlineExecutor(session), options());
+    await lone(batcher, session, LONE_SLICES + PROBE_EVERY - 1); // the next request is the probe
+    session.runs.length = 0;
+    const pass = [1, 2, 3].map((v) => batcher.infer({ feeds: row(v), rows: 1 }));
+    expect(session.runs).toEqual([]); // the probe queued, and the others of its pass behind it
+    expect((await Promise.all(pass)).map(values)).toEqual([[2], [4], [6]]);
+    expect(session.runs).toEqual([3]);
+    // Merging again: the next lone request waits for the check phase.
+    expect(await lone(batcher, session, 1)).toBe(0);
+  });
+
+  it('never runs at once a request in chunks (its batches run in slices) nor with maxDelayMs', async () => {
+    const session = fakeSession();
+    const batcher = new Batcher(new InlineExecutor(session), options());
+    await lone(batcher, session, LONE_SLICES);
+    session.runs.length = 0;
+    const chunked = batcher.infer({ feeds: { x: { type: 'float32', dims: [10, 1], data: new Float32Array(10).fill(1) } }, rows: 10 });
+    expect(session.runs).toEqual([]);
+    expect(values(await chunked)).toEqual(new Array(10).fill(2));
+    expect(session.runs).toEqual([4, 4, 2]);
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let now = 0;
+      const delayed = fakeSession();
+      const waiting = new Batcher(new InlineExecutor(delayed), options({ maxBatchSize: 1, maxDelayMs: 5, now: () => now }));
+      for (let i = 0; i < LONE_SLICES + 2; i++) {
+        const reply = waiting.infer({ feeds: row(i), rows: 1 });
+        expect(delayed.runs).toHaveLength(i); // never at once
+        now += 5;
+        vi.advanceTimersByTime(5);
+        expect(values(await reply)).toEqual([2 * i]);
+      }
     } finally {
       vi.useRealTimers();
     }
