@@ -488,8 +488,11 @@ interface Cell {
  * steady state a serving pod is in after its first seconds (docs/benchmarks.md, Serving).
  */
 const C1_WARMUP = 5000;
-/** Measured round trips of each server at c=1, in alternating blocks (alternatingBlocks). */
-const C1_COUNT = 4000;
+/**
+ * Measured round trips of each server at c=1, in alternating blocks (alternatingBlocks). With 4,000, two runs of the
+ * same code a few minutes apart put one cell's ratio 4% apart (the CPU figure counts 10 ms clock ticks).
+ */
+const C1_COUNT = 20_000;
 const C1_BLOCK = 250;
 
 /**

@@ -17,7 +17,8 @@
  * check phase buys nothing and costs every request a loop phase (about 4 µs of a 60 µs 1-row request, measured
  * beside a naive server in bench:serve). The batcher then runs a lone request at once, as it arrives, and still
  * sends every PROBE_EVERY-th through the check phase: if others arrived in the same pass they queue behind it,
- * merge, and the batcher is back to waiting for the check phase.
+ * merge, and the batcher is back to waiting for the check phase. Such a request runs in inferNow(), which returns
+ * its outputs without a promise; infer() always queues.
  */
 import { allocData, type TensorData, type TensorMap } from './datatypes.js';
 import { HttpError } from './errors.js';
@@ -170,33 +171,37 @@ export class Batcher {
     if (this.waitingRequests >= this.options.maxQueue) {
       return Promise.reject(new HttpError(503, `the inference queue is full (${this.options.maxQueue} requests waiting); retry later`, { retryAfterS: 1 }));
     }
-    const max = this.options.maxBatchSize;
-    if (this.options.batchable && max > 1 && request.rows > max) return this.inferInChunks(request);
-    if (this.runsAtOnce()) return this.runAtOnce(request);
+    if (this.inChunks(request)) return this.inferInChunks(request);
     return this.enqueue(request, new Waiting());
   }
 
   /**
-   * Whether a request that arrives now runs at once (see the header): a synchronous executor, no delay asked for,
-   * nothing queued or scheduled, the last LONE_SLICES slices alone, and not the probe's turn.
+   * The outputs of a request that runs at once (see the header), returned as it runs: no promise, no microtask
+   * turn. Undefined when it is to wait for a run: then infer() queues it. Throws what the run throws.
    */
-  private runsAtOnce(): boolean {
+  inferNow(request: BatchRequest): TensorMap | undefined {
+    if (!this.runsAtOnce(request)) return undefined;
+    if (request.abandoned?.()) throw abandonedError();
+    this.options.onBatch?.(Math.max(request.rows, 1));
+    return this.executor.runSync!(request.feeds);
+  }
+
+  private inChunks(request: BatchRequest): boolean {
+    return this.options.batchable && this.options.maxBatchSize > 1 && request.rows > this.options.maxBatchSize;
+  }
+
+  /**
+   * Whether a request that arrives now runs at once: a synchronous executor, no delay asked for, nothing queued
+   * or scheduled, the last LONE_SLICES slices alone, not a request in chunks, and not the probe's turn.
+   */
+  private runsAtOnce(request: BatchRequest): boolean {
     if (this.loneSlices < LONE_SLICES || this.queue.length > 0 || this.sliceScheduled || !this.executor.runSync || this.options.maxDelayMs > 0) {
       return false;
     }
+    if (this.inChunks(request)) return false;
     if (++this.sinceProbe < PROBE_EVERY) return true;
     this.sinceProbe = 0;
     return false;
-  }
-
-  private runAtOnce(request: BatchRequest): Promise<TensorMap> {
-    if (request.abandoned?.()) return Promise.reject(abandonedError());
-    this.options.onBatch?.(Math.max(request.rows, 1));
-    try {
-      return Promise.resolve(this.executor.runSync!(request.feeds));
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
   }
 
   private enqueue(request: BatchRequest, waiting: Waiting): Promise<TensorMap> {

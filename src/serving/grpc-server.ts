@@ -202,7 +202,7 @@ export function buildGrpcServer(core: InferenceCore, logger: Logger): GrpcServer
       parsed.abandoned = () => call.cancelled;
       rows = parsed.rows;
       served.tap?.observeInputs(parsed.feeds);
-      const outputs = await served.infer(parsed);
+      const outputs = served.inferNow?.(parsed) ?? (await served.infer(parsed));
       served.tap?.observeOutputs(outputs);
       predicted = core.predicted('grpc', parsed, outputs, served);
       return outputsOf(core, parsed, outputs, served.signature);

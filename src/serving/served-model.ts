@@ -12,7 +12,13 @@ import type { InferRequest } from './v2.js';
 
 export interface ServedModel {
   signature: ModelSignature;
+  /** Queues a request for the next run (dynamic batching). */
   infer(request: InferRequest): Promise<TensorMap>;
+  /**
+   * The outputs at once when nothing merges and the model runs on the event loop (batcher.ts); undefined when the
+   * request is to go through infer(). Callers try it first: `inferNow(r) ?? await infer(r)`.
+   */
+  inferNow?(request: InferRequest): TensorMap | undefined;
   tap?: FeatureTap;
   /** Whether it can serve now (false while no inference worker can run): /v2/health/ready follows it. */
   available?(): boolean;
@@ -43,6 +49,7 @@ export function createServedModel(loaded: LoadedModel, batching: BatchingOptions
     signature: loaded.signature,
     executions: () => runs,
     infer: (request) => batcher.infer(request),
+    inferNow: (request) => batcher.inferNow(request),
     available: () => loaded.executor.available?.() ?? true,
     close: () => loaded.executor.close(),
   };

@@ -236,7 +236,7 @@ export function buildServer(options: ServerOptions): ServingServer {
       parsed.abandoned = () => req.socket.destroyed;
       rows = parsed.rows;
       served.tap?.observeInputs(parsed.feeds);
-      const outputs = await served.infer(parsed);
+      const outputs = served.inferNow?.(parsed) ?? (await served.infer(parsed));
       served.tap?.observeOutputs(outputs);
       if (options.mirror && protocol !== 'grpc') answered = { protocol, outputs, ...(parsed.outputs ? { requested: parsed.outputs } : {}) };
       predicted = notePrediction(protocol, parsed, outputs, served);

@@ -112,14 +112,20 @@ describe('the batcher with an inline executor', () => {
     }
   });
 
+  /** How the server asks: the outputs at once when the batcher runs the request as it arrives, else a queued run. */
+  const ask = (batcher: Batcher, v: number) => {
+    const request = { feeds: row(v), rows: 1 };
+    const now = batcher.inferNow(request);
+    return { atOnce: now !== undefined, reply: now ? Promise.resolve(now) : batcher.infer(request) };
+  };
+
   /** Sends `count` lone requests, each after the previous answer and a loop pass; how many ran as they arrived. */
-  async function lone(batcher: Batcher, session: { runs: number[] }, count: number): Promise<number> {
+  async function lone(batcher: Batcher, count: number): Promise<number> {
     let atOnce = 0;
     for (let i = 0; i < count; i++) {
-      const before = session.runs.length;
-      const reply = batcher.infer({ feeds: row(i), rows: 1 });
-      if (session.runs.length > before) atOnce++;
-      expect(values(await reply)).toEqual([2 * i]);
+      const asked = ask(batcher, i);
+      if (asked.atOnce) atOnce++;
+      expect(values(await asked.reply)).toEqual([2 * i]);
       await new Promise((r) => setImmediate(r));
     }
     return atOnce;
@@ -128,31 +134,40 @@ describe('the batcher with an inline executor', () => {
   it('runs a lone request at once after LONE_SLICES slices ran one request each; one in PROBE_EVERY still waits for the check phase', async () => {
     const session = fakeSession();
     const batcher = new Batcher(new InlineExecutor(session), options());
-    expect(await lone(batcher, session, LONE_SLICES)).toBe(0);
+    expect(await lone(batcher, LONE_SLICES)).toBe(0);
     // From now on lone requests run at once, except every PROBE_EVERY-th.
-    expect(await lone(batcher, session, 2 * PROBE_EVERY)).toBe(2 * PROBE_EVERY - 2);
+    expect(await lone(batcher, 2 * PROBE_EVERY)).toBe(2 * PROBE_EVERY - 2);
     expect(session.runs.every((rows) => rows === 1)).toBe(true);
+    // infer() itself always queues; a run at once throws what the model throws.
+    session.runs.length = 0;
+    const queued = batcher.infer({ feeds: row(1), rows: 1 });
+    expect(session.runs).toEqual([]);
+    expect(values(await queued)).toEqual([2]);
+    await lone(batcher, LONE_SLICES);
+    expect(() => batcher.inferNow({ feeds: row(-1), rows: 1 })).toThrow('the model failed');
   });
 
   it('a probe that finds other requests of its pass merges them and ends running at once', async () => {
     const session = fakeSession();
     const batcher = new Batcher(new InlineExecutor(session), options());
-    await lone(batcher, session, LONE_SLICES + PROBE_EVERY - 1); // the next request is the probe
+    await lone(batcher, LONE_SLICES + PROBE_EVERY - 1); // the next request is the probe
     session.runs.length = 0;
-    const pass = [1, 2, 3].map((v) => batcher.infer({ feeds: row(v), rows: 1 }));
-    expect(session.runs).toEqual([]); // the probe queued, and the others of its pass behind it
-    expect((await Promise.all(pass)).map(values)).toEqual([[2], [4], [6]]);
+    const pass = [1, 2, 3].map((v) => ask(batcher, v));
+    expect(pass.map((p) => p.atOnce)).toEqual([false, false, false]); // the probe queued, and the others of its pass behind it
+    expect((await Promise.all(pass.map((p) => p.reply))).map(values)).toEqual([[2], [4], [6]]);
     expect(session.runs).toEqual([3]);
     // Merging again: the next lone request waits for the check phase.
-    expect(await lone(batcher, session, 1)).toBe(0);
+    expect(await lone(batcher, 1)).toBe(0);
   });
 
   it('never runs at once a request in chunks (its batches run in slices) nor with maxDelayMs', async () => {
     const session = fakeSession();
     const batcher = new Batcher(new InlineExecutor(session), options());
-    await lone(batcher, session, LONE_SLICES);
+    await lone(batcher, LONE_SLICES);
     session.runs.length = 0;
-    const chunked = batcher.infer({ feeds: { x: { type: 'float32', dims: [10, 1], data: new Float32Array(10).fill(1) } }, rows: 10 });
+    const request = { feeds: { x: { type: 'float32' as const, dims: [10, 1], data: new Float32Array(10).fill(1) } }, rows: 10 };
+    expect(batcher.inferNow(request)).toBeUndefined();
+    const chunked = batcher.infer(request);
     expect(session.runs).toEqual([]);
     expect(values(await chunked)).toEqual(new Array(10).fill(2));
     expect(session.runs).toEqual([4, 4, 2]);
@@ -163,11 +178,11 @@ describe('the batcher with an inline executor', () => {
       const delayed = fakeSession();
       const waiting = new Batcher(new InlineExecutor(delayed), options({ maxBatchSize: 1, maxDelayMs: 5, now: () => now }));
       for (let i = 0; i < LONE_SLICES + 2; i++) {
-        const reply = waiting.infer({ feeds: row(i), rows: 1 });
-        expect(delayed.runs).toHaveLength(i); // never at once
+        const asked = ask(waiting, i);
+        expect(asked.atOnce).toBe(false);
         now += 5;
         vi.advanceTimersByTime(5);
-        expect(values(await reply)).toEqual([2 * i]);
+        expect(values(await asked.reply)).toEqual([2 * i]);
       }
     } finally {
       vi.useRealTimers();
