@@ -14,6 +14,7 @@ import type { KubeClient } from '../runtime/kube/client.js';
 import { KubeApiError } from '../runtime/kube/errors.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin, type ResourceType } from '../runtime/kube/resource.js';
+import { LABEL_RUN } from '../render/labels.js';
 import { trialTableKey } from '../render/trial-table.js';
 import { parseTable } from '../training/table.js';
 import { driftPointOf, eventRowOf, sameWeights, weightPointOf, type CoreEvent } from './history.js';
@@ -109,7 +110,7 @@ export class ClusterView {
         if (!experiment) return;
         const key = `${cm.metadata?.namespace ?? ''}/${experiment}`;
         if (deleted) return this.emit({ type: 'trials', key, table: null });
-        const run = Number(cm.data?.run ?? cm.metadata?.labels?.['cairn.dev/run']);
+        const run = Number(cm.data?.run ?? cm.metadata?.labels?.[LABEL_RUN]);
         const records = [...parseTable(cm.data?.[trialTableKey]).values()] as TrialRow[];
         this.emit({ type: 'trials', key, table: { run: Number.isFinite(run) ? run : 0, records } });
       },

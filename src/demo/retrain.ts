@@ -12,6 +12,7 @@ import type { KubeClient } from '../runtime/kube/client.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { coalescedRerun, rerunAnnotation } from '../training/run.js';
 import { INSPECT_CONTAINER } from '../render/inspect-job.js';
+import { LABEL_RUN } from '../render/labels.js';
 import { COMPONENT_SERVING, LABEL_MODEL_VERSION } from '../render/serving.js';
 import { breakdownLine, checkSteps, servingSteps, trialSteps } from './breakdown.js';
 import type { DemoRepo } from './git.js';
@@ -167,12 +168,12 @@ export async function retrainingRound(ctx: RoundContext): Promise<RoundResult> {
     const names = ['Git commit -> Dataset profiled', `-> run ${run} trained, ${registered} registered`, `-> ${registered} verified`, `-> canary walked to 100%`];
     const facts: LoopFacts = {
       stages: names.map((name, i) => ({ name, start: i === 0 ? committedAt : ends[i - 1]!, end: ends[i]! })),
-      trainer: observer.intervals('trial', ['trainer'], { 'cairn.dev/run': String(run) }),
+      trainer: observer.intervals('trial', ['trainer'], { [LABEL_RUN]: String(run) }),
       profileRead: observer.intervals('profile', ['fetch', 'profile']),
       canaryPauses: canaryStepIntervals(observer.steps, version, stepKinds, promotedAt),
     };
     const pods = [...observer.sightings.values()];
-    const trials = pods.filter((p) => p.component === 'trial' && p.labels['cairn.dev/run'] === String(run));
+    const trials = pods.filter((p) => p.component === 'trial' && p.labels[LABEL_RUN] === String(run));
     const serving = pods.filter((p) => p.component === COMPONENT_SERVING && p.labels[LABEL_MODEL_VERSION] === String(version));
     const checks = pods.filter((p) => p.component === 'model-check');
     const breakdown = [

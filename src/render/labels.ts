@@ -14,6 +14,11 @@ export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_OWNER_KIND = 'cairn.dev/owner-kind';
 export const LABEL_OWNER_NAME = 'cairn.dev/owner-name';
+/** On an Experiment's trial Jobs, trial table and registered ModelVersion: the run (status.run) they belong to. */
+export const LABEL_RUN = 'cairn.dev/run';
+/** On a trial Job and its pods: the Experiment, and the trial's name in the Experiment's table. */
+export const LABEL_EXPERIMENT = 'cairn.dev/experiment';
+export const LABEL_TRIAL = 'cairn.dev/trial';
 
 /** The value of app.kubernetes.io/part-of and app.kubernetes.io/managed-by on everything Cairn creates. */
 export const CAIRN = 'cairn';

@@ -7,7 +7,7 @@
  */
 import type { ModelVersion } from '../api/kinds/modelversion.js';
 import { labelValue } from './label-value.js';
-import { CAIRN, LABEL_MANAGED_BY } from './labels.js';
+import { CAIRN, LABEL_EXPERIMENT, LABEL_MANAGED_BY, LABEL_RUN } from './labels.js';
 
 export const registeredByAnnotation = 'cairn.dev/experiment-uid';
 
@@ -35,8 +35,8 @@ export function renderRegisteredModel(input: RegisteredModelInput): ModelVersion
       labels: {
         [LABEL_MANAGED_BY]: CAIRN,
         'cairn.dev/model': input.model,
-        'cairn.dev/experiment': labelValue(experiment.name),
-        'cairn.dev/run': String(input.run),
+        [LABEL_EXPERIMENT]: labelValue(experiment.name),
+        [LABEL_RUN]: String(input.run),
       },
       annotations: { [registeredByAnnotation]: experiment.uid },
     },

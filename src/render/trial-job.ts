@@ -11,6 +11,7 @@ import { claimVolume } from './claim-volume.js';
 import { buildJob } from './job.js';
 import type { OwnerObject } from './owner.js';
 import { labelValue } from './label-value.js';
+import { LABEL_EXPERIMENT, LABEL_RUN, LABEL_TRIAL } from './labels.js';
 import type { EnvFromSource, EnvVar, Job, Toleration } from './types.js';
 
 /** The Secret whose keys (AWS_ACCESS_KEY_ID, CAIRN_S3_ENDPOINT, ...) give fetch and upload their storage credentials, when it exists. */
@@ -101,7 +102,7 @@ export function renderTrialJob(input: TrialJobInput): Job {
     owner: experiment,
     name: input.name,
     component: 'trial',
-    labels: { 'cairn.dev/experiment': labelValue(experiment.metadata?.name ?? ''), 'cairn.dev/run': String(input.run), 'cairn.dev/trial': input.name },
+    labels: { [LABEL_EXPERIMENT]: labelValue(experiment.metadata?.name ?? ''), [LABEL_RUN]: String(input.run), [LABEL_TRIAL]: input.name },
     annotations: { 'cairn.dev/parameters': JSON.stringify(input.parameters), 'cairn.dev/dataset-version': `sha256:${dataset.sha256}` },
     activeDeadlineSeconds: input.timeoutSeconds,
     ...(trainer.serviceAccountName ? { serviceAccountName: trainer.serviceAccountName } : {}),

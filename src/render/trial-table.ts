@@ -3,7 +3,7 @@
  * lines (key `trials.jsonl`; docs/api.md, Experiment status). Status keeps only the most recent trials, so a
  * run of 1,000 trials stays small; the table is the record of finished trials once their Jobs are gone.
  */
-import { childLabels } from './labels.js';
+import { childLabels, LABEL_RUN } from './labels.js';
 import { knownOwner, ownerReference, type OwnerObject } from './owner.js';
 import type { ChildMeta } from './types.js';
 
@@ -27,7 +27,7 @@ export function renderTrialTable(owner: OwnerObject, run: number, jsonl: string)
     metadata: {
       name: trialTableName(name),
       namespace: namespace as string,
-      labels: { ...childLabels(owner, 'trial-table'), 'cairn.dev/run': String(run) },
+      labels: { ...childLabels(owner, 'trial-table'), [LABEL_RUN]: String(run) },
       ownerReferences: [ownerReference(owner)],
     },
     data: { run: String(run), [trialTableKey]: jsonl },

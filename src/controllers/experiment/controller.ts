@@ -11,6 +11,7 @@ import { parseDuration } from '../../api/duration.js';
 import type { Dataset, Experiment, ExperimentStatus, ModelVersion } from '../../api/kinds/index.js';
 import { decidedByPod, isRenderError, observeJob, renderTrialJob, type Toleration } from '../../render/index.js';
 import { modelVersionName, registeredByAnnotation, renderRegisteredModel } from '../../render/registered-model.js';
+import { LABEL_RUN, LABEL_TRIAL } from '../../render/labels.js';
 import { renderTrialTable, trialTableKey, trialTableName } from '../../render/trial-table.js';
 import type { ControllerFactory } from '../../runtime/controller.js';
 import { describeError } from '../../runtime/errors.js';
@@ -105,7 +106,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
     /** Whether the trial of a trial Job or pod is recorded in the table as cached (see trial-events.ts). */
     const isRecorded: RecordedTrial = (object) => {
       const labels = object.metadata?.labels;
-      const trial = labels?.['cairn.dev/trial'];
+      const trial = labels?.[LABEL_TRIAL];
       const owner = labels?.['cairn.dev/owner-name'];
       if (!trial || !owner || labels['cairn.dev/owner-kind'] !== 'Experiment') return false;
       const table = configMaps.get(trialTableName(owner), object.metadata?.namespace);
@@ -188,11 +189,11 @@ export function experimentController(options: ExperimentControllerOptions): Cont
       const uid = experiment.metadata.uid ?? '';
       const ownJobs = new Map<string, Frozen<KubeObject>>();
       for (const job of jobs.list(namespace)) {
-        if (job.metadata?.labels?.['cairn.dev/run'] === String(run) && (job.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid)) ownJobs.set(job.metadata.name ?? '', job);
+        if (job.metadata?.labels?.[LABEL_RUN] === String(run) && (job.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid)) ownJobs.set(job.metadata.name ?? '', job);
       }
       const podsByTrial = new Map<string, Frozen<KubeObject>[]>();
       for (const pod of pods.list(namespace)) {
-        const trial = pod.metadata?.labels?.['cairn.dev/trial'];
+        const trial = pod.metadata?.labels?.[LABEL_TRIAL];
         if (trial !== undefined && ownJobs.has(trial)) podsByTrial.set(trial, [...(podsByTrial.get(trial) ?? []), pod]);
       }
 
@@ -376,7 +377,7 @@ export function experimentController(options: ExperimentControllerOptions): Cont
         const existing =
           mine && mine.uid === uid && mine.run === run
             ? mine.name
-            : modelVersions.list(namespace).find((mv) => mv.metadata?.annotations?.[registeredByAnnotation] === uid && mv.metadata?.labels?.['cairn.dev/run'] === String(run))?.metadata?.name;
+            : modelVersions.list(namespace).find((mv) => mv.metadata?.annotations?.[registeredByAnnotation] === uid && mv.metadata?.labels?.[LABEL_RUN] === String(run))?.metadata?.name;
         status.modelVersion = existing ?? (await createModelVersion(scope, best, register.model));
         registered.set(scope.key, { uid, run, name: status.modelVersion });
       }
