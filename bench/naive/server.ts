@@ -3,7 +3,7 @@
  * JSON.parse, onnxruntime-node's session.run, JSON.stringify. No validation, no batching, no limits, no
  * metrics. It answers every POST with a V2 inference response for the V2 request in its body.
  *
- *   tsx bench/naive/server.ts MODEL.onnx     (forked by bench/serve.ts: it sends {port} over IPC)
+ *   tsx bench/naive/server.ts MODEL.onnx     (forked by bench/serve/naive.ts: it sends {port} over IPC)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
