@@ -81,7 +81,7 @@ export function postBody(port: number, path: string, body: Buffer, agent?: http.
 }
 
 /**
- * `--abuse PORT PATH`: this file in a child process, sending the worst bodies in turn on keep-alive
+ * `--abuse PORT PATH`: bench/serve.ts in a child process, sending the worst bodies in turn on keep-alive
  * connections (`ABUSERS` of them) until told to stop; it answers 'stats' with the answers counted by status.
  */
 export function runAbuser(port: number, path: string, connections: number): void {

@@ -41,7 +41,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** This file in a child process: `--server SPEC` (the serving runtime) or `--echo` (the transport floor). */
+/** bench/serve.ts in a child process: `--server SPEC` (the serving runtime) or `--echo` (the transport floor). */
 export async function startServer(spec: ServerSpec | 'echo'): Promise<Server> {
   const child = forkTsx(ENTRY, spec === 'echo' ? ['--echo'] : ['--server', JSON.stringify(spec)]);
   const { port, grpcPort, execution } = await new Promise<{ port: number; grpcPort?: number; execution?: string }>((resolve, reject) => {
