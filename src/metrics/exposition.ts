@@ -21,10 +21,18 @@ export class ExpositionError extends Error {
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 
+/**
+ * The special values as Prometheus reads them (Go's strconv.ParseFloat): any case, and Inf with an optional sign
+ * and spelled out or not. prom-client writes NaN as "Nan": its event-loop lag mean is NaN when a scrape follows
+ * the last one within the lag monitor's 10 ms resolution.
+ */
+const INFINITE = /^([+-]?)inf(inity)?$/i;
+const NOT_A_NUMBER = /^nan$/i;
+
 function parseValue(text: string, line: number): number {
-  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  const infinite = INFINITE.exec(text);
+  if (infinite) return infinite[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (NOT_A_NUMBER.test(text)) return Number.NaN;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new ExpositionError(`line ${line}: "${text.slice(0, 40)}" is not a sample value`);
   return value;

@@ -35,6 +35,25 @@ describe('parseExposition', () => {
     expect(parseExposition('n NaN')[0]!.value).toBeNaN();
   });
 
+  // As Prometheus reads them (Go's strconv.ParseFloat): prom-client writes NaN as "Nan" (an event-loop lag mean
+  // with no samples, when two scrapes come within its 10 ms resolution).
+  test.each([
+    ['Nan', Number.NaN],
+    ['nan', Number.NaN],
+    ['NAN', Number.NaN],
+    ['inf', Number.POSITIVE_INFINITY],
+    ['+infinity', Number.POSITIVE_INFINITY],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-INF', Number.NEGATIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+  ])('the special value %s in any case', (text, value) => {
+    expect(parseExposition(`m ${text}`)[0]!.value).toBe(value);
+  });
+
+  test.each(['+nan', '-NaN', 'infin', 'nanx'])('%s is not a sample value', (text) => {
+    expect(() => parseExposition(`m ${text}`)).toThrow(`"${text}" is not a sample value`);
+  });
+
   test.each([
     ['9starts_with_digit 1', /line 2: expected a metric name/],
     ['m{a="1"', /line 2: unterminated label value|expected/],
