@@ -18,6 +18,22 @@ export function forkTsx(file: string, args: string[]): ChildProcess {
   return fork(file, args, { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
+/** A server child's first message (its port), or an error naming `what` if it exits before sending one. */
+export function firstMessage<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    child.once('message', (m: T) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+}
+
+/** SIGTERM to a child; resolves once it exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 export interface AutocannonResult {
   requests: { average: number };
   '2xx': number;
@@ -44,10 +60,7 @@ export interface Server {
 /** bench/serve.ts in a child process: `--server SPEC` (the serving runtime) or `--echo` (the transport floor). */
 export async function startServer(spec: ServerSpec | 'echo'): Promise<Server> {
   const child = forkTsx(ENTRY, spec === 'echo' ? ['--echo'] : ['--server', JSON.stringify(spec)]);
-  const { port, grpcPort, execution } = await new Promise<{ port: number; grpcPort?: number; execution?: string }>((resolve, reject) => {
-    child.once('message', (m: { port: number; grpcPort?: number; execution?: string }) => resolve(m));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
+  const { port, grpcPort, execution } = await firstMessage<{ port: number; grpcPort?: number; execution?: string }>(child, 'bench server');
   return {
     port,
     grpcPort: grpcPort ?? 0,
@@ -58,10 +71,7 @@ export async function startServer(spec: ServerSpec | 'echo'): Promise<Server> {
       child.once('message', (m: ChildStats) => resolve(m));
       child.send('stats');
     }),
-    stop: () => new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () => stopChild(child),
   };
 }
 

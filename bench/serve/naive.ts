@@ -3,23 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { cpuSeconds, pinCpus } from '../process.js';
-import { type AutocannonResult, alternatingBlocks, forkTsx, goal, httpRequest, interleaved, line, load, percentile, probe, root, rps, sorted, startServer } from './harness.js';
+import { type AutocannonResult, alternatingBlocks, firstMessage, forkTsx, goal, httpRequest, interleaved, line, load, percentile, probe, root, rps, sorted, startServer, stopChild } from './harness.js';
 
 /** bench/naive/server.ts in a child process, serving `modelPath`. */
 export async function startNaive(modelPath: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   const child = forkTsx(`${root}bench/naive/server.ts`, [modelPath]);
-  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m));
-    child.once('exit', (code) => reject(new Error(`the naive server exited with ${code}`)));
-  });
-  return {
-    port,
-    pid: child.pid!,
-    stop: () => new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
+  const { port } = await firstMessage<{ port: number }>(child, 'the naive server');
+  return { port, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 /** The 64 -> 256 -> 256 -> 1 MLP of the comparison, made by bench/naive/mlp.py (cached in .cache/). */
