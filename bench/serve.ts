@@ -13,7 +13,7 @@
  * Scenarios: the ElasticNet model (tests/models, `npm run models`) inline with and without dynamic batching;
  * in a worker thread; behind fastify instead of node:http (the choice of HTTP layer); and a model whose run
  * takes milliseconds (heavy_mlp) inline vs in workers (the choice of where inference runs). The parts of issue 12
- * are in bench/serve/: batching.ts, naive.ts, grpc.ts, abuse.ts; what they share in harness.ts; the children in
+ * are in bench/serve/: batching.ts, naive.ts, grpc.ts, abuse.ts, ceiling.ts (with its servers in rungs.ts); what they share in harness.ts; the children in
  * server.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,6 +27,8 @@ import { batchingGain, heavyBatchingGain } from './serve/batching.js';
 import { naiveComparison } from './serve/naive.js';
 import { grpcVsHttp } from './serve/grpc.js';
 import { runAbuser, underAbuse } from './serve/abuse.js';
+import { ratioCeilings } from './serve/ceiling.js';
+import { runRung, type Rung } from './serve/rungs.js';
 
 async function main(): Promise<void> {
   for (const m of ['driver_elasticnet', 'heavy_mlp']) {
@@ -49,6 +51,12 @@ async function main(): Promise<void> {
   if (only === 'abuse' || only === 'grpc') {
     // `--only grpc`: gRPC beside HTTP alone.
     await (only === 'abuse' ? underAbuse(results) : grpcVsHttp(results, v2Body, v2Path));
+    finish(started, cpu, results);
+    return;
+  }
+  if (only === 'ceiling') {
+    // `--only ceiling`: the upper bounds of the c=64 ratios alone.
+    await ratioCeilings(results, v2Body, v2Path);
     finish(started, cpu, results);
     return;
   }
@@ -227,6 +235,7 @@ async function main(): Promise<void> {
   line('SIGTERM: exit code, drain time', `${shippedStop.code}, ${shippedStop.ms.toFixed(0)} ms`, 'includes the default 5 s --shutdown-delay-s (issue 12)');
   results.shipped = { readyMs: shipped.readyMs, c1: shippedC1, rps: shippedLoad.requests.average, p99: shippedLoad.latency.p99, atReady, afterLoad, stop: shippedStop };
 
+  await ratioCeilings(results, v2Body, v2Path);
   await grpcVsHttp(results, v2Body, v2Path);
   await naiveComparison(results);
   await underAbuse(results);
@@ -253,6 +262,11 @@ if (process.argv[2] === '--echo') {
   runEcho();
 } else if (process.argv[2] === '--abuse') {
   runAbuser(Number(process.argv[3]), process.argv[4]!, Number(process.argv[5]));
+} else if (process.argv[2] === '--rung') {
+  runRung(process.argv[3] as Rung).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 } else if (process.argv[2] === '--server') {
   runServer(JSON.parse(process.argv[3]!) as ServerSpec).catch((err: unknown) => {
     console.error(err);
