@@ -13,8 +13,8 @@
  * Scenarios: the ElasticNet model (tests/models, `npm run models`) inline with and without dynamic batching;
  * in a worker thread; behind fastify instead of node:http (the choice of HTTP layer); and a model whose run
  * takes milliseconds (heavy_mlp) inline vs in workers (the choice of where inference runs). The parts of issue 12
- * are in bench/serve/: batching.ts, naive.ts, grpc.ts, abuse.ts, ceiling.ts (with its servers in rungs.ts); what they share in harness.ts; the children in
- * server.ts.
+ * are in bench/serve/: batching.ts, naive.ts, grpc.ts, abuse.ts, ceiling.ts (with its servers in rungs.ts); what
+ * they share in harness.ts; the children in server.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
