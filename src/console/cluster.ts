@@ -14,7 +14,7 @@ import type { KubeClient } from '../runtime/kube/client.js';
 import { KubeApiError } from '../runtime/kube/errors.js';
 import type { KubeObject } from '../runtime/kube/object.js';
 import { builtin, type ResourceType } from '../runtime/kube/resource.js';
-import { LABEL_RUN } from '../render/labels.js';
+import { LABEL_OWNER_NAME, LABEL_RUN } from '../render/labels.js';
 import { trialTableKey } from '../render/trial-table.js';
 import { parseTable } from '../training/table.js';
 import { driftPointOf, eventRowOf, sameWeights, weightPointOf, type CoreEvent } from './history.js';
@@ -106,7 +106,7 @@ export class ClusterView {
       (access, message) => this.emit({ type: 'trials-access', access, ...(message ? { message } : {}) }),
       (deleted, object) => {
         const cm = object as ConsoleObject & { data?: Record<string, string>; metadata?: { ownerReferences?: Array<{ kind: string; name: string }> } };
-        const experiment = cm.metadata?.ownerReferences?.find((r) => r.kind === 'Experiment')?.name ?? cm.metadata?.labels?.['cairn.dev/owner-name'];
+        const experiment = cm.metadata?.ownerReferences?.find((r) => r.kind === 'Experiment')?.name ?? cm.metadata?.labels?.[LABEL_OWNER_NAME];
         if (!experiment) return;
         const key = `${cm.metadata?.namespace ?? ''}/${experiment}`;
         if (deleted) return this.emit({ type: 'trials', key, table: null });

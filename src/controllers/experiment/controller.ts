@@ -11,7 +11,7 @@ import { parseDuration } from '../../api/duration.js';
 import type { Dataset, Experiment, ExperimentStatus, ModelVersion } from '../../api/kinds/index.js';
 import { decidedByPod, isRenderError, observeJob, renderTrialJob, type Toleration } from '../../render/index.js';
 import { modelVersionName, registeredByAnnotation, renderRegisteredModel } from '../../render/registered-model.js';
-import { LABEL_RUN, LABEL_TRIAL } from '../../render/labels.js';
+import { LABEL_OWNER_KIND, LABEL_OWNER_NAME, LABEL_RUN, LABEL_TRIAL } from '../../render/labels.js';
 import { renderTrialTable, trialTableKey, trialTableName } from '../../render/trial-table.js';
 import type { ControllerFactory } from '../../runtime/controller.js';
 import { describeError } from '../../runtime/errors.js';
@@ -107,8 +107,8 @@ export function experimentController(options: ExperimentControllerOptions): Cont
     const isRecorded: RecordedTrial = (object) => {
       const labels = object.metadata?.labels;
       const trial = labels?.[LABEL_TRIAL];
-      const owner = labels?.['cairn.dev/owner-name'];
-      if (!trial || !owner || labels['cairn.dev/owner-kind'] !== 'Experiment') return false;
+      const owner = labels?.[LABEL_OWNER_NAME];
+      if (!trial || !owner || labels[LABEL_OWNER_KIND] !== 'Experiment') return false;
       const table = configMaps.get(trialTableName(owner), object.metadata?.namespace);
       return table !== undefined && tableRecords(table).has(trial);
     };
