@@ -20,9 +20,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import { cpuSeconds, memory } from './process.js';
+import { memory } from './process.js';
 import { type ChildStats, LAG_RESOLUTION_MS, type ServerSpec, runEcho, runServer } from './serve/server.js';
-import { type AutocannonResult, DURATION_S, goal, goals, httpRequest, inferVsTrivial, interleaved, line, load, p50p99, percentile, probe, rawRun, root, rps, sorted, startServer, startShipped, us } from './serve/harness.js';
+import { type AutocannonResult, DURATION_S, alternatingRounds, goal, goals, httpRequest, inferVsTrivial, interleaved, line, load, p50p99, percentile, probe, rawRun, root, rps, sorted, startServer, startShipped, us } from './serve/harness.js';
 import { batchingGain, heavyBatchingGain } from './serve/batching.js';
 import { naiveComparison } from './serve/naive.js';
 import { grpcVsHttp } from './serve/grpc.js';
@@ -133,22 +133,16 @@ async function main(): Promise<void> {
   line('trivial endpoint (GET /v2/health/ready) c=64', rps(trivial.requests.average));
   // The ratio in 3 alternating rounds of each: this VM's speed drifts by up to 10% within minutes, and the single
   // runs above are seconds apart.
-  const rounds = { infer: [] as AutocannonResult[], trivial: [] as AutocannonResult[] };
-  const cpuOf = { infer: 0, trivial: 0 };
-  for (let round = 0; round < 3; round++) {
-    for (const [name, path, body] of [['infer', v2Path, v2Body], ['trivial', '/v2/health/ready', undefined]] as const) {
-      const before = cpuSeconds(server.pid);
-      rounds[name].push(await load(server.port, path, 64, body, undefined, DURATION_S / 2, 0));
-      cpuOf[name] += cpuSeconds(server.pid) - before;
-    }
-  }
-  const meanRps = (list: AutocannonResult[]) => list.reduce((a, r) => a + r.requests.average, 0) / list.length;
-  const cpuUs = (name: 'infer' | 'trivial') => (cpuOf[name] * 1e6) / rounds[name].reduce((a, r) => a + r['2xx'], 0);
-  const ratio = meanRps(rounds.infer) / meanRps(rounds.trivial);
+  const rounds = await alternatingRounds(
+    { infer: { port: server.port, pid: server.pid, path: v2Path, body: v2Body }, trivial: { port: server.port, pid: server.pid, path: '/v2/health/ready' } },
+    64,
+    DURATION_S / 2,
+  );
+  const ratio = rounds.infer.rps / rounds.trivial.rps;
   line(
     'inference / trivial throughput at c=64, 3 alternating rounds',
     `${ratio.toFixed(2)}x`,
-    `${rps(meanRps(rounds.infer))} / ${rps(meanRps(rounds.trivial))}; server CPU per request ${cpuUs('infer').toFixed(1)} / ${cpuUs('trivial').toFixed(1)} µs`,
+    `${rps(rounds.infer.rps)} / ${rps(rounds.trivial.rps)}; server CPU per request ${rounds.infer.cpuUs.toFixed(1)} / ${rounds.trivial.cpuUs.toFixed(1)} µs`,
   );
   const fixedRate = 2000;
   server.reset();
@@ -162,7 +156,7 @@ async function main(): Promise<void> {
   goal(`event-loop lag p99 under load (${fixedRate} req/s)`, `${fixedLag.lagP99Ms.toFixed(2)} ms`, '<= 2 ms', fixedLag.lagP99Ms <= 2);
   results.node = {
     e2e, v1: v1C1, trivialC1, echoC1, literal, serverAdded, batched, trivial: trivial.requests.average, idleLag, saturatedLag, trivialLag, fixedLag, fixedP99: fixed.latency.p99,
-    inferenceOverTrivial: { ratio, inferRps: meanRps(rounds.infer), trivialRps: meanRps(rounds.trivial), inferCpuUs: cpuUs('infer'), trivialCpuUs: cpuUs('trivial') },
+    inferenceOverTrivial: { ratio, inferRps: rounds.infer.rps, trivialRps: rounds.trivial.rps, inferCpuUs: rounds.infer.cpuUs, trivialCpuUs: rounds.trivial.cpuUs },
   };
 
   // 3. batching off

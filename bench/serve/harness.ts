@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import net from 'node:net';
 import ort from 'onnxruntime-node';
-import { spawnServe } from '../process.js';
+import { cpuSeconds, spawnServe } from '../process.js';
 import { type ChildStats, type ServerSpec } from './server.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -192,6 +192,57 @@ export async function load(port: number, path: string, connections: number, body
   const result = await autocannon({ ...opts, duration: seconds });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
+}
+
+/** A server and what to load it with: the path, and the POST body (a GET without one). */
+export interface LoadTarget {
+  port: number;
+  pid: number;
+  path: string;
+  body?: string;
+}
+
+/**
+ * Warms a target up by a count of requests, not a time: V8 optimizes a server's per-request functions after so
+ * many requests, and on a loaded machine a second of load served as few as ~700, so the compiler's threads
+ * (counted in the process's CPU) were still busy in the measured rounds.
+ */
+export async function warmUp(target: LoadTarget, connections: number, requests: number): Promise<void> {
+  const { port, path, body } = target;
+  await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections, pipelining: 1, ...(body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {}), amount: requests });
+}
+
+/** A target's figures over its rounds: mean req/s, mean p50 / p99 latency (ms), the server's CPU per answered request (µs). */
+export interface RoundFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUs: number;
+}
+
+/**
+ * Closed-loop load on each target in turn, `rounds` times, `seconds` each, so that all of them see the same
+ * moments of a shared machine (its speed drifts by up to 10% within minutes). No warm-up inside a round: its CPU
+ * would count and its requests not; the caller warms up first. The server's CPU per request (user + system from
+ * /proc) is the figure a loaded machine distorts least.
+ */
+export async function alternatingRounds<K extends string>(targets: Record<K, LoadTarget>, connections: number, seconds: number, rounds = 3): Promise<Record<K, RoundFigures>> {
+  const names = Object.keys(targets) as K[];
+  const runs = Object.fromEntries(names.map((name) => [name, { results: [] as AutocannonResult[], cpu: 0 }])) as Record<K, { results: AutocannonResult[]; cpu: number }>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const { port, pid, path, body } = targets[name];
+      const before = cpuSeconds(pid);
+      runs[name].results.push(await load(port, path, connections, body, undefined, seconds, 0));
+      runs[name].cpu += cpuSeconds(pid) - before;
+    }
+  }
+  const figures = (results: AutocannonResult[], cpu: number): RoundFigures => {
+    const mean = (f: (r: AutocannonResult) => number) => results.reduce((a, r) => a + f(r), 0) / results.length;
+    const answered = results.reduce((a, r) => a + r['2xx'], 0);
+    return { rps: mean((r) => r.requests.average), p50: mean((r) => r.latency.p50), p99: mean((r) => r.latency.p99), cpuUs: (cpu * 1e6) / answered };
+  };
+  return Object.fromEntries(names.map((name) => [name, figures(runs[name].results, runs[name].cpu)])) as Record<K, RoundFigures>;
 }
 
 /** Raw `await session.run` in this process, same input, after warm-up; µs per call, sorted. */

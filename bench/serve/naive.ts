@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { cpuSeconds, pinCpus } from '../process.js';
-import { type AutocannonResult, alternatingBlocks, firstMessage, forkTsx, goal, httpRequest, interleaved, line, load, percentile, probe, root, rps, sorted, startServer, stopChild } from './harness.js';
+import { alternatingBlocks, alternatingRounds, firstMessage, forkTsx, goal, httpRequest, interleaved, line, load, percentile, probe, root, rps, sorted, startServer, stopChild } from './harness.js';
 
 /** bench/naive/server.ts in a child process, serving `modelPath`. */
 export async function startNaive(modelPath: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
@@ -136,29 +136,19 @@ export async function naiveComparison(results: Record<string, unknown>): Promise
       for (const pid of [process.pid, cairn.pid, naive.pid]) pinCpus(pid, everyCpu);
       // c=16 and 64: autocannon, 3 alternating rounds after a warm-up of each.
       for (const connections of [16, 64]) {
-        const on = { cairn: [] as AutocannonResult[], naive: [] as AutocannonResult[] };
-        const cpu = { cairn: 0, naive: 0 };
         await load(cairn.port, path, connections, body, undefined, 1, 0);
         await load(naive.port, path, connections, body, undefined, 1, 0);
-        for (let round = 0; round < 3; round++) {
-          for (const [name, server] of [['cairn', cairn], ['naive', naive]] as const) {
-            const before = cpuSeconds(server.pid);
-            on[name].push(await load(server.port, path, connections, body, undefined, 1.5, 0));
-            cpu[name] += cpuSeconds(server.pid) - before;
-          }
-        }
-        const answered = (list: AutocannonResult[]) => list.reduce((a, r) => a + r['2xx'], 0);
-        const mean = (list: AutocannonResult[], f: (r: AutocannonResult) => number) => list.reduce((a, r) => a + f(r), 0) / list.length;
+        const rounds = await alternatingRounds({ cairn: { port: cairn.port, pid: cairn.pid, path, body }, naive: { port: naive.port, pid: naive.pid, path, body } }, connections, 1.5);
         const cell: Cell = {
           model: m.name,
           rows,
           connections,
-          cairn: mean(on.cairn, (r) => r.requests.average),
-          naive: mean(on.naive, (r) => r.requests.average),
-          cairnP50: mean(on.cairn, (r) => r.latency.p50),
-          naiveP50: mean(on.naive, (r) => r.latency.p50),
-          cairnCpuUs: (cpu.cairn * 1e6) / answered(on.cairn),
-          naiveCpuUs: (cpu.naive * 1e6) / answered(on.naive),
+          cairn: rounds.cairn.rps,
+          naive: rounds.naive.rps,
+          cairnP50: rounds.cairn.p50,
+          naiveP50: rounds.naive.p50,
+          cairnCpuUs: rounds.cairn.cpuUs,
+          naiveCpuUs: rounds.naive.cpuUs,
         };
         cells.push(cell);
         show(cell, 'autocannon');
